@@ -8,3 +8,4 @@ export * from './url.js';
 export * from './errors.js';
 export * from './client.js';
 export * from './companions.js';
+export * from './config.js';

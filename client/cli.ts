@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * `friend-import`: the command line of tim-friend-import (product.md §5). Each command lives in
+ * `client/commands/<name>.ts` and is loaded only when used, so `--help` stays fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { exitWithError } from './commands/errors.js';
+
+const program = new Command('friend-import')
+  .description('Durable, throttled, exact one-way friend import into Tencent Cloud IM, on Temporal')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  exitWithError(err);
+}

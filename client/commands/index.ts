@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Adds every command to the program; each command module is imported only when it runs. */
+export function registerCommands(_program: Command): void {
+  // Commands are registered here as they are built (emulator, worker, dev, import, …).
+}
