@@ -30,6 +30,8 @@ export interface ImClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const MIN_TIMEOUT_MS = 3_500;
+/** Stays under the friendImport activity's 30 s start-to-close timeout. */
+export const MAX_TIMEOUT_MS = 20_000;
 
 export interface CallOptions {
   /** Aborts the call (e.g. Temporal's activity cancellation signal). */

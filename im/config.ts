@@ -3,7 +3,7 @@
  * variable. Shared by the worker, the emulator and the CLI so all three agree on one app.
  */
 import { z } from 'zod';
-import { DEFAULT_TIMEOUT_MS, MIN_TIMEOUT_MS } from './client.js';
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from './client.js';
 import { utf8Length } from './limits.js';
 import { MAX_ITEMS_PER_CALL } from './schemas.js';
 import { regionBaseUrl, REGIONS, type Region } from './url.js';
@@ -54,7 +54,11 @@ const EnvSchema = z.object({
       z
         .number()
         .int()
-        .min(MIN_TIMEOUT_MS, `IM_TIMEOUT_MS must be at least ${MIN_TIMEOUT_MS}: the service may take 3 s`),
+        .min(MIN_TIMEOUT_MS, `IM_TIMEOUT_MS must be at least ${MIN_TIMEOUT_MS}: the service may take 3 s`)
+        .max(
+          MAX_TIMEOUT_MS,
+          `IM_TIMEOUT_MS must be at most ${MAX_TIMEOUT_MS}: one friendImport attempt is given 30 s`,
+        ),
     )
     .optional(),
 });

@@ -187,3 +187,34 @@ export function classOf(code: number): CodeClass {
 export function httpStatusCode(status: number): number {
   return HTTP_STATUS_CODE_BASE - status;
 }
+
+/**
+ * Failure types the friendImport activity throws (Temporal `ApplicationFailure.type`), one per
+ * class and code, e.g. `IM_TRANSIENT_30008`, `IM_RATE_LIMITED_60007`, `IM_PERMANENT_30003`,
+ * `IM_CONFIG_70009`. The workflow reads the class from the prefix and the code from the suffix.
+ */
+export const FAILURE_PREFIX: Record<CodeClass, string> = {
+  transient: 'IM_TRANSIENT_',
+  rateLimit: 'IM_RATE_LIMITED_',
+  auth: 'IM_AUTH_',
+  permanent: 'IM_PERMANENT_',
+  config: 'IM_CONFIG_',
+};
+
+export function failureType(cls: CodeClass, code: number): string {
+  return `${FAILURE_PREFIX[cls]}${code}`;
+}
+
+/** Reads a failure type back: `IM_PERMANENT_30003` → { class: 'permanent', code: 30003 }. */
+export function parseFailureType(
+  type: string | undefined | null,
+): { class: CodeClass; code: number } | undefined {
+  if (!type) return undefined;
+  for (const [cls, prefix] of Object.entries(FAILURE_PREFIX) as [CodeClass, string][]) {
+    if (type.startsWith(prefix)) {
+      const code = Number(type.slice(prefix.length));
+      if (Number.isInteger(code)) return { class: cls, code };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,58 @@
+/**
+ * At most `limit` friend_import calls start in any sliding window of `windowMs` (+ a margin), in
+ * this worker process.
+ *
+ * Why, on top of Temporal's task-queue rate limit: the matching service paces dispatch with a
+ * token bucket whose burst equals the rate (service/matching/ratelimit_manager.go), so after an idle
+ * second it may hand out up to twice the rate within one 1-second window. This window keeps each
+ * worker's calls exactly within the vendor's per-second limit; the task-queue limit keeps the sum
+ * over all workers at the rate.
+ */
+export class CallWindow {
+  readonly #starts: number[] = [];
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 1000,
+    /** Allowance for the time between our start and the service's arrival stamp. */
+    readonly marginMs = 50,
+  ) {
+    if (!(limit > 0)) throw new RangeError('limit must be above 0');
+  }
+
+  /** Resolves when this call may start; FIFO among waiters. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.#tail.then(() => this.#waitForSlot(signal));
+    this.#tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #waitForSlot(signal?: AbortSignal): Promise<void> {
+    const span = this.windowMs + this.marginMs;
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = Date.now();
+      while (this.#starts.length > 0 && (this.#starts[0] ?? 0) <= now - span) this.#starts.shift();
+      if (this.#starts.length < Math.floor(this.limit)) {
+        this.#starts.push(now);
+        return;
+      }
+      await sleep((this.#starts[0] ?? now) + span - now + 1, signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

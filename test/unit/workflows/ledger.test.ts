@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  admit,
+  applyAnswer,
+  cancelQueued,
+  failBatch,
+  MAX_FAILURE_DETAILS,
+  newLedger,
+  resultOf,
+  submissionOutcome,
+  takeBatch,
+} from '../../../workflows/ledger.js';
+import type { LedgerState, SubmittedItem } from '../../../workflows/types.js';
+
+const item = (to: string, extra: Record<string, unknown> = {}): SubmittedItem => ({
+  item: { To_Account: to, AddSource: 'AddSource_Type_Web', ...extra },
+});
+const items = (n: number, prefix = 'u'): SubmittedItem[] =>
+  Array.from({ length: n }, (_, i) => item(`${prefix}${i}`));
+const none = { transient: [], permanent: [], missing: [], failAccounts: [], invalidAccounts: [] };
+
+/** G3: every item has exactly one outcome, or is still queued / in flight. */
+function assertAccounted(s: LedgerState, inFlight = 0): void {
+  assert.equal(s.imported + s.failed + s.queue.length + inFlight, s.items);
+}
+
+describe('ledger: admitting submissions', () => {
+  it('rejects bad items alone, naming the field, and queues the rest', () => {
+    const s = newLedger('alice', 0);
+    const { accepted } = admit(s, {
+      id: 's1',
+      items: [
+        item('bob'),
+        item('carol', { Remark: 'r'.repeat(97) }),
+        item('alice'),
+        { ref: 'line 9', item: { To_Account: 'dan' } },
+      ],
+    });
+    assert.deepEqual(accepted, { submissionId: 's1', duplicate: false, accepted: 1, rejected: 3 });
+    assert.deepEqual(
+      s.failures.map((f) => [f.ref, f.toAccount, f.kind, f.code]),
+      [
+        [1, 'carol', 'rejected', 'rejected'],
+        [2, 'alice', 'rejected', 'rejected'],
+        ['line 9', 'dan', 'rejected', 'rejected'],
+      ],
+    );
+    assert.match(s.failures[0]!.reason, /Remark is 97 bytes/);
+    assert.match(s.failures[2]!.reason, /AddSource is required/);
+    assertAccounted(s);
+  });
+
+  it('last one wins inside a submission and against the waiting queue', () => {
+    const s = newLedger('alice', 0);
+    admit(s, {
+      id: 's1',
+      items: [item('bob', { Remark: 'first' }), item('carol'), item('bob', { Remark: 'second' })],
+    });
+    assert.deepEqual(
+      s.queue.map((q) => [q.item.To_Account, q.item.Remark]),
+      [
+        ['carol', undefined],
+        ['bob', 'second'],
+      ],
+    );
+    admit(s, { id: 's2', items: [item('carol', { Remark: 'newer' })] });
+    assert.deepEqual(
+      s.queue.map((q) => [q.item.To_Account, q.item.Remark]),
+      [
+        ['bob', 'second'],
+        ['carol', 'newer'],
+      ],
+    );
+    assert.deepEqual(
+      s.failures.map((f) => [f.submissionId, f.toAccount]),
+      [
+        ['s1', 'bob'],
+        ['s1', 'carol'],
+      ],
+    );
+    assert.match(s.failures[1]!.reason, /superseded/);
+    assertAccounted(s);
+  });
+
+  it('accepts a submission ID once, so a retried delivery adds nothing', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 's1', items: items(3) });
+    const again = admit(s, { id: 's1', items: items(3) });
+    assert.equal(again.accepted.duplicate, true);
+    assert.equal(s.items, 3);
+    assert.equal(s.queue.length, 3);
+  });
+
+  it('a submission whose items are all rejected completes at once', () => {
+    const s = newLedger('alice', 0);
+    const r = admit(s, { id: 's1', items: [item('alice')], notify: { workflowId: 'job' } });
+    assert.deepEqual(r.completed, ['s1']);
+    assert.equal(submissionOutcome(s, 's1').status, 'done');
+  });
+});
+
+describe('ledger: batches and answers', () => {
+  it('cuts 2,500 items into 1,000 + 1,000 + 500', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 's1', items: items(2500) });
+    const sizes = [
+      takeBatch(s, 1000, 1e9).length,
+      takeBatch(s, 1000, 1e9).length,
+      takeBatch(s, 1000, 1e9).length,
+    ];
+    assert.deepEqual(sizes, [1000, 1000, 500]);
+    assert.equal(takeBatch(s, 1000, 1e9).length, 0);
+  });
+
+  it('also cuts by bytes, but always sends at least one item', () => {
+    const s = newLedger('alice', 0);
+    admit(s, {
+      id: 's1',
+      items: Array.from({ length: 10 }, (_, i) => item(`u${i}`, { AddWording: 'w'.repeat(250) })),
+    });
+    const first = takeBatch(s, 1000, 1000);
+    assert.ok(first.length >= 1 && first.length < 10, String(first.length));
+    assert.equal(takeBatch(s, 1000, 10).length, 1);
+  });
+
+  it('records imports and permanent codes, requeues transient items until their attempts run out', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 's1', items: items(4), notify: { workflowId: 'job' } });
+    let batch = takeBatch(s, 1000, 1e9);
+    let done = applyAnswer(
+      s,
+      batch,
+      {
+        ...none,
+        imported: ['u0'],
+        permanent: [
+          { toAccount: 'u1', code: 30010, info: 'Err_SNS_FriendImport_My_Friend_Num_Exceed_Threshold' },
+        ],
+        transient: [{ toAccount: 'u2', code: 30008, info: 'conflict' }],
+        missing: ['u3'],
+        failAccounts: ['u1', 'u2'],
+      },
+      2,
+    );
+    assert.deepEqual(done, []);
+    assert.deepEqual(
+      s.queue.map((q) => [q.item.To_Account, q.attempts]),
+      [
+        ['u2', 1],
+        ['u3', 1],
+      ],
+    );
+    batch = takeBatch(s, 1000, 1e9);
+    done = applyAnswer(
+      s,
+      batch,
+      {
+        ...none,
+        imported: ['u3'],
+        transient: [{ toAccount: 'u2', code: 30008, info: 'conflict' }],
+        failAccounts: ['u2'],
+      },
+      2,
+    );
+    assert.deepEqual(done, ['s1']);
+    const out = submissionOutcome(s, 's1');
+    assert.equal(out.imported, 2);
+    assert.equal(out.failed, 2);
+    assert.deepEqual(out.failedByCode, { 30010: 1, 30008: 1 });
+    assert.deepEqual(
+      out.failures.map((f) => [f.toAccount, f.kind]),
+      [
+        ['u1', 'permanent'],
+        ['u2', 'exhausted'],
+      ],
+    );
+    const result = resultOf(s, 'completed', 5);
+    assert.deepEqual(result.failAccounts, ['u1', 'u2']);
+    assert.equal(result.calls, 2);
+    assertAccounted(s);
+  });
+
+  it('keeps Invalid_Account apart from Fail_Account', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 's1', items: items(2) });
+    applyAnswer(
+      s,
+      takeBatch(s, 10, 1e9),
+      {
+        ...none,
+        imported: ['u0'],
+        permanent: [{ toAccount: 'u1', code: 30002, info: 'x' }],
+        invalidAccounts: ['u1'],
+      },
+      3,
+    );
+    const r = resultOf(s, 'completed', 1);
+    assert.deepEqual(r.invalidAccounts, ['u1']);
+    assert.deepEqual(r.failAccounts, []);
+  });
+
+  it('fails a whole batch with one code, and cancels what is still queued', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 's1', items: items(5) });
+    failBatch(s, takeBatch(s, 2, 1e9), {
+      code: 30003,
+      reason: 'From_Account does not exist',
+      kind: 'permanent',
+    });
+    cancelQueued(s);
+    assert.deepEqual(s.failedByCode, { 30003: 2, rejected: 3 });
+    assert.deepEqual(
+      s.failures.map((f) => f.kind),
+      ['permanent', 'permanent', 'cancelled', 'cancelled', 'cancelled'],
+    );
+    assertAccounted(s);
+  });
+
+  it('stays bounded for a 3,000-friend user whose every item failed', () => {
+    const s = newLedger('a'.repeat(32), 0);
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      item(`${'x'.repeat(24)}${String(i).padStart(8, '0')}`),
+    );
+    admit(s, { id: 's1', items: many });
+    for (let b = takeBatch(s, 1000, 1e9); b.length > 0; b = takeBatch(s, 1000, 1e9))
+      applyAnswer(
+        s,
+        b,
+        {
+          ...none,
+          imported: [],
+          permanent: b.map((q) => ({
+            toAccount: q.item.To_Account,
+            code: 30010,
+            info: 'Err_SNS_FriendImport_My_Friend_Num_Exceed_Threshold',
+          })),
+          failAccounts: b.map((q) => q.item.To_Account),
+        },
+        3,
+      );
+    const bytes = JSON.stringify(resultOf(s, 'completed', 1)).length;
+    assert.equal(s.failed, 3000);
+    assert.ok(bytes < 1_000_000, `result is ${bytes} bytes`);
+  });
+
+  it('caps failure details and counts the rest', () => {
+    const s = newLedger('alice', 0);
+    admit(s, {
+      id: 's1',
+      items: Array.from({ length: MAX_FAILURE_DETAILS + 10 }, (_, i) => item(`a${i}`, { AddSource: 'bad' })),
+    });
+    assert.equal(s.failures.length, MAX_FAILURE_DETAILS);
+    assert.equal(s.failuresOmitted, 10);
+    assert.equal(s.failed, MAX_FAILURE_DETAILS + 10);
+  });
+});

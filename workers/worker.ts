@@ -1,0 +1,101 @@
+/**
+ * The worker process's Temporal workers (product.md §4):
+ * - the main task queue runs the workflows and the activities that are not IM calls;
+ * - the app's calls queue runs only friendImport, with `maxTaskQueueActivitiesPerSecond` set to the
+ *   app's rate, so the matching service holds every worker together to it (G2; retries count).
+ */
+import type { DataConverter } from '@temporalio/common';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { ImClient } from '../im/client.js';
+import type { ImSettings } from '../im/config.js';
+import { CallWindow } from '../activities/callWindow.js';
+import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImport.js';
+import { callsTaskQueue } from '../workflows/definitions.js';
+import { workflowBundle } from './bundle.js';
+
+export interface ImportWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  im: ImSettings;
+  dataConverter?: DataConverter;
+  /** Activities for the main task queue besides friendImport (the bulk-job activities). */
+  activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** friendImport calls one worker runs at once (each waits on one HTTP answer). */
+  maxConcurrentCalls?: number;
+  /** Per-process sliding window on top of the task-queue rate (default on; see activities/callWindow.ts). */
+  callWindow?: boolean;
+  metrics?: FriendImportMetrics;
+  onUserSigRenew?: () => void;
+  identity?: string;
+  /** Only the IM-calls worker (e.g. a dedicated calls pool), or only the main one. */
+  role?: 'all' | 'calls' | 'main';
+}
+
+export interface ImportWorkers {
+  workers: Worker[];
+  callsTaskQueue: string;
+  /** Runs until shutdown (SIGINT/SIGTERM or `shutdown()`), then resolves. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/** Shared by every worker we run: bounded shutdown (an activity ignoring cancellation cannot hang it). */
+const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> = {
+  shutdownGraceTime: '10s',
+  shutdownForceTime: '30s',
+};
+
+export async function createImportWorkers(options: ImportWorkerOptions): Promise<ImportWorkers> {
+  const role = options.role ?? 'all';
+  const calls = callsTaskQueue(options.taskQueue, options.im.sdkAppId);
+  const common = {
+    connection: options.connection,
+    namespace: options.namespace,
+    dataConverter: options.dataConverter,
+    identity: options.identity,
+    ...SHUTDOWN,
+  };
+  const workers: Worker[] = [];
+  if (role !== 'calls') {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: options.taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: options.activities ?? {},
+        maxCachedWorkflows: 2_000,
+        maxConcurrentWorkflowTaskExecutions: 100,
+        maxConcurrentActivityTaskExecutions: 50,
+      }),
+    );
+  }
+  if (role !== 'main') {
+    const im = new ImClient({ ...options.im, onUserSigRenew: options.onUserSigRenew });
+    const friendImport = createFriendImportActivity({
+      im,
+      window: options.callWindow === false ? undefined : new CallWindow(options.im.rateLimit),
+      metrics: options.metrics,
+    });
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: calls,
+        activities: { friendImport },
+        maxTaskQueueActivitiesPerSecond: options.im.rateLimit,
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentCalls ?? 100,
+        maxConcurrentActivityTaskPolls: 10,
+      }),
+    );
+  }
+  return {
+    workers,
+    callsTaskQueue: calls,
+    run: async () => {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown: () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

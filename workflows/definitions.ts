@@ -1,0 +1,31 @@
+/**
+ * Names shared by the workflows, the client library and the tests: workflow IDs, updates,
+ * queries and signals. Deterministic, no I/O.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from './types.js';
+
+/** One workflow per user per app: the ID is what makes G1 (one writer per user) hold. */
+export function importFriendsWorkflowId(sdkAppId: number, fromAccount: string): string {
+  return `friend-import:${sdkAppId}:${fromAccount}`;
+}
+
+/** The task queue whose `maxTaskQueueActivitiesPerSecond` is the app's friend_import rate (G2). */
+export function callsTaskQueue(taskQueue: string, sdkAppId: number): string {
+  return `${taskQueue}:im-calls:${sdkAppId}`;
+}
+
+/** Adds a submission to the user's import; answers as soon as the items are queued. */
+export const addItemsUpdate = defineUpdate<SubmissionAccepted, [Submission]>('addItems');
+
+/** Waits until every item of a submission has its outcome (or the run continues as new). */
+export const awaitSubmissionUpdate = defineUpdate<SubmissionOutcome, [string]>('awaitSubmission');
+
+export const progressQuery = defineQuery<ImportFriendsProgress>('progress');
+
+/** Sent by ImportFriendsWorkflow to a submission's `notify` workflow when its outcomes are known. */
+export const submissionDoneSignal = defineSignal<[SubmissionOutcome]>('submissionDone');
+
+/** Sent to a submission's `notify` workflow when the user's import failed for good (configuration). */
+export const importFailedSignal =
+  defineSignal<[{ fromAccount: string; submissionIds: string[]; message: string }]>('importFailed');

@@ -1,0 +1,336 @@
+/**
+ * The bookkeeping of one user's import, as deterministic functions over plain data: admitting
+ * submissions (validation, last-one-wins de-duplication), cutting batches, and recording every
+ * item's single outcome (G3). ImportFriendsWorkflow is a loop around these; unit tests drive them
+ * directly.
+ */
+import type { ClassifiedImport } from '../im/classify.js';
+import { checkFriendItem, utf8Length } from '../im/limits.js';
+import type {
+  FailureKind,
+  ImportFriendsResult,
+  ImportState,
+  ItemFailure,
+  LedgerState,
+  QueuedItem,
+  Submission,
+  SubmissionAccepted,
+  SubmissionOutcome,
+} from './types.js';
+
+/** Failure details kept per run chain; the rest are counted (keeps results far under 2 MiB). */
+export const MAX_FAILURE_DETAILS = 5_000;
+/** Submission IDs remembered for de-duplication of retried deliveries. */
+export const MAX_SEEN_SUBMISSIONS = 1_000;
+/** Completed submission tallies kept for late `awaitSubmission` callers. */
+export const MAX_DONE_SUBMISSIONS = 200;
+
+export function newLedger(fromAccount: string, startedAt: number): LedgerState {
+  return {
+    fromAccount,
+    startedAt,
+    queue: [],
+    submissions: {},
+    seenSubmissions: [],
+    items: 0,
+    imported: 0,
+    failed: 0,
+    calls: 0,
+    failedByCode: {},
+    failAccounts: [],
+    invalidAccounts: [],
+    failures: [],
+    failuresOmitted: 0,
+  };
+}
+
+interface Failure {
+  code: number | 'rejected';
+  reason: string;
+  kind: FailureKind;
+  /** Which vendor list named the account, if any. */
+  listedIn?: 'Fail_Account' | 'Invalid_Account';
+}
+
+function fail(
+  state: LedgerState,
+  q: Pick<QueuedItem, 'submissionId' | 'ref'>,
+  toAccount: string,
+  f: Failure,
+): void {
+  state.failed++;
+  const key = String(f.code);
+  state.failedByCode[key] = (state.failedByCode[key] ?? 0) + 1;
+  if (f.listedIn === 'Fail_Account') state.failAccounts.push(toAccount);
+  if (f.listedIn === 'Invalid_Account') state.invalidAccounts.push(toAccount);
+  const detail: ItemFailure = {
+    submissionId: q.submissionId,
+    ref: q.ref,
+    toAccount,
+    code: f.code,
+    reason: f.reason,
+    kind: f.kind,
+  };
+  if (state.failures.length < MAX_FAILURE_DETAILS) state.failures.push(detail);
+  else state.failuresOmitted++;
+  const sub = state.submissions[q.submissionId];
+  if (sub) {
+    sub.failed++;
+    sub.pending--;
+    sub.failedByCode[key] = (sub.failedByCode[key] ?? 0) + 1;
+  }
+}
+
+function succeed(state: LedgerState, q: QueuedItem): void {
+  state.imported++;
+  const sub = state.submissions[q.submissionId];
+  if (sub) {
+    sub.imported++;
+    sub.pending--;
+  }
+}
+
+function toAccountOf(raw: unknown): string {
+  const to = (raw as { To_Account?: unknown } | null)?.To_Account;
+  return typeof to === 'string' ? to : '';
+}
+
+/**
+ * Admits a submission: each item is checked (G6) and rejected alone if bad; within the submission
+ * and against items still waiting in the queue, the last item for a To_Account wins and the
+ * earlier one is rejected as superseded. Returns what was accepted, plus the IDs of submissions
+ * this completed (all of a submission's items may be rejected at once).
+ */
+export function admit(
+  state: LedgerState,
+  submission: Submission,
+): { accepted: SubmissionAccepted; completed: string[] } {
+  if (state.seenSubmissions.includes(submission.id))
+    return {
+      accepted: { submissionId: submission.id, duplicate: true, accepted: 0, rejected: 0 },
+      completed: [],
+    };
+  state.seenSubmissions.push(submission.id);
+  if (state.seenSubmissions.length > MAX_SEEN_SUBMISSIONS) state.seenSubmissions.shift();
+
+  const total = submission.items.length;
+  state.submissions[submission.id] = {
+    id: submission.id,
+    total,
+    imported: 0,
+    failed: 0,
+    pending: total,
+    failedByCode: {},
+    ...(submission.notify ? { notify: submission.notify } : {}),
+  };
+  state.items += total;
+
+  // Last one wins inside the submission: find each To_Account's last index first.
+  const lastIndex = new Map<string, number>();
+  submission.items.forEach((s, i) => lastIndex.set(toAccountOf(s.item), i));
+
+  let accepted = 0;
+  let rejected = 0;
+  submission.items.forEach((s, i) => {
+    const q = { submissionId: submission.id, ref: s.ref ?? i };
+    const check = checkFriendItem(s.item, state.fromAccount);
+    const toAccount = toAccountOf(s.item);
+    if (!check.ok) {
+      rejected++;
+      const reason = check.violations.map((v) => `${v.path} ${v.reason}`).join('; ');
+      fail(state, q, toAccount, { code: 'rejected', reason, kind: 'rejected' });
+      return;
+    }
+    const last = lastIndex.get(toAccount);
+    if (last !== i) {
+      rejected++;
+      const laterRef = submission.items[last ?? i]?.ref ?? last;
+      fail(state, q, toAccount, {
+        code: 'rejected',
+        reason: `To_Account ${toAccount} appears again later (${String(laterRef)}); the last one wins`,
+        kind: 'rejected',
+      });
+      return;
+    }
+    const waiting = state.queue.findIndex((w) => w.item.To_Account === toAccount);
+    if (waiting >= 0) {
+      const [older] = state.queue.splice(waiting, 1);
+      if (older)
+        fail(state, older, toAccount, {
+          code: 'rejected',
+          reason: `superseded by a later item for To_Account ${toAccount} (submission ${submission.id}); the last one wins`,
+          kind: 'rejected',
+        });
+    }
+    state.queue.push({ ...q, item: check.item, attempts: 0 });
+    accepted++;
+  });
+  return {
+    accepted: { submissionId: submission.id, duplicate: false, accepted, rejected },
+    completed: settle(state),
+  };
+}
+
+/** Removes and returns the next batch: at most `batchSize` items and about `maxBytes` of JSON. */
+export function takeBatch(state: LedgerState, batchSize: number, maxBytes: number): QueuedItem[] {
+  const batch: QueuedItem[] = [];
+  let bytes = 64;
+  while (batch.length < batchSize && state.queue.length > 0) {
+    const next = state.queue[0];
+    if (!next) break;
+    const size = utf8Length(JSON.stringify(next.item)) + 1;
+    if (batch.length > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    batch.push(next);
+    state.queue.shift();
+  }
+  return batch;
+}
+
+/**
+ * Records the answer to one call: successes, permanent failures, and per-item transient codes
+ * (or items the answer did not mention) requeued at the back until `maxItemAttempts` is spent.
+ */
+export function applyAnswer(
+  state: LedgerState,
+  batch: readonly QueuedItem[],
+  answer: Pick<
+    ClassifiedImport,
+    'imported' | 'transient' | 'permanent' | 'missing' | 'failAccounts' | 'invalidAccounts'
+  >,
+  maxItemAttempts: number,
+): string[] {
+  state.calls++;
+  const byAccount = new Map(batch.map((q) => [q.item.To_Account, q]));
+  const listedIn = (a: string) =>
+    answer.invalidAccounts.includes(a)
+      ? 'Invalid_Account'
+      : answer.failAccounts.includes(a)
+        ? 'Fail_Account'
+        : undefined;
+  for (const a of answer.imported) {
+    const q = byAccount.get(a);
+    if (q) succeed(state, q);
+  }
+  for (const p of answer.permanent) {
+    const q = byAccount.get(p.toAccount);
+    if (q)
+      fail(state, q, p.toAccount, {
+        code: p.code,
+        reason: p.info || `error ${p.code}`,
+        kind: 'permanent',
+        listedIn: listedIn(p.toAccount),
+      });
+  }
+  const retry = [
+    ...answer.transient.map((t) => ({
+      account: t.toAccount,
+      code: t.code,
+      reason: t.info || `error ${t.code}`,
+    })),
+    ...answer.missing.map((account) => ({ account, code: 30006, reason: 'not answered in ResultItem' })),
+  ];
+  for (const r of retry) {
+    const q = byAccount.get(r.account);
+    if (!q) continue;
+    q.attempts++;
+    if (q.attempts >= maxItemAttempts)
+      fail(state, q, r.account, {
+        code: r.code,
+        reason: `${r.reason} (transient; gave up after ${q.attempts} attempts)`,
+        kind: 'exhausted',
+        listedIn: listedIn(r.account),
+      });
+    else state.queue.push(q);
+  }
+  return settle(state);
+}
+
+/** Records the same failure for every item of a batch (a whole-request permanent code, or retries spent). */
+export function failBatch(
+  state: LedgerState,
+  batch: readonly QueuedItem[],
+  failure: { code: number; reason: string; kind: FailureKind },
+  countsAsCall = true,
+): string[] {
+  if (countsAsCall) state.calls++;
+  for (const q of batch) fail(state, q, q.item.To_Account, failure);
+  return settle(state);
+}
+
+/** Cancellation: every item still waiting gets the outcome `cancelled`. */
+export function cancelQueued(state: LedgerState): string[] {
+  const waiting = state.queue.splice(0);
+  for (const q of waiting)
+    fail(state, q, q.item.To_Account, {
+      code: 'rejected',
+      reason: 'not sent: the import was cancelled',
+      kind: 'cancelled',
+    });
+  return settle(state);
+}
+
+/** IDs of submissions that just completed; trims old completed tallies. */
+function settle(state: LedgerState): string[] {
+  const done = Object.values(state.submissions).filter((s) => s.pending === 0);
+  const completed = done.filter((s) => !s.settled).map((s) => s.id);
+  for (const s of done) s.settled = true;
+  const excess = done.length - MAX_DONE_SUBMISSIONS;
+  for (const s of done.slice(0, Math.max(0, excess))) delete state.submissions[s.id];
+  return completed;
+}
+
+export function submissionOutcome(
+  state: LedgerState,
+  id: string,
+  status?: SubmissionOutcome['status'],
+): SubmissionOutcome {
+  const s = state.submissions[id];
+  const base = { submissionId: id, fromAccount: state.fromAccount };
+  if (!s)
+    return {
+      ...base,
+      status: status ?? 'unknown',
+      total: 0,
+      imported: 0,
+      failed: 0,
+      failedByCode: {},
+      failures: [],
+    };
+  return {
+    ...base,
+    status: status ?? (s.pending === 0 ? 'done' : 'pending'),
+    total: s.total,
+    imported: s.imported,
+    failed: s.failed,
+    failedByCode: { ...s.failedByCode },
+    failures: state.failures.filter((f) => f.submissionId === id),
+  };
+}
+
+export function resultOf(state: LedgerState, status: ImportState, now: number): ImportFriendsResult {
+  return {
+    fromAccount: state.fromAccount,
+    state: status,
+    items: state.items,
+    imported: state.imported,
+    failed: state.failed,
+    failedByCode: { ...state.failedByCode },
+    failAccounts: [...new Set(state.failAccounts)],
+    invalidAccounts: [...new Set(state.invalidAccounts)],
+    failures: state.failures,
+    failuresOmitted: state.failuresOmitted,
+    calls: state.calls,
+    durationMs: now - state.startedAt,
+    submissions: state.seenSubmissions.length,
+    submissionTallies: Object.values(state.submissions).map(
+      ({ id, total, imported, failed, failedByCode }) => ({
+        id,
+        total,
+        imported,
+        failed,
+        failedByCode,
+      }),
+    ),
+  };
+}
