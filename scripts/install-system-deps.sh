@@ -7,6 +7,7 @@ need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need make make
 need g++ g++
 need python3 python3
+need docker-compose docker-compose
 if [ ${#packages[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q
