@@ -23,6 +23,8 @@ export interface FriendImportInput {
 
 /** The service's answer, reduced to what the workflow records. */
 export interface FriendImportAnswer {
+  /** Which attempt produced this answer (1 = first try): the calls this batch took. */
+  attempt: number;
   imported: string[];
   transient: ItemResult[];
   permanent: ItemResult[];
@@ -60,14 +62,14 @@ function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImport
       throw ApplicationFailure.create({
         type,
         message: `friend_import failed: ${detail}; will retry`,
-        details: [{ code }],
+        details: [{ code, attempt: Context.current().info.attempt }],
       });
     case 'rateLimit':
       deps.metrics?.rateLimitBackoff(code);
       throw ApplicationFailure.create({
         type,
         message: `friend_import rate limited: ${detail}; backing off`,
-        details: [{ code }],
+        details: [{ code, attempt: Context.current().info.attempt }],
         nextRetryDelay: jitter(meaning.minDelayMs ?? 1000),
       });
     case 'auth': {
@@ -83,7 +85,7 @@ function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImport
       throw ApplicationFailure.create({
         type,
         message: `friend_import auth error: ${detail}; retrying with a fresh UserSig`,
-        details: [{ code }],
+        details: [{ code, attempt: Context.current().info.attempt }],
       });
     }
     case 'permanent':
@@ -91,14 +93,14 @@ function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImport
         type,
         nonRetryable: true,
         message: `friend_import refused: ${detail}`,
-        details: [{ code }],
+        details: [{ code, attempt: Context.current().info.attempt }],
       });
     case 'config':
       throw ApplicationFailure.create({
         type,
         nonRetryable: true,
         message: `configuration error ${detail}: ${meaning.advice}`,
-        details: [{ code }],
+        details: [{ code, attempt: Context.current().info.attempt }],
       });
   }
 }
@@ -131,6 +133,7 @@ export function createFriendImportActivity(deps: FriendImportDeps) {
       });
     deps.metrics?.items(c.imported.length, c.permanent.length);
     return {
+      attempt: ctx.info.attempt,
       imported: c.imported,
       transient: c.transient,
       permanent: c.permanent,

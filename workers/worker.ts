@@ -49,11 +49,12 @@ const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> =
 export async function createImportWorkers(options: ImportWorkerOptions): Promise<ImportWorkers> {
   const role = options.role ?? 'all';
   const calls = callsTaskQueue(options.taskQueue, options.im.sdkAppId);
+  // Unset options must be absent, not undefined: the SDK treats an explicit undefined as a value.
   const common = {
     connection: options.connection,
     namespace: options.namespace,
-    dataConverter: options.dataConverter,
-    identity: options.identity,
+    ...(options.dataConverter && { dataConverter: options.dataConverter }),
+    ...(options.identity && { identity: options.identity }),
     ...SHUTDOWN,
   };
   const workers: Worker[] = [];

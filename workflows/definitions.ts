@@ -3,6 +3,7 @@
  * queries and signals. Deterministic, no I/O.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { JobControl } from './bulkTypes.js';
 import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from './types.js';
 
 /** One workflow per user per app: the ID is what makes G1 (one writer per user) hold. */
@@ -29,3 +30,6 @@ export const submissionDoneSignal = defineSignal<[SubmissionOutcome]>('submissio
 /** Sent to a submission's `notify` workflow when the user's import failed for good (configuration). */
 export const importFailedSignal =
   defineSignal<[{ fromAccount: string; submissionIds: string[]; message: string }]>('importFailed');
+
+/** Sent by a bulk job to the users it fed: hold (pause), release (resume) or drop (cancel) its queued items. */
+export const jobControlSignal = defineSignal<[JobControl]>('jobControl');

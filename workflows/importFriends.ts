@@ -28,6 +28,7 @@ import {
   addItemsUpdate,
   awaitSubmissionUpdate,
   importFailedSignal,
+  jobControlSignal,
   progressQuery,
   submissionDoneSignal,
 } from './definitions.js';
@@ -38,6 +39,7 @@ import {
   failBatch,
   newLedger,
   resultOf,
+  sendable,
   submissionOutcome,
   takeBatch,
 } from './ledger.js';
@@ -103,6 +105,11 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
     },
     { description: 'Waits for the outcomes of one submission' },
   );
+  setHandler(jobControlSignal, ({ jobWorkflowId, action }) => {
+    state.pausedJobs = state.pausedJobs.filter((j) => j !== jobWorkflowId);
+    if (action === 'pause') state.pausedJobs.push(jobWorkflowId);
+    if (action === 'cancel') notifyCompleted(cancelQueued(state, jobWorkflowId));
+  });
   setHandler(progressQuery, () => ({
     fromAccount: state.fromAccount,
     state: status,
@@ -139,7 +146,11 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
 
   try {
     for (;;) {
-      await condition(() => state.queue.length > 0 || allHandlersFinished());
+      // Wait for items that may be sent (a paused job's items wait), or finish once none are left.
+      await condition(
+        () =>
+          state.queue.some((q) => sendable(state, q)) || (state.queue.length === 0 && allHandlersFinished()),
+      );
       if (state.queue.length === 0) break;
       if (shouldContinueAsNew(options.continueAsNewAfterEvents)) {
         continuing = true;
@@ -214,17 +225,29 @@ function onCallFailure(state: LedgerState, batch: QueuedItem[], err: unknown): C
   const type = cause instanceof ApplicationFailure ? cause.type : undefined;
   const parsed = parseFailureType(type);
   const message = cause?.message ?? err.message;
+  const detail =
+    cause instanceof ApplicationFailure
+      ? (cause.details?.[0] as { attempt?: number } | undefined)
+      : undefined;
+  const maxAttempts = FRIEND_IMPORT_ACTIVITY_OPTIONS.retry?.maximumAttempts ?? 1;
+  const attempts = detail?.attempt ?? maxAttempts;
   if (parsed?.class === 'config') return { fatal: { message, type: type ?? 'IM_CONFIG' } };
   if (parsed?.class === 'permanent')
-    return { completed: failBatch(state, batch, { code: parsed.code, reason: message, kind: 'permanent' }) };
+    return {
+      completed: failBatch(state, batch, { code: parsed.code, reason: message, kind: 'permanent' }, attempts),
+    };
   // Retries spent on a transient, rate-limit or auth code, or on timeouts.
-  const attempts = FRIEND_IMPORT_ACTIVITY_OPTIONS.retry?.maximumAttempts ?? 1;
   return {
-    completed: failBatch(state, batch, {
-      code: parsed?.code ?? 30006,
-      reason: `${message} (transient; gave up after ${attempts} attempts)`,
-      kind: 'exhausted',
-    }),
+    completed: failBatch(
+      state,
+      batch,
+      {
+        code: parsed?.code ?? 30006,
+        reason: `${message} (transient; gave up after ${attempts} attempts)`,
+        kind: 'exhausted',
+      },
+      attempts,
+    ),
   };
 }
 

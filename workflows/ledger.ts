@@ -41,6 +41,7 @@ export function newLedger(fromAccount: string, startedAt: number): LedgerState {
     invalidAccounts: [],
     failures: [],
     failuresOmitted: 0,
+    pausedJobs: [],
   };
 }
 
@@ -121,6 +122,7 @@ export function admit(
     failed: 0,
     pending: total,
     failedByCode: {},
+    calls: 0,
     ...(submission.notify ? { notify: submission.notify } : {}),
   };
   state.items += total;
@@ -171,19 +173,35 @@ export function admit(
   };
 }
 
-/** Removes and returns the next batch: at most `batchSize` items and about `maxBytes` of JSON. */
+/** Whether an item may be sent now (its bulk job is not paused). */
+export function sendable(state: LedgerState, q: QueuedItem): boolean {
+  if (state.pausedJobs.length === 0) return true;
+  const job = state.submissions[q.submissionId]?.notify?.workflowId;
+  return job === undefined || !state.pausedJobs.includes(job);
+}
+
+/**
+ * Removes and returns the next batch: at most `batchSize` sendable items and about `maxBytes` of
+ * JSON, in queue order (items of paused jobs stay where they are).
+ */
 export function takeBatch(state: LedgerState, batchSize: number, maxBytes: number): QueuedItem[] {
   const batch: QueuedItem[] = [];
+  const keep: QueuedItem[] = [];
   let bytes = 64;
-  while (batch.length < batchSize && state.queue.length > 0) {
-    const next = state.queue[0];
-    if (!next) break;
+  let i = 0;
+  for (; i < state.queue.length && batch.length < batchSize; i++) {
+    const next = state.queue[i];
+    if (!next) continue;
+    if (!sendable(state, next)) {
+      keep.push(next);
+      continue;
+    }
     const size = utf8Length(JSON.stringify(next.item)) + 1;
     if (batch.length > 0 && bytes + size > maxBytes) break;
     bytes += size;
     batch.push(next);
-    state.queue.shift();
   }
+  state.queue = [...keep, ...state.queue.slice(i)];
   return batch;
 }
 
@@ -194,13 +212,13 @@ export function takeBatch(state: LedgerState, batchSize: number, maxBytes: numbe
 export function applyAnswer(
   state: LedgerState,
   batch: readonly QueuedItem[],
-  answer: Pick<
+  answer: { attempt: number } & Pick<
     ClassifiedImport,
     'imported' | 'transient' | 'permanent' | 'missing' | 'failAccounts' | 'invalidAccounts'
   >,
   maxItemAttempts: number,
 ): string[] {
-  state.calls++;
+  countCalls(state, batch, answer.attempt);
   const byAccount = new Map(batch.map((q) => [q.item.To_Account, q]));
   const listedIn = (a: string) =>
     answer.invalidAccounts.includes(a)
@@ -251,17 +269,30 @@ export function failBatch(
   state: LedgerState,
   batch: readonly QueuedItem[],
   failure: { code: number; reason: string; kind: FailureKind },
-  countsAsCall = true,
+  /** HTTP calls this batch took (its attempts). */
+  calls: number,
 ): string[] {
-  if (countsAsCall) state.calls++;
+  countCalls(state, batch, calls);
   for (const q of batch) fail(state, q, q.item.To_Account, failure);
   return settle(state);
 }
 
-/** Cancellation: every item still waiting gets the outcome `cancelled`. */
-export function cancelQueued(state: LedgerState): string[] {
-  const waiting = state.queue.splice(0);
-  for (const q of waiting)
+/** Calls are HTTP attempts (retries included), credited to the whole user and to each submission in the batch. */
+function countCalls(state: LedgerState, batch: readonly QueuedItem[], calls: number): void {
+  state.calls += calls;
+  for (const id of new Set(batch.map((q) => q.submissionId))) {
+    const sub = state.submissions[id];
+    if (sub) sub.calls += calls;
+  }
+}
+
+/** Cancellation: every item still waiting (or only those of one bulk job) gets the outcome `cancelled`. */
+export function cancelQueued(state: LedgerState, jobWorkflowId?: string): string[] {
+  const ofJob = (q: QueuedItem): boolean =>
+    jobWorkflowId === undefined || state.submissions[q.submissionId]?.notify?.workflowId === jobWorkflowId;
+  const cancelled = state.queue.filter(ofJob);
+  state.queue = state.queue.filter((q) => !ofJob(q));
+  for (const q of cancelled)
     fail(state, q, q.item.To_Account, {
       code: 'rejected',
       reason: 'not sent: the import was cancelled',
@@ -296,6 +327,7 @@ export function submissionOutcome(
       failed: 0,
       failedByCode: {},
       failures: [],
+      calls: 0,
     };
   return {
     ...base,
@@ -305,6 +337,7 @@ export function submissionOutcome(
     failed: s.failed,
     failedByCode: { ...s.failedByCode },
     failures: state.failures.filter((f) => f.submissionId === id),
+    calls: s.calls,
   };
 }
 
@@ -324,12 +357,13 @@ export function resultOf(state: LedgerState, status: ImportState, now: number): 
     durationMs: now - state.startedAt,
     submissions: state.seenSubmissions.length,
     submissionTallies: Object.values(state.submissions).map(
-      ({ id, total, imported, failed, failedByCode }) => ({
+      ({ id, total, imported, failed, failedByCode, calls }) => ({
         id,
         total,
         imported,
         failed,
         failedByCode,
+        calls,
       }),
     ),
   };

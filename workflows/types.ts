@@ -54,6 +54,8 @@ export interface SubmissionOutcome {
   failed: number;
   failedByCode: Record<string, number>;
   failures: ItemFailure[];
+  /** friend_import calls that carried at least one of this submission's items. */
+  calls: number;
 }
 
 export interface ImportOptions {
@@ -103,7 +105,10 @@ export interface ImportFriendsResult {
   durationMs: number;
   submissions: number;
   /** Per-submission counts (the most recent ones), so each caller can find its own. */
-  submissionTallies: Pick<SubmissionTally, 'id' | 'total' | 'imported' | 'failed' | 'failedByCode'>[];
+  submissionTallies: Pick<
+    SubmissionTally,
+    'id' | 'total' | 'imported' | 'failed' | 'failedByCode' | 'calls'
+  >[];
 }
 
 export interface ImportFriendsProgress {
@@ -133,6 +138,7 @@ export interface SubmissionTally {
   failed: number;
   pending: number;
   failedByCode: Record<string, number>;
+  calls: number;
   notify?: { workflowId: string };
   /** Set once the completion has been reported (to the notify target and waiting callers). */
   settled?: boolean;
@@ -155,4 +161,6 @@ export interface LedgerState {
   invalidAccounts: string[];
   failures: ItemFailure[];
   failuresOmitted: number;
+  /** Bulk jobs (workflow IDs) paused by their operator: their items wait in the queue. */
+  pausedJobs: string[];
 }

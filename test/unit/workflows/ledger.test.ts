@@ -18,7 +18,7 @@ const item = (to: string, extra: Record<string, unknown> = {}): SubmittedItem =>
 });
 const items = (n: number, prefix = 'u'): SubmittedItem[] =>
   Array.from({ length: n }, (_, i) => item(`${prefix}${i}`));
-const none = { transient: [], permanent: [], missing: [], failAccounts: [], invalidAccounts: [] };
+const none = { attempt: 1, transient: [], permanent: [], missing: [], failAccounts: [], invalidAccounts: [] };
 
 /** G3: every item has exactly one outcome, or is still queued / in flight. */
 function assertAccounted(s: LedgerState, inFlight = 0): void {
@@ -181,6 +181,21 @@ describe('ledger: batches and answers', () => {
     assertAccounted(s);
   });
 
+  it('holds back the items of a paused bulk job, and cancels only that job’s items', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 'job-a:1', items: items(2, 'a'), notify: { workflowId: 'job-a' } });
+    admit(s, { id: 'svc', items: items(2, 's') });
+    s.pausedJobs.push('job-a');
+    assert.deepEqual(
+      takeBatch(s, 10, 1e9).map((q) => q.item.To_Account),
+      ['s0', 's1'],
+    );
+    assert.equal(s.queue.length, 2);
+    const done = cancelQueued(s, 'job-a');
+    assert.deepEqual(done, ['job-a:1']);
+    assert.deepEqual(s.failedByCode, { rejected: 2 });
+  });
+
   it('keeps Invalid_Account apart from Fail_Account', () => {
     const s = newLedger('alice', 0);
     admit(s, { id: 's1', items: items(2) });
@@ -203,11 +218,13 @@ describe('ledger: batches and answers', () => {
   it('fails a whole batch with one code, and cancels what is still queued', () => {
     const s = newLedger('alice', 0);
     admit(s, { id: 's1', items: items(5) });
-    failBatch(s, takeBatch(s, 2, 1e9), {
-      code: 30003,
-      reason: 'From_Account does not exist',
-      kind: 'permanent',
-    });
+    failBatch(
+      s,
+      takeBatch(s, 2, 1e9),
+      { code: 30003, reason: 'From_Account does not exist', kind: 'permanent' },
+      1,
+    );
+    assert.equal(s.calls, 1);
     cancelQueued(s);
     assert.deepEqual(s.failedByCode, { 30003: 2, rejected: 3 });
     assert.deepEqual(
