@@ -1,0 +1,160 @@
+/**
+ * The local Tencent IM REST emulator (product.md §6): `startEmulator(options)` serves the calls
+ * tim-friend-import uses, strictly enough that an importer which passes here passes against the
+ * real service. See emulator/README.md for the behaviour and the decisions behind it.
+ */
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_MAX_BODY_BYTES } from './http.js';
+import { FaultInjector, parseFaultPlan, type FaultPlan } from './faults.js';
+import { FriendImportService } from './friendImport.js';
+import { QueryAuth } from './queryAuth.js';
+import { WindowLimiter } from './rateWindow.js';
+import { createEmulatorServer } from './server.js';
+import { StatsCollector } from './stats.js';
+import { Store } from './store.js';
+import type { Emulator, EmulatorOptions, FriendRow } from './types.js';
+import { RATE_LIMIT_CODES } from './vendor.js';
+
+export type { Emulator, EmulatorOptions, EmulatorStats, FriendImportCall, FriendRow } from './types.js';
+export {
+  FaultPlanSchema,
+  parseFaultPlan,
+  type FaultPlan,
+  type FaultRule,
+  type ResolvedFaultPlan,
+} from './faults.js';
+export { RATE_LIMIT_CODES, type RateLimitCode } from './vendor.js';
+
+export const EMULATOR_DEFAULTS = {
+  host: '127.0.0.1',
+  rateLimit: 200,
+  rateLimitCode: 60007,
+  writeLatencyMs: 0,
+  maxFriends: 3000,
+  maxGroups: 32,
+  friendGetPageSize: 100,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+} as const;
+
+function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a whole number ≥ 0, got ${v}`);
+  return v;
+}
+
+function validate(o: EmulatorOptions): void {
+  if (!Number.isInteger(o.sdkAppId) || o.sdkAppId <= 0)
+    throw new RangeError('sdkAppId must be a positive integer');
+  if (o.adminIdentifiers.length === 0 || o.adminIdentifiers.some((a) => a.length === 0))
+    throw new RangeError('adminIdentifiers must name at least one admin');
+  if (o.secretKey.length === 0) throw new RangeError('secretKey must not be empty');
+  if (o.rateLimitCode !== undefined && !(RATE_LIMIT_CODES as readonly number[]).includes(o.rateLimitCode))
+    throw new RangeError(`rateLimitCode must be one of ${RATE_LIMIT_CODES.join(', ')}`);
+}
+
+/** Starts an emulator and resolves once it listens. */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  validate(options);
+  const host = options.host ?? EMULATOR_DEFAULTS.host;
+  const rateLimit = nonNegativeInt('rateLimit', options.rateLimit, EMULATOR_DEFAULTS.rateLimit);
+  const maxFriends = nonNegativeInt('maxFriends', options.maxFriends, EMULATOR_DEFAULTS.maxFriends);
+  const maxGroups = nonNegativeInt('maxGroups', options.maxGroups, EMULATOR_DEFAULTS.maxGroups);
+  const pageSize = nonNegativeInt(
+    'friendGetPageSize',
+    options.friendGetPageSize,
+    EMULATOR_DEFAULTS.friendGetPageSize,
+  );
+  const writeLatencyMs = nonNegativeInt(
+    'writeLatencyMs',
+    options.writeLatencyMs,
+    EMULATOR_DEFAULTS.writeLatencyMs,
+  );
+  const maxBodyBytes = nonNegativeInt('maxBodyBytes', options.maxBodyBytes, EMULATOR_DEFAULTS.maxBodyBytes);
+  if (pageSize === 0) throw new RangeError('friendGetPageSize must be at least 1');
+
+  let injector = options.faults ? new FaultInjector(parseFaultPlan(options.faults)) : undefined;
+  let faultN = 0;
+  const store = new Store(options.dbFile, options.sdkAppId);
+  if (options.accounts?.length) store.seedAccounts(options.accounts, false);
+  if (options.foreignAccounts?.length) store.seedAccounts(options.foreignAccounts, true);
+  const stats = new StatsCollector(options.recordCalls ?? false);
+  const friendImport = new FriendImportService({
+    store,
+    stats,
+    limiter: new WindowLimiter(rateLimit, 1000),
+    rateLimitCode: options.rateLimitCode ?? EMULATOR_DEFAULTS.rateLimitCode,
+    writeLatencyMs,
+    rules: {
+      accountKind: (id) => store.accountKind(id),
+      sensitiveWords: (options.sensitiveWords ?? []).filter((w) => w.length > 0).map((w) => w.toLowerCase()),
+      maxFriends,
+      maxGroups,
+    },
+    faults: () => injector,
+  });
+  const setFaults = (plan: FaultPlan | undefined): void => {
+    injector = plan ? new FaultInjector(parseFaultPlan(plan)) : undefined;
+    faultN = 0;
+  };
+  const startedAt = Date.now();
+  const server = createEmulatorServer({
+    auth: new QueryAuth({
+      sdkAppId: options.sdkAppId,
+      adminIdentifiers: new Set(options.adminIdentifiers),
+      secretKey: options.secretKey,
+    }),
+    stats,
+    friendImport,
+    companions: { store, pageSize, busy: (from) => friendImport.busy(from) },
+    maxBodyBytes,
+    setFaults: (plan) => setFaults(plan as FaultPlan | undefined),
+    nextFaultN: () => ++faultN,
+    health: () => {
+      const cpu = process.cpuUsage();
+      return {
+        ok: true,
+        sdkAppId: options.sdkAppId,
+        uptimeMs: Date.now() - startedAt,
+        faults: injector !== undefined,
+        process: { cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage.rss() },
+      };
+    },
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    baseUrl,
+    port,
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    setFaults,
+    seedAccounts: (ids, opts) => store.seedAccounts(ids, opts?.foreign ?? false),
+    friendsOf: (from) =>
+      [...store.friends(from).values()].map(({ item }): FriendRow => ({ From_Account: from, ...item })),
+    calls: () => stats.calls(),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        friendImport.close();
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      })),
+  };
+}

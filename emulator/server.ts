@@ -1,0 +1,150 @@
+/**
+ * The HTTP side: node:http, the vendor routes behind the common checks (path, method, query
+ * string and UserSig, Content-Type, body size, JSON), and the /__emulator/ extras.
+ */
+import { isUtf8 } from 'node:buffer';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { COMMANDS } from '../im/schemas.js';
+import * as companions from './companions.js';
+import { parseFaultPlan } from './faults.js';
+import { FRIEND_IMPORT, type FriendImportService } from './friendImport.js';
+import { isJsonContentType, readBody, sendJson } from './http.js';
+import type { QueryAuth } from './queryAuth.js';
+import type { StatsCollector } from './stats.js';
+import { fail } from './vendor.js';
+
+export const UNKNOWN_ROUTE = '(unknown)';
+const HARD_CAP_FACTOR = 16;
+const HARD_CAP_MIN = 64 * 1024 * 1024;
+
+type Companion = (deps: companions.CompanionDeps, body: unknown) => companions.Answer;
+
+const COMPANIONS = new Map<string, Companion>([
+  [COMMANDS.accountImport.path, companions.accountImport],
+  [COMMANDS.multiAccountImport.path, companions.multiAccountImport],
+  [COMMANDS.accountCheck.path, companions.accountCheck],
+  [COMMANDS.friendGet.path, companions.friendGet],
+  [COMMANDS.friendCheck.path, companions.friendCheck],
+  [COMMANDS.friendDeleteAll.path, companions.friendDeleteAll],
+]);
+
+export interface ServerDeps {
+  auth: QueryAuth;
+  stats: StatsCollector;
+  friendImport: FriendImportService;
+  companions: companions.CompanionDeps;
+  maxBodyBytes: number;
+  /** Installs a fault plan (already validated) or removes it. */
+  setFaults(plan: unknown): void;
+  /** The friend_import number under the current fault plan (counts every arrival). */
+  nextFaultN(): number;
+  health(): object;
+}
+
+const warned = new Set<string>();
+
+/** Reports an unexpected failure once per distinct message, so a repeating bug cannot flood the log. */
+function warnOnce(message: string): void {
+  if (warned.has(message) || warned.size > 100) return;
+  warned.add(message);
+  process.emitWarning(`emulator: ${message}`);
+}
+
+export function createEmulatorServer(deps: ServerDeps): Server {
+  const server = createServer((req, res) => {
+    handle(deps, req, res).catch((err: unknown) => {
+      // A bug or a broken socket: answer like an overloaded service would, keep serving.
+      if (!res.headersSent && !res.destroyed) sendJson(res, fail(70500, 'internal server error', false));
+      warnOnce(err instanceof Error ? err.message : String(err));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const arrivedAt = performance.timeOrigin + performance.now();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).replace(/^\/+/, '');
+  const query = q < 0 ? '' : url.slice(q + 1);
+  if (path.startsWith('__emulator/')) return extras(deps, req, res, path);
+
+  const { stats } = deps;
+  stats.requests++;
+  const isImport = path === FRIEND_IMPORT;
+  const companion = COMPANIONS.get(path);
+  const route = isImport || companion ? path : UNKNOWN_ROUTE;
+  // Arrival is counted before anything else: the window and the fault plan see every request.
+  const seq = isImport ? stats.friendImportArrived(performance.now()) : 0;
+  const faultN = isImport ? deps.nextFaultN() : 0;
+
+  const hardCap = Math.max(HARD_CAP_MIN, deps.maxBodyBytes * HARD_CAP_FACTOR);
+  const body = await readBody(req, deps.maxBodyBytes, hardCap);
+  const sns = route.startsWith('v4/sns/') || route === UNKNOWN_ROUTE;
+  const reject = (code: number, info: string): void => {
+    stats.answered(route, code);
+    sendJson(res, fail(code, info, sns), 200, !body.ok && body.truncated);
+    if (!body.ok && body.truncated) res.once('finish', () => req.destroy());
+  };
+
+  if (route === UNKNOWN_ROUTE) return reject(60009, `requested resource does not exist: /${path}`);
+  if (req.method !== 'POST') return reject(60002, `HTTP method must be POST, got ${req.method}`);
+  const auth = deps.auth.check(query);
+  if (!auth.ok) return reject(auth.code, auth.info);
+  if (!isJsonContentType(req.headers['content-type']))
+    return reject(
+      60002,
+      `Content-Type must be application/json (UTF-8), got ${req.headers['content-type'] ?? 'none'}`,
+    );
+  if (!body.ok) return reject(60002, `request body is larger than ${deps.maxBodyBytes} bytes`);
+  if (body.data.length === 0)
+    return reject(60003, 'request body is empty; send {} when an API needs no fields');
+  if (!isUtf8(body.data)) return reject(60003, 'request body is not valid UTF-8');
+  const text = body.data.toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return reject(60003, 'request body is not valid JSON');
+  }
+
+  if (isImport) return deps.friendImport.handle({ res, text, json, seq, faultN, arrivedAt });
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return reject(sns ? 30001 : 70402, 'request body must be a JSON object');
+  const answer = (companion as Companion)(deps.companions, json);
+  stats.answered(route, answer.code);
+  sendJson(res, answer.body);
+}
+
+async function extras(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  const op = `${req.method ?? ''} ${path.slice('__emulator/'.length)}`;
+  if (op === 'GET health') return sendJson(res, deps.health());
+  if (op === 'GET stats') return sendJson(res, deps.stats.snapshot());
+  if (op === 'POST stats/reset') {
+    deps.stats.reset();
+    return sendJson(res, { ok: true });
+  }
+  if (op === 'GET calls') return sendJson(res, deps.stats.calls());
+  if (op === 'PUT faults') {
+    const body = await readBody(req, deps.maxBodyBytes, HARD_CAP_MIN);
+    try {
+      if (!body.ok) throw new RangeError('fault plan too large');
+      const raw: unknown = JSON.parse(body.data.toString('utf8') || 'null');
+      if (raw !== null) parseFaultPlan(raw);
+      deps.setFaults(raw ?? undefined);
+      return sendJson(res, { ok: true });
+    } catch (err) {
+      return sendJson(res, { ok: false, error: err instanceof Error ? err.message : String(err) }, 400);
+    }
+  }
+  const known = ['health', 'stats', 'stats/reset', 'calls', 'faults'].includes(
+    path.slice('__emulator/'.length),
+  );
+  return sendJson(res, { ok: false, error: known ? 'method not allowed' : 'not found' }, known ? 405 : 404);
+}

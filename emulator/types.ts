@@ -1,0 +1,107 @@
+/** The emulator's public shapes (the programmatic contract others build on). */
+import type { FaultPlan } from './faults.js';
+import type { RateLimitCode } from './vendor.js';
+
+export interface EmulatorOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** SQLite file; default in memory. */
+  dbFile?: string;
+  sdkAppId: number;
+  adminIdentifiers: string[];
+  secretKey: string;
+  /** friend_import calls per sliding second; default 200; 0 = no limit. */
+  rateLimit?: number;
+  /** The code answered beyond the rate limit (tencent-im.md §5.6 candidates); default 60007. */
+  rateLimitCode?: RateLimitCode;
+  /** How long each friend_import write is held before the answer (overlaps observable); default 0. */
+  writeLatencyMs?: number;
+  /** Words (case-insensitive substrings) that make an item fail with 30005. */
+  sensitiveWords?: string[];
+  faults?: FaultPlan;
+  /** Seeded as imported accounts of this app. */
+  accounts?: string[];
+  /** Accounts of another SDKAppID (per-item 30002 + Invalid_Account). */
+  foreignAccounts?: string[];
+  /** Default 3000. */
+  maxFriends?: number;
+  /** Distinct friend groups per user; default 32. */
+  maxGroups?: number;
+  /** Default 100. */
+  friendGetPageSize?: number;
+  /** Keep a log of friend_import calls (for tests). */
+  recordCalls?: boolean;
+  /** Largest accepted request body; default 1 MiB (larger → 60002). */
+  maxBodyBytes?: number;
+}
+
+/** One friend as stored: the AddFriendItem fields exactly as imported, plus From_Account. */
+export interface FriendRow {
+  From_Account: string;
+  To_Account: string;
+  AddSource: string;
+  Remark?: string;
+  RemarkTime?: number;
+  GroupName?: string[];
+  AddWording?: string;
+  AddTime?: number;
+  CustomItem?: { Tag: string; Value: string | number }[];
+}
+
+export interface EmulatorStats {
+  /** Vendor-route requests (the /__emulator/ extras are not counted). */
+  requests: number;
+  /** Route path → code ('0' for OK, 'http502' …) → count. Unknown paths count under '(unknown)'. */
+  byRoute: Record<string, Record<string, number>>;
+  friendImport: {
+    /** friend_import requests received (every one, whatever the answer). */
+    calls: number;
+    /** Max friend_import requests that arrived within any sliding 1000 ms window. */
+    maxCallsInAnyWindow: number;
+    /** Requests that arrived while another friend_import for the same From_Account was in flight. */
+    overlaps: number;
+    /** The first ≤ 100 From_Accounts that saw an overlap. */
+    overlapAccounts: string[];
+    rateLimited: number;
+    /** friend_import requests in flight right now (From_Account read, answer not yet sent). */
+    inFlight: number;
+    itemsImported: number;
+    itemsFailed: number;
+    /** Per-item ResultCode → count ('0' included). */
+    itemCodes: Record<string, number>;
+  };
+}
+
+export interface FriendImportCall {
+  seq: number;
+  fromAccount: string;
+  toAccounts: string[];
+  /** Epoch milliseconds (fractional). */
+  arrivedAt: number;
+  finishedAt: number;
+  httpStatus: number;
+  errorCode: number;
+  itemCodes: Record<string, number>;
+  /** The injected fault, e.g. 'error:30006', 'http:502', 'slow:12000', 'items'. */
+  fault?: string;
+  /** The client closed the connection before the answer was sent. */
+  aborted?: boolean;
+}
+
+export interface Emulator {
+  /** e.g. 'http://127.0.0.1:41234/' (ImClient baseUrl). */
+  baseUrl: string;
+  port: number;
+  stats(): EmulatorStats;
+  resetStats(): void;
+  setFaults(plan: FaultPlan | undefined): void;
+  /** Fast direct insert (bench with 600k accounts). */
+  seedAccounts(ids: string[], options?: { foreign?: boolean }): void;
+  /** Direct state read for assertions (fields as stored). */
+  friendsOf(fromAccount: string): FriendRow[];
+  /** When recordCalls. */
+  calls(): FriendImportCall[];
+  close(): Promise<void>;
+}
