@@ -2,10 +2,12 @@
  * ImportFriendsWorkflow end to end: a real dev server, the real emulator over HTTP, an in-process
  * worker (issue 4: outcomes, retries, one writer per user).
  */
+import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { importFriends } from '../../client/importFriends.js';
 import type { FriendImportCall } from '../../emulator/index.js';
+import { workflowBundle } from '../../workers/bundle.js';
 import { assertFriends, friendItem, friendItems, submitted } from '../support/data.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -200,5 +202,17 @@ describe('ImportFriendsWorkflow', { timeout: 300_000 }, () => {
     const runs = await stack.client.workflow.count(`WorkflowId = '${handle.workflowId}'`);
     assert.ok(runs.count > 1, `expected several runs, saw ${runs.count}`);
     assertFriends(stack.emulator, 'longlived', items);
+  });
+
+  it('replays every history recorded above without non-determinism', async () => {
+    const histories = stack.client.workflow
+      .list({ query: `WorkflowType = 'ImportFriendsWorkflow'` })
+      .intoHistories();
+    let replayed = 0;
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      assert.equal(r.error, undefined, `${r.workflowId}: ${String(r.error)}`);
+      replayed++;
+    }
+    assert.ok(replayed >= 8, `replayed ${replayed} histories`);
   });
 });

@@ -38,7 +38,8 @@ export interface Stack {
   target: ImportTarget;
   /** Environment for a `friend-import` child process talking to this stack. */
   env: Record<string, string>;
-  startWorker(): Promise<ImportWorkers>;
+  /** Starts an in-process worker; `im` overrides the app settings it uses (e.g. a wrong key). */
+  startWorker(im?: Partial<ImSettings>): Promise<ImportWorkers>;
   stopWorkers(): Promise<void>;
   spawnWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
   stop(): Promise<void>;
@@ -98,13 +99,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const running: { workers: ImportWorkers; done: Promise<void>; connection: NativeConnection }[] = [];
   const children: ChildProcess[] = [];
 
-  const startWorker = async (): Promise<ImportWorkers> => {
+  const startWorker = async (overrides: Partial<ImSettings> = {}): Promise<ImportWorkers> => {
     const native = await NativeConnection.connect({ address: devServer.address });
     const workers = await createImportWorkers({
       connection: native,
       namespace: devServer.namespace,
       taskQueue,
-      im,
+      im: { ...im, ...overrides },
     });
     running.push({ workers, done: workers.run(), connection: native });
     return workers;

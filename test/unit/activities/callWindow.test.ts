@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CallWindow } from '../../../activities/callWindow.js';
 
 describe('CallWindow', () => {
-  it('never lets more than `limit` calls start within one window, in FIFO order', async () => {
+  it('spaces calls evenly and never lets more than `limit` start within one window, in FIFO order', async () => {
     const w = new CallWindow(5, 200, 10);
     const grants: { i: number; at: number }[] = [];
     await Promise.all(
@@ -13,6 +13,11 @@ describe('CallWindow', () => {
       grants.map((g) => g.i),
       Array.from({ length: 17 }, (_, i) => i),
     );
+    for (let k = 1; k < grants.length; k++)
+      assert.ok(
+        grants[k]!.at - grants[k - 1]!.at >= 39,
+        `grants ${k - 1} and ${k} only ${grants[k]!.at - grants[k - 1]!.at} ms apart`,
+      );
     for (let k = 5; k < grants.length; k++)
       assert.ok(
         grants[k]!.at - grants[k - 5]!.at >= 200,

@@ -1,0 +1,137 @@
+/**
+ * The app-wide rate (G2), rate-limit back-off, configuration errors that fail fast, and a worker
+ * SIGKILLed mid-import (G4), against the real dev server and emulator.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { importFriends, type UserImportHandle } from '../../client/importFriends.js';
+import { assertFriends, friendItems, submitted } from '../support/data.js';
+import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';
+import { killHard, startStack, type Stack } from '../support/stack.js';
+
+async function importUsers(stack: Stack, users: string[], itemsPerUser: number): Promise<UserImportHandle[]> {
+  for (const u of users)
+    stack.emulator.seedAccounts([u, ...friendItems(itemsPerUser, `${u}-`).map((i) => i.To_Account)]);
+  return Promise.all(
+    users.map((u) =>
+      importFriends(stack.target, u, submitted(friendItems(itemsPerUser, `${u}-`)), {
+        submissionId: `s-${u}`,
+      }),
+    ),
+  );
+}
+
+const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe('the app-wide rate (G2)', { timeout: 180_000 }, () => {
+  let stack: Stack;
+  let service: RemoteEmulator;
+  const users = names('rate', 50);
+  before(async () => {
+    stack = await startStack({ worker: false, rateLimit: 20 });
+    // The service in its own process, as the real one is remote, enforcing 20/s: any excess call
+    // would be answered 60007 (and show in its stats).
+    service = await spawnEmulator({
+      rateLimit: 20,
+      writeLatencyMs: 5,
+      accounts: users.flatMap((u) => [u, ...friendItems(10, `${u}-`).map((i) => i.To_Account)]),
+    });
+    await stack.startWorker({ baseUrl: service.baseUrl });
+  });
+  after(async () => {
+    await stack?.stop();
+    await service?.stop();
+  });
+
+  it('50 users at once never exceed 20 calls in any 1-second window', async () => {
+    const handles = await Promise.all(
+      users.map((u) =>
+        importFriends(stack.target, u, submitted(friendItems(10, `${u}-`)), { submissionId: `s-${u}` }),
+      ),
+    );
+    const results = await Promise.all(handles.map((h) => h.result()));
+    assert.deepEqual(
+      results.map((r) => r.imported),
+      users.map(() => 10),
+    );
+    const stats = (await service.stats()).friendImport;
+    assert.equal(stats.calls, 50);
+    assert.ok(stats.maxCallsInAnyWindow <= 20, `max ${stats.maxCallsInAnyWindow} calls in one second`);
+    assert.equal(stats.rateLimited, 0);
+    assert.equal(stats.overlaps, 0);
+  });
+});
+
+describe('rate-limit codes', { timeout: 180_000 }, () => {
+  let stack: Stack;
+  before(async () => {
+    // The service allows 3 calls a second, but the worker believes it may make 50: 60007 follows.
+    stack = await startStack({ rateLimit: 50, emulator: { rateLimit: 3, recordCalls: true } });
+  });
+  after(async () => stack?.stop());
+
+  it('back off with nextRetryDelay and end in full success', async () => {
+    const handles = await importUsers(stack, names('rl', 12), 5);
+    const results = await Promise.all(handles.map((h) => h.result()));
+    assert.ok(results.every((r) => r.imported === 5 && r.failed === 0));
+    const calls = stack.emulator.calls();
+    const limited = calls.filter((c) => c.errorCode === 60007);
+    assert.ok(limited.length > 0, 'the service rate-limited some calls');
+    for (const c of limited) {
+      const next = calls.find((d) => d.fromAccount === c.fromAccount && d.arrivedAt > c.arrivedAt);
+      assert.ok(next, `${c.fromAccount} was retried`);
+      assert.ok(
+        next.arrivedAt - c.finishedAt >= 1000,
+        `${c.fromAccount} retried after ${next.arrivedAt - c.finishedAt} ms`,
+      );
+    }
+  });
+});
+
+describe('configuration errors', { timeout: 120_000 }, () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ worker: false, emulator: { recordCalls: true } });
+  });
+  after(async () => stack?.stop());
+
+  it('a wrong secret key fails the import fast with what to fix, after one call', async () => {
+    await stack.startWorker({ secretKey: 'not-the-app-key' });
+    const [handle] = await importUsers(stack, ['cfg'], 3);
+    const err = await handle!.result().catch((e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.match(String(err.cause?.message), /70009.*IM_SECRET_KEY/);
+    assert.deepEqual(stack.emulator.stats().byRoute['v4/sns/friend_import'], { 70009: 1 }, 'not retried');
+  });
+});
+
+describe('a worker SIGKILLed mid-import (G4)', { timeout: 300_000 }, () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      worker: false,
+      rateLimit: 20,
+      emulator: { writeLatencyMs: 20, recordCalls: true },
+    });
+  });
+  after(async () => stack?.stop());
+
+  it('resumes on a new worker and ends in the same state as an undisturbed run', async () => {
+    const first = await stack.spawnWorker();
+    const users = names('kill', 20);
+    const handles = await importUsers(stack, users, 1500); // 40 calls at 20/s: about 2 s of work
+    for (let i = 0; i < 500 && stack.emulator.stats().friendImport.calls < 10; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await killHard(first);
+    const callsAtKill = stack.emulator.stats().friendImport.calls;
+    assert.ok(callsAtKill < 40, `killed after ${callsAtKill} calls`);
+    await stack.spawnWorker();
+    const results = await Promise.all(handles.map((h) => h.result()));
+    for (const [i, r] of results.entries()) {
+      assert.deepEqual([r.items, r.imported, r.failed], [1500, 1500, 0], users[i]);
+      assertFriends(stack.emulator, users[i]!, friendItems(1500, `${users[i]}-`));
+    }
+    assert.equal(stack.emulator.stats().friendImport.overlaps, 0);
+  });
+});
