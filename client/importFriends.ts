@@ -108,6 +108,8 @@ export interface UserImportHandle {
   /** The run that accepted the first submission (follow it for the result). */
   runId: string;
   submissionIds: string[];
+  /** Items in each submission (a caller's items are split into submissions of ≤ 1,000 / 512 KiB). */
+  submissionSizes: number[];
   accepted: number;
   rejected: number;
   /** The outcomes of this caller's own items, once all are known. */
@@ -146,6 +148,7 @@ export async function importFriends(
     workflowId,
     runId,
     submissionIds,
+    submissionSizes: chunks.map((c) => c.length),
     accepted,
     rejected,
     outcome: async () =>
@@ -199,6 +202,7 @@ async function awaitOutcome(
     failed: tally?.failed ?? failures.length,
     failedByCode: tally?.failedByCode ?? failedByCode,
     failures,
+    calls: tally?.calls ?? 0,
   };
 }
 
@@ -216,5 +220,6 @@ function mergeOutcomes(fromAccount: string, outcomes: SubmissionOutcome[]): Subm
     failed: outcomes.reduce((n, o) => n + o.failed, 0),
     failedByCode,
     failures: outcomes.flatMap((o) => o.failures),
+    calls: outcomes.reduce((n, o) => n + o.calls, 0),
   };
 }

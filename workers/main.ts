@@ -8,6 +8,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { codecFromEnv, dataConverterFromEnv } from '../client/codec.js';
 import {
   clientConnectionOptions,
+  connectClient,
   describeTemporalSettings,
   loadTemporalSettings,
   nativeConnectionOptions,
@@ -43,12 +44,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 
   await registerSearchAttributes(temporal, log);
   const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
+  const { client, connection: clientConnection } = await connectClient(temporal, { dataConverter });
   try {
     const workers = await createImportWorkers({
       connection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       im,
+      client,
       dataConverter,
       maxConcurrentCalls: workerEnv.WORKER_MAX_CONCURRENT_CALLS,
     });
@@ -65,6 +68,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     await workers.run();
     log.info('worker stopped');
   } finally {
+    await clientConnection.close();
     await connection.close();
   }
 }

@@ -4,10 +4,12 @@
  * - the app's calls queue runs only friendImport, with `maxTaskQueueActivitiesPerSecond` set to the
  *   app's rate, so the matching service holds every worker together to it (G2; retries count).
  */
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { ImClient } from '../im/client.js';
 import type { ImSettings } from '../im/config.js';
+import { createBulkActivities } from '../activities/bulk.js';
 import { CallWindow } from '../activities/callWindow.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImport.js';
 import { callsTaskQueue } from '../workflows/definitions.js';
@@ -19,8 +21,8 @@ export interface ImportWorkerOptions {
   taskQueue: string;
   im: ImSettings;
   dataConverter?: DataConverter;
-  /** Activities for the main task queue besides friendImport (the bulk-job activities). */
-  activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** The client the bulk-job activities deliver items with (Update-with-Start on users' workflows). */
+  client: Client;
   /** friendImport calls one worker runs at once (each waits on one HTTP answer). */
   maxConcurrentCalls?: number;
   /** Per-process sliding window on top of the task-queue rate (default on; see activities/callWindow.ts). */
@@ -64,7 +66,16 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
         ...common,
         taskQueue: options.taskQueue,
         workflowBundle: await workflowBundle(),
-        activities: options.activities ?? {},
+        activities: createBulkActivities({
+          client: options.client,
+          target: {
+            client: options.client,
+            taskQueue: options.taskQueue,
+            callsTaskQueue: calls,
+            sdkAppId: options.im.sdkAppId,
+            options: { batchSize: options.im.batchSize },
+          },
+        }),
         maxCachedWorkflows: 2_000,
         maxConcurrentWorkflowTaskExecutions: 100,
         maxConcurrentActivityTaskExecutions: 50,

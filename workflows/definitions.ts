@@ -3,7 +3,7 @@
  * queries and signals. Deterministic, no I/O.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { JobControl } from './bulkTypes.js';
+import type { JobControl, JobProgress } from './bulkTypes.js';
 import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from './types.js';
 
 /** One workflow per user per app: the ID is what makes G1 (one writer per user) hold. */
@@ -33,3 +33,17 @@ export const importFailedSignal =
 
 /** Sent by a bulk job to the users it fed: hold (pause), release (resume) or drop (cancel) its queued items. */
 export const jobControlSignal = defineSignal<[JobControl]>('jobControl');
+
+/** One workflow per bulk job. */
+export function bulkJobWorkflowId(jobId: string): string {
+  return `friend-import-job:${jobId}`;
+}
+
+export const jobProgressQuery = defineQuery<JobProgress>('jobProgress');
+/** Stops new calls for the job's users (the call in flight finishes). */
+export const pauseJobUpdate = defineUpdate<JobProgress>('pause');
+export const resumeJobUpdate = defineUpdate<JobProgress>('resume');
+/** Stops reading, drops the job's queued items (outcome `cancelled`), writes the report and ends. */
+export const cancelJobUpdate = defineUpdate<JobProgress>('cancel');
+/** Changes how many users the job keeps in flight. */
+export const setConcurrencyUpdate = defineUpdate<JobProgress, [number]>('setConcurrency');

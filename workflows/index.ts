@@ -1,2 +1,3 @@
 /** Every workflow the worker registers (the bundle's entry point). */
 export { ImportFriendsWorkflow } from './importFriends.js';
+export { BulkImportWorkflow } from './bulkImport.js';

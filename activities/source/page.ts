@@ -63,6 +63,7 @@ export async function readPage(
   };
   const byUser = new Map<string, UserItems>();
   let columns = cursor.columns;
+  let lastFrom: string | undefined;
 
   for await (const line of readLines(path, { start: cursor.offset, firstLine: cursor.line })) {
     if (format === 'csv' && !columns) {
@@ -79,14 +80,16 @@ export async function readPage(
 
     const from = record.items.length > 0 ? record.fromAccount : undefined;
     const newUser = from !== undefined && !byUser.has(from);
+    // A page ends at a user boundary when it can, so a user's consecutive rows (CSV) travel together.
+    const sameUserAsLast = from !== undefined && from === lastFrom && page.lines < limits.maxLines * 4;
     const full =
-      page.lines >= limits.maxLines ||
-      page.itemCount >= limits.maxItems ||
+      (!sameUserAsLast && (page.lines >= limits.maxLines || page.itemCount >= limits.maxItems)) ||
       (newUser && byUser.size >= limits.maxUsers);
     if (full && page.lines > 0) {
       page.eof = false;
       break;
     }
+    if (from !== undefined) lastFrom = from;
     page.lines++;
     page.itemCount += record.itemCount;
     page.rejections.push(...record.rejections);

@@ -106,6 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       namespace: devServer.namespace,
       taskQueue,
       im: { ...im, ...overrides },
+      client,
     });
     running.push({ workers, done: workers.run(), connection: native });
     return workers;

@@ -1,0 +1,135 @@
+/**
+ * Bulk jobs from code: start (or re-attach to) a BulkImportWorkflow for a file, follow it, pause,
+ * resume, cancel, change its concurrency, read its summary and report location.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { BulkImportWorkflow } from '../workflows/bulkImport.js';
+import type { BulkJobInput, JobProgress, JobSummary, SourceFormat } from '../workflows/bulkTypes.js';
+import {
+  bulkJobWorkflowId,
+  cancelJobUpdate,
+  jobProgressQuery,
+  pauseJobUpdate,
+  resumeJobUpdate,
+  setConcurrencyUpdate,
+} from '../workflows/definitions.js';
+import { JobIdKey, StateKey } from '../workflows/searchAttributes.js';
+
+export interface BulkTarget {
+  client: Client;
+  /** The main task queue (workflows and the bulk-job activities). */
+  taskQueue: string;
+}
+
+export interface StartJobOptions {
+  /** Re-using the ID of a running job re-attaches to it; of a finished one returns that job. */
+  jobId?: string;
+  path: string;
+  format: SourceFormat;
+  /** The report's JSONL file; the CSV sits beside it. Default `./friend-import-reports/<jobId>/report.jsonl`. */
+  report?: string;
+  concurrency?: number;
+  pageLines?: number;
+  continueAsNewAfterEvents?: number;
+}
+
+export const DEFAULT_CONCURRENCY = 300;
+export const DEFAULT_PAGE_LINES = 2_000;
+
+export function newJobId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `job-${stamp}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Where the report goes: the JSONL, the CSV beside it, and the folder for the parts. */
+export function reportPaths(
+  jobId: string,
+  report?: string,
+): Pick<BulkJobInput, 'reportDir' | 'reportJsonl' | 'reportCsv'> {
+  const jsonl = resolve(report ?? `friend-import-reports/${jobId}/report.jsonl`);
+  const base = jsonl.replace(/\.jsonl$/i, '');
+  return { reportJsonl: jsonl, reportCsv: `${base}.csv`, reportDir: `${base}.parts` };
+}
+
+export interface BulkJobHandle {
+  jobId: string;
+  workflowId: string;
+  /** False when the call re-attached to a job that already existed. */
+  started: boolean;
+  progress(): Promise<JobProgress>;
+  /** Waits for the end: the summary, or a `WorkflowFailedError` saying why the job stopped. */
+  result(): Promise<JobSummary>;
+  pause(): Promise<JobProgress>;
+  resume(): Promise<JobProgress>;
+  cancel(): Promise<JobProgress>;
+  setConcurrency(n: number): Promise<JobProgress>;
+  /** Running, completed, failed …, from the server. */
+  status(): Promise<string>;
+}
+
+export function bulkJob(target: BulkTarget, jobId: string, started = false): BulkJobHandle {
+  const workflowId = bulkJobWorkflowId(jobId);
+  const handle = (): WorkflowHandle<typeof BulkImportWorkflow> =>
+    target.client.workflow.getHandle(workflowId);
+  return {
+    jobId,
+    workflowId,
+    started,
+    progress: () => handle().query(jobProgressQuery),
+    result: () => handle().result(),
+    pause: () => handle().executeUpdate(pauseJobUpdate),
+    resume: () => handle().executeUpdate(resumeJobUpdate),
+    cancel: () => handle().executeUpdate(cancelJobUpdate),
+    setConcurrency: (n) => handle().executeUpdate(setConcurrencyUpdate, { args: [n] }),
+    status: async () => (await handle().describe()).status.name,
+  };
+}
+
+/** Starts a job for a file, or re-attaches to the job with that ID. */
+export async function startBulkJob(target: BulkTarget, options: StartJobOptions): Promise<BulkJobHandle> {
+  const jobId = options.jobId ?? newJobId();
+  const input: BulkJobInput = {
+    jobId,
+    source: { path: resolve(options.path), format: options.format },
+    ...reportPaths(jobId, options.report),
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    pageLines: options.pageLines ?? DEFAULT_PAGE_LINES,
+    ...(options.continueAsNewAfterEvents
+      ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
+      : {}),
+  };
+  // An existing job with this ID (running or finished) is re-attached to, never started twice.
+  const existing = await target.client.workflow
+    .getHandle(bulkJobWorkflowId(jobId))
+    .describe()
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+  if (existing) return bulkJob(target, jobId, false);
+  try {
+    await target.client.workflow.start<typeof BulkImportWorkflow>('BulkImportWorkflow', {
+      workflowId: bulkJobWorkflowId(jobId),
+      taskQueue: target.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: JobIdKey, value: jobId },
+        { key: StateKey, value: 'running' },
+      ],
+      staticSummary: `Bulk friend import ${jobId}: ${input.source.path}`,
+      staticDetails: `Imports **${input.source.path}** (${input.source.format}) with up to ${input.concurrency} users in flight. Report: ${input.reportJsonl}`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return bulkJob(target, jobId, false);
+  }
+  return bulkJob(target, jobId, true);
+}
