@@ -1,16 +1,15 @@
 /**
- * Which UserIDs exist (and whether they belong to this app) for hundreds of thousands of accounts,
- * with about one cache miss per lookup. A `Map<string, …>` of 600k fresh strings costs several
- * misses per lookup, and friend_import looks up every To_Account: this index keeps the emulator
- * fast. Each account is stored as a 62-bit fingerprint (two independent 32-bit hashes) in an
- * open-addressing table; a false "exists" needs both hashes of two different IDs to collide,
- * about n / 2^62 per lookup (≈ 10^-13 with a million accounts).
+ * Sets of UserIDs held as 62-bit fingerprints (two independent 32-bit hashes) in open-addressing
+ * tables of 32-bit integers. For hundreds of thousands of accounts and millions of friendships this
+ * costs about one cache miss per lookup and no garbage-collected objects, where `Set<string>` costs
+ * several misses per lookup and keeps every string alive. A false "present" needs both hashes of
+ * two different IDs to collide: about n / 2^62 per lookup (≈ 10^-13 for a million entries).
+ * Each entry carries one flag bit (accounts: whether it belongs to another SDKAppID).
  */
-import type { AccountKind } from './store.js';
 
-/** Bit 1 marks a used slot; bit 0 is the kind (1 = foreign). */
+/** Bit 1 marks a used slot; bit 0 is the entry's flag. */
 const USED = 2;
-const FOREIGN = 1;
+const FLAG = 1;
 
 let h1 = 0;
 let h2 = 0;
@@ -36,14 +35,14 @@ function fingerprint(s: string): void {
   h2 = (b & ~3) | USED;
 }
 
-export class AccountIndex {
-  /** Pairs [h1, h2 | kind]; h2 === 0 means an empty slot. */
+export class FingerprintSet {
+  /** Pairs [h1, h2 | flag]; h2 === 0 marks an empty slot. */
   #slots: Int32Array;
   #mask: number;
   #count = 0;
 
-  constructor(capacity = 1024) {
-    let size = 1024;
+  constructor(capacity = 8) {
+    let size = 8;
     while (size < capacity * 2) size *= 2;
     this.#slots = new Int32Array(size * 2);
     this.#mask = size - 1;
@@ -53,24 +52,69 @@ export class AccountIndex {
     return this.#count;
   }
 
-  get(userId: string): AccountKind | undefined {
-    fingerprint(userId);
+  /** The slot holding `s` (after `fingerprint(s)`), or -1. */
+  #find(): number {
     const slots = this.#slots;
     let i = h1 & this.#mask;
     for (;;) {
       const tag = slots[2 * i + 1] as number;
-      if (tag === 0) return undefined;
-      if ((tag & ~FOREIGN) === h2 && slots[2 * i] === h1) return tag & FOREIGN ? 'foreign' : 'local';
+      if (tag === 0) return -1;
+      if ((tag & ~FLAG) === h2 && slots[2 * i] === h1) return i;
       i = (i + 1) & this.#mask;
     }
   }
 
-  set(userId: string, kind: AccountKind): void {
-    fingerprint(userId);
-    this.#put(h1, h2 | (kind === 'foreign' ? FOREIGN : 0));
+  has(s: string): boolean {
+    fingerprint(s);
+    return this.#find() >= 0;
   }
 
-  #put(a: number, tag: number): void {
+  /** The entry's flag, or undefined when `s` is absent. */
+  flag(s: string): 0 | 1 | undefined {
+    fingerprint(s);
+    const i = this.#find();
+    return i < 0 ? undefined : (this.#slots[2 * i + 1] as number) & FLAG ? 1 : 0;
+  }
+
+  /** Adds `s` (or sets its flag); returns whether it was new. */
+  add(s: string, flag: 0 | 1 = 0): boolean {
+    fingerprint(s);
+    return this.#put(h1, h2 | flag);
+  }
+
+  delete(s: string): boolean {
+    fingerprint(s);
+    let i = this.#find();
+    if (i < 0) return false;
+    // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let j = i;
+    for (;;) {
+      slots[2 * i + 1] = 0;
+      for (;;) {
+        j = (j + 1) & mask;
+        if (slots[2 * j + 1] === 0) {
+          this.#count--;
+          return true;
+        }
+        const home = (slots[2 * j] as number) & mask;
+        // Move j back to i unless its home lies cyclically in (i, j].
+        if (i <= j ? home <= i || home > j : home <= i && home > j) break;
+      }
+      slots[2 * i] = slots[2 * j] as number;
+      slots[2 * i + 1] = slots[2 * j + 1] as number;
+      i = j;
+    }
+  }
+
+  clear(): void {
+    this.#slots = new Int32Array(16);
+    this.#mask = 7;
+    this.#count = 0;
+  }
+
+  #put(a: number, tag: number): boolean {
     if ((this.#count + 1) * 2 > this.#mask + 1) this.#grow();
     const slots = this.#slots;
     let i = a & this.#mask;
@@ -80,11 +124,11 @@ export class AccountIndex {
         slots[2 * i] = a;
         slots[2 * i + 1] = tag;
         this.#count++;
-        return;
+        return true;
       }
-      if ((old & ~FOREIGN) === (tag & ~FOREIGN) && slots[2 * i] === a) {
+      if ((old & ~FLAG) === (tag & ~FLAG) && slots[2 * i] === a) {
         slots[2 * i + 1] = tag;
-        return;
+        return false;
       }
       i = (i + 1) & this.#mask;
     }

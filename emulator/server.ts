@@ -53,7 +53,9 @@ function warnOnce(message: string): void {
 export function createEmulatorServer(deps: ServerDeps): Server {
   const server = createServer((req, res) => {
     handle(deps, req, res).catch((err: unknown) => {
-      // A bug or a broken socket: answer like an overloaded service would, keep serving.
+      // A client that hung up mid-request is normal; anything else is a bug: answer like an
+      // overloaded service would, say so once, keep serving.
+      if (req.destroyed && res.destroyed) return;
       if (!res.headersSent && !res.destroyed) sendJson(res, fail(70500, 'internal server error', false));
       warnOnce(err instanceof Error ? err.message : String(err));
     });

@@ -13,13 +13,13 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AddFriendItem } from '../im/schemas.js';
-import { AccountIndex } from './accountIndex.js';
+import { FingerprintSet } from './fingerprints.js';
 
 /** Whether an account was imported into this app or belongs to another SDKAppID. */
 export type AccountKind = 'local' | 'foreign';
 
 export interface UserState {
-  friends: Set<string>;
+  friends: FingerprintSet;
   groups: Set<string>;
   /** Changes with every write to the list (friend_get `StandardSequence`). */
   standardSequence: number;
@@ -68,7 +68,8 @@ function appliedItems(put: string, skip: string | null): AddFriendItem[] {
 
 export class Store {
   readonly #db: Database.Database;
-  readonly #accounts = new AccountIndex();
+  /** Accounts of this app (flag 0) and of another SDKAppID (flag 1). */
+  readonly #accounts = new FingerprintSet(1024);
   readonly #users = new Map<string, UserState>();
   #cachedFriends = 0;
   readonly #sql;
@@ -109,13 +110,14 @@ export class Store {
     };
     this.#sql.log.raw(true);
     const all = db.prepare<[], [string, number]>('SELECT user_id, foreign_app FROM accounts').raw(true);
-    for (const [id, foreign] of all.iterate()) this.#accounts.set(id, foreign ? 'foreign' : 'local');
+    for (const [id, foreign] of all.iterate()) this.#accounts.add(id, foreign ? 1 : 0);
   }
 
   // ------------------------------------------------------------------ accounts
 
   accountKind(userId: string): AccountKind | undefined {
-    return this.#accounts.get(userId);
+    const flag = this.#accounts.flag(userId);
+    return flag === undefined ? undefined : flag === 1 ? 'foreign' : 'local';
   }
 
   /** Inserts (or re-labels) accounts in one transaction; fast enough for hundreds of thousands. */
@@ -132,14 +134,13 @@ export class Store {
       }
       for (; i < ids.length; i++) seedOne.run(ids[i] as string, flag);
     })();
-    const kind: AccountKind = foreign ? 'foreign' : 'local';
-    for (const id of ids) this.#accounts.set(id, kind);
+    for (const id of ids) this.#accounts.add(id, flag);
   }
 
   /** account_import: the account now belongs to this app (a foreign label is replaced). */
   importAccount(userId: string, nick?: string, faceUrl?: string): void {
     this.#sql.importAccount.run(userId, nick ?? null, faceUrl ?? null);
-    this.#accounts.set(userId, 'local');
+    this.#accounts.add(userId, 0);
   }
 
   // ------------------------------------------------------------------ friends
@@ -153,7 +154,7 @@ export class Store {
       return cached;
     }
     const state: UserState = {
-      friends: new Set(),
+      friends: new FingerprintSet(),
       groups: new Set(),
       standardSequence: 0,
       customSequence: 0,
@@ -207,7 +208,7 @@ export class Store {
 
   /** friend_delete_all: clears the list (and its groups); `both` also removes the user from each friend's list. */
   deleteAll(fromAccount: string, both: boolean, at: number): void {
-    const friends = [...this.user(fromAccount).friends];
+    const friends = both ? [...this.friends(fromAccount).keys()] : [];
     this.#db.transaction(() => {
       if (both)
         for (const friend of friends) {

@@ -1,5 +1,6 @@
 /** Garbage in: wrong bodies, a 10 MB body, wrong content types. Vendor codes out, and the server keeps serving. */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { body, getJson, item, raw, start, type Harness } from './support.js';
 
@@ -102,6 +103,17 @@ describe('emulator: bad requests get vendor codes and the server keeps serving',
     for (const g of await Promise.all(good)) assert.equal(g.ResultItem?.[0]?.AccountStatus, 'Imported');
     const health = await getJson<{ ok: boolean }>(h.emulator.baseUrl, '__emulator/health');
     assert.equal(health.body.ok, true);
+    await stillServing();
+  });
+
+  it('a client that hangs up halfway through its body does not disturb the server', async () => {
+    const url = new URL('v4/sns/friend_import?sdkappid=1', h.emulator.baseUrl);
+    await new Promise<void>((resolve) => {
+      const req = request(url, { method: 'POST', headers: { 'content-length': '100000' } });
+      req.on('error', () => resolve());
+      req.write('{"From_Account":"alice","AddFriendItem":[', () => setTimeout(() => req.destroy(), 50));
+      req.on('close', () => resolve());
+    });
     await stillServing();
   });
 
