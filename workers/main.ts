@@ -14,15 +14,65 @@ import {
   nativeConnectionOptions,
   type TemporalSettings,
 } from '../client/connection.js';
-import { describeImSettings, loadImSettings, type Env, type ImSettings } from '../im/config.js';
+import {
+  describeImSettings,
+  envProblems,
+  loadImSettings,
+  SettingsError,
+  type Env,
+  type ImSettings,
+} from '../im/config.js';
 import { ensureSearchAttributes } from './devServer.js';
+import { startHealthServer } from './health.js';
 import { createLogger, temporalLogger } from './logger.js';
+import { createImportMetrics } from './metrics.js';
 import { createImportWorkers } from './worker.js';
 import { z } from 'zod';
 
+const port = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a port number`)
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65535, `${name} must be a port number`))
+    .optional();
+
 const WorkerEnvSchema = z.object({
-  WORKER_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).max(1000).default(100),
+  WORKER_MAX_CONCURRENT_CALLS: z
+    .string()
+    .regex(/^\d+$/, 'WORKER_MAX_CONCURRENT_CALLS must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1000, 'WORKER_MAX_CONCURRENT_CALLS must be 1–1000'))
+    .optional(),
+  /** Prometheus endpoint (`/metrics`): Temporal's runtime metrics and ours. */
+  WORKER_METRICS_PORT: port('WORKER_METRICS_PORT'),
+  /** `/healthz` and `/readyz`. */
+  WORKER_HEALTH_PORT: port('WORKER_HEALTH_PORT'),
+  /** Where the two endpoints listen (0.0.0.0 in a container). */
+  WORKER_BIND_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * friend_import calls one worker process may start per second (its own pacing window). Defaults
+   * to IM_RATE_LIMIT; with N workers, IM_RATE_LIMIT / N keeps every 1-s window exact even while
+   * Temporal's task-queue limiter bursts (see activities/callWindow.ts).
+   */
+  WORKER_CALLS_PER_SECOND: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'WORKER_CALLS_PER_SECOND must be a number')
+    .transform(Number)
+    .pipe(z.number().positive('WORKER_CALLS_PER_SECOND must be above 0'))
+    .optional(),
+  /** `calls`: only the rate-limited IM-calls queue; `main`: only workflows and bulk activities. */
+  WORKER_ROLE: z
+    .enum(['all', 'calls', 'main'], { error: 'WORKER_ROLE must be all, calls or main' })
+    .default('all'),
 });
+
+function loadWorkerEnv(env: Env): z.infer<typeof WorkerEnvSchema> {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = WorkerEnvSchema.safeParse(blankAsUnset);
+  if (!parsed.success) throw new SettingsError(envProblems(parsed.error));
+  return parsed.data;
+}
 
 export interface RunWorkerOptions {
   env: Env;
@@ -30,21 +80,35 @@ export interface RunWorkerOptions {
   im?: ImSettings;
   /** Install the Temporal runtime (logger, signals); false when the caller already did. */
   installRuntime?: boolean;
-  onReady?: (info: { taskQueue: string; callsTaskQueue: string }) => void;
+  onReady?: (info: { taskQueue: string; callsTaskQueue: string; healthUrl?: string }) => void;
 }
 
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = options.env;
   const im = options.im ?? loadImSettings(env);
   const temporal = loadTemporalSettings(env);
-  const workerEnv = WorkerEnvSchema.parse(env);
+  const workerEnv = loadWorkerEnv(env);
   const dataConverter = dataConverterFromEnv(env);
   const log = createLogger();
-  if (options.installRuntime !== false) Runtime.install({ logger: temporalLogger(log) });
+  if (options.installRuntime !== false)
+    Runtime.install({
+      logger: temporalLogger(log),
+      ...(workerEnv.WORKER_METRICS_PORT !== undefined && {
+        telemetryOptions: {
+          metrics: {
+            prometheus: { bindAddress: `${workerEnv.WORKER_BIND_HOST}:${workerEnv.WORKER_METRICS_PORT}` },
+          },
+        },
+      }),
+    });
+  if (temporal.defaulted.length > 0)
+    log.warn({ defaulted: temporal.defaulted }, 'Temporal settings not set, using their defaults');
+  const metrics = createImportMetrics(Runtime.instance().metricMeter);
 
   await registerSearchAttributes(temporal, log);
   const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   const { client, connection: clientConnection } = await connectClient(temporal, { dataConverter });
+  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   try {
     const workers = await createImportWorkers({
       connection,
@@ -53,21 +117,37 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       im,
       client,
       dataConverter,
+      role: workerEnv.WORKER_ROLE,
       maxConcurrentCalls: workerEnv.WORKER_MAX_CONCURRENT_CALLS,
+      callsPerSecond: workerEnv.WORKER_CALLS_PER_SECOND,
+      metrics,
+      onUserSigRenew: () => metrics.userSigRenewed(),
     });
+    if (workerEnv.WORKER_HEALTH_PORT !== undefined)
+      health = await startHealthServer(workerEnv.WORKER_BIND_HOST, workerEnv.WORKER_HEALTH_PORT, () => {
+        const states = Object.fromEntries(workers.workers.map((w) => [w.options.taskQueue, w.getState()]));
+        return { ready: Object.values(states).every((st) => st === 'RUNNING'), detail: { workers: states } };
+      });
     log.info(
       {
         temporal: describeTemporalSettings(temporal),
         im: describeImSettings(im),
         callsTaskQueue: workers.callsTaskQueue,
         encryption: codecFromEnv(env) ? 'on' : 'off',
+        metrics: workerEnv.WORKER_METRICS_PORT,
+        health: health?.url,
       },
       'worker started',
     );
-    options.onReady?.({ taskQueue: temporal.taskQueue, callsTaskQueue: workers.callsTaskQueue });
+    options.onReady?.({
+      taskQueue: temporal.taskQueue,
+      callsTaskQueue: workers.callsTaskQueue,
+      ...(health && { healthUrl: health.url }),
+    });
     await workers.run();
     log.info('worker stopped');
   } finally {
+    await health?.close();
     await clientConnection.close();
     await connection.close();
   }

@@ -25,8 +25,10 @@ export interface ImportWorkerOptions {
   client: Client;
   /** friendImport calls one worker runs at once (each waits on one HTTP answer). */
   maxConcurrentCalls?: number;
-  /** Per-process sliding window on top of the task-queue rate (default on; see activities/callWindow.ts). */
+  /** Per-process pacing on top of the task-queue rate (default on; see activities/callWindow.ts). */
   callWindow?: boolean;
+  /** This process's calls per second (default: the app's rate). */
+  callsPerSecond?: number;
   metrics?: FriendImportMetrics;
   onUserSigRenew?: () => void;
   identity?: string;
@@ -86,7 +88,10 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     const im = new ImClient({ ...options.im, onUserSigRenew: options.onUserSigRenew });
     const friendImport = createFriendImportActivity({
       im,
-      window: options.callWindow === false ? undefined : new CallWindow(options.im.rateLimit),
+      window:
+        options.callWindow === false
+          ? undefined
+          : new CallWindow(options.callsPerSecond ?? options.im.rateLimit),
       metrics: options.metrics,
     });
     workers.push(

@@ -1,0 +1,90 @@
+/** The worker process's operations surface: Prometheus metrics, liveness/readiness, SIGTERM drain (issue 6). */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { importFriends } from '../../client/importFriends.js';
+import { freePort } from '../../workers/ports.js';
+import { friendItem, friendItems, submitted } from '../support/data.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+function metric(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  const all = text.split('\n').filter((l) => l.startsWith(name) && l.includes(labels));
+  const chosen = labels ? all[0] : line;
+  return chosen ? Number(chosen.trim().split(/\s+/).pop()) : NaN;
+}
+
+describe('worker operations', { timeout: 240_000 }, () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ worker: false, emulator: { recordCalls: true } });
+  });
+  after(async () => stack?.stop());
+
+  it('exposes Temporal and import metrics that match a known run, and health endpoints', async () => {
+    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const worker = await stack.spawnWorker({
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_HEALTH_PORT: String(healthPort),
+    });
+    const health = `http://127.0.0.1:${healthPort}`;
+    assert.equal((await fetch(`${health}/healthz`)).status, 200);
+    let ready = 0;
+    for (let i = 0; i < 50 && ready !== 200; i++) {
+      ready = (await fetch(`${health}/readyz`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(ready, 200);
+
+    const items = friendItems(1500, 'm1-');
+    stack.emulator.seedAccounts(['m1', ...items.map((i) => i.To_Account)]);
+    const a = await importFriends(stack.target, 'm1', submitted([...items, friendItem('ghost')]), {
+      submissionId: 'm1',
+    });
+    const b = await importFriends(stack.target, 'nobody-here', submitted([friendItem('x')]), {
+      submissionId: 'm2',
+    });
+    await Promise.all([a.result(), b.result()]);
+
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(text, /temporal_worker_task_slots_available/, "Temporal's runtime metrics are there");
+    assert.equal(metric(text, 'friend_import_calls', 'code="0"'), 2);
+    assert.equal(metric(text, 'friend_import_calls', 'code="30003"'), 1);
+    assert.equal(metric(text, 'friend_import_items_imported'), 1500);
+    assert.equal(metric(text, 'friend_import_items_failed'), 1);
+    assert.equal(metric(text, 'im_usersig_renewals'), 1);
+    assert.ok(!text.includes(stack.im.secretKey) && !/usersig=/i.test(text), 'no secrets in metrics');
+
+    worker.kill('SIGTERM');
+    const [code] = (await once(worker, 'exit')) as [number | null];
+    assert.equal(code, 0);
+  });
+
+  it('SIGTERM lets the call in flight finish before the worker exits', async () => {
+    const worker = await stack.spawnWorker();
+    const items = friendItems(10, 'd-');
+    stack.emulator.seedAccounts(['drain', ...items.map((i) => i.To_Account)]);
+    stack.emulator.setFaults({ rules: [{ kind: 'slow', delayMs: 3000, fromAccounts: ['drain'] }] });
+    try {
+      const handle = await importFriends(stack.target, 'drain', submitted(items), { submissionId: 'drain' });
+      for (let i = 0; i < 500 && !stack.emulator.calls().some((c) => c.fromAccount === 'drain'); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      worker.kill('SIGTERM');
+      const [code] = (await once(worker, 'exit')) as [number | null];
+      assert.equal(code, 0);
+      const calls = stack.emulator.calls().filter((c) => c.fromAccount === 'drain');
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0]?.httpStatus, 200, 'the answer was delivered to the draining worker');
+      await stack.spawnWorker();
+      const result = await handle.result();
+      assert.equal(result.imported, 10);
+      assert.equal(
+        stack.emulator.calls().filter((c) => c.fromAccount === 'drain').length,
+        1,
+        'not sent again',
+      );
+    } finally {
+      stack.emulator.setFaults(undefined);
+    }
+  });
+});
