@@ -76,6 +76,8 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: BulkStat
     startedAt: s.startedAt,
     elapsedMs: Date.now() - s.startedAt,
     ...(s.error ? { error: s.error } : {}),
+    reportJsonl: input.reportJsonl,
+    reportCsv: input.reportCsv,
   });
   const publish = (): void => {
     const c = s.counters;

@@ -71,6 +71,9 @@ export interface JobProgress extends JobCounters {
   elapsedMs: number;
   /** Set when the job failed (e.g. a configuration error). */
   error?: string;
+  /** Where the final report goes (set by every run that answers the query). */
+  reportJsonl?: string;
+  reportCsv?: string;
 }
 
 export interface JobSummary extends JobProgress {
