@@ -6,15 +6,16 @@
 import {
   WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
+  isGrpcServiceError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
 import {
   addItemsUpdate,
-  awaitSubmissionUpdate,
   importFriendsWorkflowId,
   progressQuery,
+  submissionQuery,
 } from '../workflows/definitions.js';
 import type { ImportFriendsWorkflow } from '../workflows/importFriends.js';
 import { FromAccountKey, StateKey } from '../workflows/searchAttributes.js';
@@ -97,11 +98,23 @@ export async function submit(
       return { accepted: await update.result(), runId: update.workflowRunId ?? '' };
     } catch (err) {
       // A run that is completing refuses new items; the next attempt starts a fresh run.
-      if (!(err instanceof WorkflowUpdateFailedError) || attempt >= 20) throw err;
+      if (!retryable(err) || attempt >= 20) throw err;
       await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
     }
   }
 }
+
+/**
+ * A run that is completing refuses new items (the next attempt starts a fresh run), and a user
+ * with many updates in flight at once answers RESOURCE_EXHAUSTED (the server allows 10 per run).
+ */
+function retryable(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateFailedError) return true;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  const grpc = isGrpcServiceError(err) ? err : isGrpcServiceError(cause) ? cause : undefined;
+  return Number(grpc?.code) === RESOURCE_EXHAUSTED;
+}
+const RESOURCE_EXHAUSTED = 8;
 
 export interface UserImportHandle {
   workflowId: string;
@@ -171,19 +184,16 @@ async function awaitOutcome(
   runId: string,
   id: string,
 ): Promise<SubmissionOutcome> {
-  for (let round = 0; round < 1_000; round++) {
-    try {
-      const outcome = await target.client.workflow
-        .getHandle(workflowId)
-        .executeUpdate(awaitSubmissionUpdate, { args: [id] });
-      if (outcome.status === 'done') return outcome;
-      if (outcome.status === 'unknown') break;
-      // `continued`: ask the next run of the chain.
-    } catch (err) {
-      const described = await target.client.workflow.getHandle(workflowId).describe();
-      if (described.status.name === 'RUNNING') throw err;
-      break;
-    }
+  // Polls a query (no history events, no update limits); the latest run of the chain carries the
+  // submission across continue-as-new.
+  for (let delay = 100; ; delay = Math.min(delay * 1.5, 1_000)) {
+    const handle = target.client.workflow.getHandle(workflowId);
+    const outcome = await handle.query(submissionQuery, id).catch(() => undefined);
+    if (outcome?.status === 'done') return outcome;
+    if (outcome?.status === 'unknown') break;
+    // No answer: retry while the workflow runs (e.g. no worker right now); a closed one has its result.
+    if (outcome === undefined && (await handle.describe()).status.name !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, delay));
   }
   // The run chain that took the submission has completed: its result holds the outcomes.
   const result = await target.client.workflow

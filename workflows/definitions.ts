@@ -19,8 +19,8 @@ export function callsTaskQueue(taskQueue: string, sdkAppId: number): string {
 /** Adds a submission to the user's import; answers as soon as the items are queued. */
 export const addItemsUpdate = defineUpdate<SubmissionAccepted, [Submission]>('addItems');
 
-/** Waits until every item of a submission has its outcome (or the run continues as new). */
-export const awaitSubmissionUpdate = defineUpdate<SubmissionOutcome, [string]>('awaitSubmission');
+/** The outcomes of one submission so far (`done` once every item has one); carried across continue-as-new. */
+export const submissionQuery = defineQuery<SubmissionOutcome, [string]>('submission');
 
 export const progressQuery = defineQuery<ImportFriendsProgress>('progress');
 

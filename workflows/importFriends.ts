@@ -26,11 +26,11 @@ import type { FriendImportActivity } from '../activities/friendImport.js';
 import { parseFailureType } from '../im/errorCodes.js';
 import {
   addItemsUpdate,
-  awaitSubmissionUpdate,
   importFailedSignal,
   jobControlSignal,
   progressQuery,
   submissionDoneSignal,
+  submissionQuery,
 } from './definitions.js';
 import {
   admit,
@@ -63,7 +63,6 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
   const state: LedgerState = input.carried ?? newLedger(input.fromAccount, Date.now());
   let status: ImportState = 'running';
   let inFlight: QueuedItem[] = [];
-  let continuing = false;
   const signalsInFlight: Promise<void>[] = [];
 
   const notifyCompleted = (ids: string[]): void => {
@@ -96,15 +95,7 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
       description: 'Adds items to this user’s import; returns once they are queued',
     },
   );
-  setHandler(
-    awaitSubmissionUpdate,
-    async (id) => {
-      const done = () => (state.submissions[id]?.pending ?? 0) === 0;
-      await condition(() => done() || continuing);
-      return submissionOutcome(state, id, done() ? undefined : 'continued');
-    },
-    { description: 'Waits for the outcomes of one submission' },
-  );
+  setHandler(submissionQuery, (id) => submissionOutcome(state, id));
   setHandler(jobControlSignal, ({ jobWorkflowId, action }) => {
     state.pausedJobs = state.pausedJobs.filter((j) => j !== jobWorkflowId);
     if (action === 'pause') state.pausedJobs.push(jobWorkflowId);
@@ -153,7 +144,6 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
       );
       if (state.queue.length === 0) break;
       if (shouldContinueAsNew(options.continueAsNewAfterEvents)) {
-        continuing = true;
         await condition(allHandlersFinished);
         await Promise.all(signalsInFlight);
         return await continueAsNew<typeof ImportFriendsWorkflow>({ ...input, carried: state });

@@ -22,7 +22,7 @@ import type {
 export const MAX_FAILURE_DETAILS = 5_000;
 /** Submission IDs remembered for de-duplication of retried deliveries. */
 export const MAX_SEEN_SUBMISSIONS = 1_000;
-/** Completed submission tallies kept for late `awaitSubmission` callers. */
+/** Completed submission tallies kept for callers that ask for their outcome late. */
 export const MAX_DONE_SUBMISSIONS = 200;
 
 export function newLedger(fromAccount: string, startedAt: number): LedgerState {
