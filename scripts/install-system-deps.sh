@@ -3,11 +3,14 @@
 set -euo pipefail
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
-# (The packages are added by the issues whose tests need them.)
+# Building better-sqlite3 from source when no prebuilt binary can be downloaded:
 need make make
 need g++ g++
 need python3 python3
+# Validating docker-compose.yml (there is no Docker engine; `docker-compose config` needs none):
 need docker-compose docker-compose
+# The Temporal UI test drives Debian's Chromium with playwright-core (no browser download):
+need chromium chromium
 if [ ${#packages[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q

@@ -38,8 +38,14 @@ export interface Stack {
   target: ImportTarget;
   /** Environment for a `friend-import` child process talking to this stack. */
   env: Record<string, string>;
-  /** Starts an in-process worker; `im` overrides the app settings it uses (e.g. a wrong key). */
-  startWorker(im?: Partial<ImSettings>): Promise<ImportWorkers>;
+  /**
+   * Starts an in-process worker; `im` overrides the app settings it uses (e.g. a wrong key) and
+   * `role` runs only the IM-calls worker or only the main one.
+   */
+  startWorker(
+    im?: Partial<ImSettings>,
+    options?: { role?: 'all' | 'calls' | 'main' },
+  ): Promise<ImportWorkers>;
   stopWorkers(): Promise<void>;
   spawnWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
   stop(): Promise<void>;
@@ -99,7 +105,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const running: { workers: ImportWorkers; done: Promise<void>; connection: NativeConnection }[] = [];
   const children: ChildProcess[] = [];
 
-  const startWorker = async (overrides: Partial<ImSettings> = {}): Promise<ImportWorkers> => {
+  const startWorker = async (
+    overrides: Partial<ImSettings> = {},
+    workerOptions: { role?: 'all' | 'calls' | 'main' } = {},
+  ): Promise<ImportWorkers> => {
     const native = await NativeConnection.connect({ address: devServer.address });
     const workers = await createImportWorkers({
       connection: native,
@@ -107,6 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       taskQueue,
       im: { ...im, ...overrides },
       client,
+      ...workerOptions,
     });
     running.push({ workers, done: workers.run(), connection: native });
     return workers;

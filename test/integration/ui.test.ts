@@ -1,0 +1,107 @@
+/**
+ * The Temporal Web UI served by the dev server, in a real headless Chromium (Debian `chromium`
+ * driven by playwright-core): our search attributes filter the list, and summaries make a bulk
+ * job and a user's import readable there (issue 6, G8). Screenshots go to test-output/.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBulkJob } from '../../client/bulk.js';
+import { importFriendsWorkflowId } from '../../workflows/definitions.js';
+import { projectRoot } from '../../workers/temporalCli.js';
+import { friendItems } from '../support/data.js';
+import { writeJsonl } from '../support/files.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = join(projectRoot, 'test-output');
+
+describe('Temporal UI in a real browser', { timeout: 240_000 }, () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+
+  before(async () => {
+    stack = await startStack({ worker: false, devServer: { ui: true } });
+    // Only the main worker: the users' friend_import calls wait in their queue, so both the bulk
+    // job and the users' imports stay running while the browser looks at them.
+    await stack.startWorker({}, { role: 'main' });
+    dir = await mkdtemp(join(tmpdir(), 'ui-'));
+    await mkdir(OUT, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('filters by our search attributes and shows the job and a user import with their summaries', async () => {
+    const users = ['ui-alice', 'ui-bob'];
+    const file = join(dir, 'ui.jsonl');
+    await writeJsonl(
+      file,
+      users.map((from) => ({ from, items: friendItems(3, `${from}-`) })),
+    );
+    const job = await startBulkJob(
+      { client: stack.client, taskQueue: stack.taskQueue },
+      { jobId: 'ui-job', path: file, format: 'jsonl', report: join(dir, 'r.jsonl') },
+    );
+    const userWorkflowId = importFriendsWorkflowId(stack.im.sdkAppId, 'ui-alice');
+    // Wait until the job has delivered its users (visibility is eventually consistent).
+    for (let i = 0; i < 100; i++) {
+      const { count } = await stack.client.workflow.count(`ImportFromAccount = 'ui-alice'`);
+      if (count > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    const ui = stack.devServer.uiUrl!;
+    const list = async (query: string, expectedId: string, shot: string): Promise<void> => {
+      await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+      await page.getByText(expectedId, { exact: false }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(OUT, shot), fullPage: true });
+    };
+    await list(`ImportJobId = "${job.jobId}"`, job.workflowId, 'ui-job-list.png');
+    const rows = await page.locator('text=friend-import:').count();
+    assert.equal(rows, 0, 'the job filter shows the job, not the users');
+    await list(
+      `ImportFromAccount = "ui-alice" AND ImportState = "running"`,
+      userWorkflowId,
+      'ui-user-list.png',
+    );
+
+    const describe = await stack.client.workflow.getHandle(job.workflowId).describe();
+    await page.goto(
+      `${ui}/namespaces/default/workflows/${encodeURIComponent(job.workflowId)}/${describe.runId}/history`,
+    );
+    await page.getByText(`Bulk friend import ${job.jobId}`).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(OUT, 'ui-job-detail.png'), fullPage: true });
+
+    const user = await stack.client.workflow.getHandle(userWorkflowId).describe();
+    await page.goto(
+      `${ui}/namespaces/default/workflows/${encodeURIComponent(userWorkflowId)}/${user.runId}/history`,
+    );
+    await page.getByText('Friend import for ui-alice').first().waitFor({ timeout: 30_000 });
+    // The activity's summary names the user and the batch.
+    await page.getByText('friend_import ui-alice: 3 items').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(OUT, 'ui-user-detail.png'), fullPage: true });
+
+    await job.cancel();
+  });
+});
