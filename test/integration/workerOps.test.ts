@@ -87,4 +87,37 @@ describe('worker operations', { timeout: 240_000 }, () => {
       stack.emulator.setFaults(undefined);
     }
   });
+
+  it('keeps the secret key and UserSigs out of logs and workflow history, even when calls fail', async () => {
+    const worker = await stack.spawnWorker({ LOG_LEVEL: 'debug' });
+    const items = friendItems(5, 's-');
+    stack.emulator.seedAccounts(['secretive', ...items.map((i) => i.To_Account)]);
+    stack.emulator.setFaults({
+      rules: [
+        { kind: 'http', status: 502, nth: [1] },
+        { kind: 'failFirst', attempts: 1, code: 30006, fromAccounts: ['secretive'] },
+      ],
+    });
+    try {
+      const handle = await importFriends(stack.target, 'secretive', submitted(items), {
+        submissionId: 'secretive',
+      });
+      assert.equal((await handle.result()).imported, 5);
+      const history = JSON.stringify(await stack.client.workflow.getHandle(handle.workflowId).fetchHistory());
+      assert.match(history, /HTTP 502/, 'the failed attempts are in the history');
+      const output = stack.outputOf(worker);
+      for (const [where, text] of [
+        ['history', history],
+        ['worker output', output],
+      ] as const) {
+        assert.ok(!text.includes(stack.im.secretKey), `secret key in ${where}`);
+        assert.ok(!/usersig=(?!\[redacted\])/i.test(text), `UserSig in ${where}`);
+        assert.ok(!/eJ[A-Za-z0-9*_-]{60,}/.test(text), `something UserSig-shaped in ${where}`);
+      }
+    } finally {
+      stack.emulator.setFaults(undefined);
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }
+  });
 });

@@ -48,6 +48,8 @@ export interface Stack {
   ): Promise<ImportWorkers>;
   stopWorkers(): Promise<void>;
   spawnWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  /** Everything a spawned worker printed so far (stdout and stderr). */
+  outputOf(child: ChildProcess): string;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'warn',
   };
 
+  const outputs = new WeakMap<ChildProcess, () => string>();
   const running: { workers: ImportWorkers; done: Promise<void>; connection: NativeConnection }[] = [];
   const children: ChildProcess[] = [];
 
@@ -139,6 +142,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
     children.push(child);
     const errors = tail(child.stderr);
+    let all = '';
+    child.stdout?.on('data', (chunk: Buffer | string) => (all += String(chunk)));
+    child.stderr?.on('data', (chunk: Buffer | string) => (all += String(chunk)));
+    outputs.set(child, () => all);
     // The worker prints `ready {…}` on stdout once its workers exist.
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker did not start:\n${errors()}`)), 60_000);
@@ -170,6 +177,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     startWorker,
     stopWorkers,
     spawnWorker,
+    outputOf: (child) => outputs.get(child)?.() ?? '',
     stop: async () => {
       await stopWorkers();
       for (const c of children) await stopChild(c, 5_000);
