@@ -1,12 +1,31 @@
 import type { Command } from 'commander';
+import { registerCancel } from './cancel.js';
 import { registerCodecServer } from './codecServer.js';
+import { registerConcurrency } from './concurrency.js';
+import { registerDemo } from './demo.js';
+import { registerDev } from './dev.js';
 import { registerEmulator } from './emulator.js';
+import { registerImport } from './import.js';
+import { registerPause } from './pause.js';
+import { registerReport } from './report.js';
+import { registerResume } from './resume.js';
+import { registerStatus } from './status.js';
+import { registerUser } from './user.js';
 import { registerWorker } from './worker.js';
 
-/** Adds every command to the program; each command module is imported only when it runs. */
-export function registerCommands(_program: Command): void {
-  // Commands are registered here as they are built (emulator, worker, dev, import, …).
-  registerCodecServer(_program);
-  registerWorker(_program);
-  registerEmulator(_program);
+/** Adds every command to the program; each command's heavy modules are imported only when it runs. */
+export function registerCommands(program: Command): void {
+  registerDemo(program);
+  registerDev(program);
+  registerImport(program);
+  registerStatus(program);
+  registerReport(program);
+  registerPause(program);
+  registerResume(program);
+  registerCancel(program);
+  registerConcurrency(program);
+  registerUser(program);
+  registerWorker(program);
+  registerEmulator(program);
+  registerCodecServer(program);
 }

@@ -1,0 +1,112 @@
+/**
+ * `import --dry-run`: validates a whole file on this machine with the bulk job's own reader
+ * (activities/source/page.ts, page by page, so memory stays bounded by a page) and writes nothing
+ * to IM and nothing to Temporal. Every row that the job would reject is reported with its line.
+ *
+ * What it cannot know is what the service holds (accounts that exist, the 3,000-friend limit):
+ * those outcomes only a real import gives (product.md G6).
+ */
+import { stringify } from 'csv-stringify/sync';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { REPORT_COLUMNS } from '../../../activities/report.js';
+import { readPage, START } from '../../../activities/source/page.js';
+import type { ReportRow, SourceCursor, SourceFormat } from '../../../workflows/bulkTypes.js';
+
+export interface DryRunSummary {
+  dryRun: true;
+  file: string;
+  format: SourceFormat;
+  lines: number;
+  /** Distinct From_Accounts with at least one valid item. */
+  users: number;
+  items: number;
+  valid: number;
+  /** Rows (items or whole lines) the job would reject. */
+  rejected: number;
+  failedByCode: Record<string, number>;
+  reportJsonl: string | null;
+  reportCsv: string | null;
+}
+
+const PAGE = { maxLines: 5_000, maxUsers: Number.MAX_SAFE_INTEGER, maxItems: 200_000 };
+
+/** Reads the whole file; `onRow` gets each bad row in line order. */
+export async function validateFile(
+  path: string,
+  format: SourceFormat,
+  onRow: (row: ReportRow) => void | Promise<void>,
+): Promise<Omit<DryRunSummary, 'reportJsonl' | 'reportCsv'>> {
+  const users = new Set<string>();
+  let cursor: SourceCursor = START;
+  let lines = 0;
+  let items = 0;
+  let valid = 0;
+  let rejected = 0;
+  for (;;) {
+    const page = await readPage(path, format, cursor, PAGE);
+    lines += page.lines;
+    items += page.itemCount;
+    for (const user of page.users) {
+      users.add(user.fromAccount);
+      valid += user.items.length;
+    }
+    for (const row of page.rejections) {
+      rejected++;
+      await onRow(row);
+    }
+    cursor = page.next;
+    if (page.eof) break;
+  }
+  return {
+    dryRun: true,
+    file: path,
+    format,
+    lines,
+    users: users.size,
+    items,
+    valid,
+    rejected,
+    failedByCode: rejected > 0 ? { rejected } : {},
+  };
+}
+
+async function openStream(path: string): Promise<WriteStream> {
+  await mkdir(dirname(path), { recursive: true });
+  const stream = createWriteStream(path);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  return stream;
+}
+
+function write(stream: WriteStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.write(text)) resolve();
+    else stream.once('drain', resolve).once('error', reject);
+  });
+}
+
+/** The report's two files, written as rows arrive (the same columns as a job's report). */
+export async function openReport(jsonl: string, csv: string) {
+  const j = await openStream(jsonl);
+  const c = await openStream(csv);
+  await write(c, stringify([], { header: true, columns: [...REPORT_COLUMNS] }));
+  return {
+    row: async (r: ReportRow): Promise<void> => {
+      await write(j, `${JSON.stringify(r)}\n`);
+      await write(c, stringify([REPORT_COLUMNS.map((k) => String(r[k]))]));
+    },
+    close: async (): Promise<void> => {
+      await Promise.all([j, c].map((s) => new Promise<void>((resolve) => s.end(resolve))));
+    },
+  };
+}
+
+/** One bad row as a line of text. */
+export function rowLine(r: ReportRow): string {
+  const who = r.fromAccount || r.toAccount ? ` ${r.fromAccount || '?'} → ${r.toAccount || '?'}:` : '';
+  return `line ${r.line}:${who} ${r.reason}`;
+}

@@ -1,0 +1,28 @@
+/** Plain-text formatting for the CLI's human output: numbers, durations, code tallies. */
+
+export const count = (n: number): string => n.toLocaleString('en-US');
+
+/** `850 ms`, `12.3 s`, `4m05s`, `2h03m`. */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  const s = Math.round(ms / 1_000);
+  if (s < 3_600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3_600)}h${String(Math.floor((s % 3_600) / 60)).padStart(2, '0')}m`;
+}
+
+/** `30003 ×10, rejected ×2`, codes in numeric order, `rejected` and other labels last. */
+export function codes(byCode: Record<string, number>): string {
+  return Object.entries(byCode)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => {
+      const na = Number(a);
+      const nb = Number(b);
+      if (Number.isNaN(na) || Number.isNaN(nb))
+        return Number.isNaN(na) ? (Number.isNaN(nb) ? a.localeCompare(b) : 1) : -1;
+      return na - nb;
+    })
+    .map(([code, n]) => `${code} ×${count(n)}`)
+    .join(', ');
+}

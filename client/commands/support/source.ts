@@ -1,0 +1,95 @@
+/**
+ * Checks an input file before any job starts, so what cannot be read at all fails at once with
+ * one sentence (exit 2) instead of filling a report with one error per line: missing, a folder,
+ * unreadable, empty, not UTF-8 (a UTF-16 BOM, NUL bytes, bytes that are not UTF-8 — GBK, Latin-1),
+ * or a CSV whose header is wrong. Bad lines further in are the reader's to report, row by row.
+ */
+import { open, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { readPage, SourceError, START } from '../../../activities/source/page.js';
+import type { SourceFormat } from '../../../workflows/bulkTypes.js';
+import { CliError, EXIT } from '../errors.js';
+
+const FORMATS: Record<string, SourceFormat> = { jsonl: 'jsonl', csv: 'csv' };
+const EXTENSIONS: Record<string, SourceFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv' };
+/** How much of the file's head is checked for its encoding. */
+const HEAD_BYTES = 64 * 1024;
+
+/** The format: `--format` when given, else the file's extension. */
+export function formatOf(path: string, explicit?: string): SourceFormat {
+  if (explicit !== undefined) {
+    const format = FORMATS[explicit.toLowerCase()];
+    if (!format) throw new CliError(`--format must be jsonl or csv, got "${explicit}"`, EXIT.usage);
+    return format;
+  }
+  const format = EXTENSIONS[extname(path).toLowerCase()];
+  if (!format)
+    throw new CliError(
+      `cannot tell the format of ${path} from its extension: name it .jsonl or .csv, or pass --format jsonl|csv`,
+      EXIT.usage,
+    );
+  return format;
+}
+
+/** Why `head` is not UTF-8 text, or undefined when it looks like UTF-8. */
+export function encodingProblem(head: Uint8Array, wholeFile: boolean): string | undefined {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+    return 'is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8';
+  if (head.includes(0))
+    return 'contains NUL bytes, so it is not UTF-8 text (UTF-16 without a byte-order mark, or a binary file?); save it as UTF-8';
+  try {
+    // `stream` lets a character cut at the end of the head pass; a whole file must end cleanly.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: !wholeFile });
+  } catch {
+    return 'is not UTF-8 text (another encoding such as GBK or Latin-1?); save it as UTF-8';
+  }
+  return undefined;
+}
+
+function unreadable(path: string, err: unknown): CliError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'cannot be read (permission denied)'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : `cannot be read (${code ?? (err as Error).message})`;
+  return new CliError(`${path} ${why}`, EXIT.usage);
+}
+
+/** Throws a usage error (exit 2) when the file cannot be imported at all; returns its size. */
+export async function checkSource(path: string, format: SourceFormat): Promise<{ bytes: number }> {
+  let bytes: number;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('folder'), { code: 'EISDIR' });
+    bytes = info.size;
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  if (bytes === 0) throw new CliError(`${path} is empty`, EXIT.usage);
+  const head = Buffer.alloc(Math.min(bytes, HEAD_BYTES));
+  try {
+    const file = await open(path, 'r');
+    try {
+      await file.read(head, 0, head.length, 0);
+    } finally {
+      await file.close();
+    }
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  const problem = encodingProblem(head, bytes <= HEAD_BYTES);
+  if (problem) throw new CliError(`${path} ${problem}`, EXIT.usage);
+  if (format === 'csv') {
+    try {
+      await readPage(path, format, START, { maxLines: 1, maxUsers: 1, maxItems: 1 });
+    } catch (err) {
+      if (err instanceof SourceError) throw new CliError(`${path}: ${err.message}`, EXIT.usage);
+      throw unreadable(path, err);
+    }
+  }
+  return { bytes };
+}

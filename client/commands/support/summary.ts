@@ -1,0 +1,110 @@
+/**
+ * The one summary of a bulk job that `import --json` and `status --json` print (product.md §5),
+ * the exit code it maps to, and its human form.
+ */
+import type { JobProgress, JobState } from '../../../workflows/bulkTypes.js';
+import { EXIT } from '../errors.js';
+import { codes, count, duration } from './format.js';
+
+export interface JobSummaryJson {
+  jobId: string;
+  workflowId: string;
+  /** The job's state; `failed` also covers a job terminated or timed out on the server. */
+  status: JobState;
+  lines: number;
+  users: number;
+  items: number;
+  imported: number;
+  /** Every item not imported, validation rejections included. */
+  failed: number;
+  /** Vendor code → items; validation rejections under `rejected`. */
+  failedByCode: Record<string, number>;
+  calls: number;
+  elapsedMs: number;
+  reportJsonl: string | null;
+  reportCsv: string | null;
+  inFlight: number;
+  concurrency: number;
+  /** Bytes of the source read so far, of `sourceBytes`. */
+  offset: number;
+  sourceBytes: number;
+  error?: string;
+}
+
+const EMPTY_COUNTERS = {
+  lines: 0,
+  users: 0,
+  items: 0,
+  imported: 0,
+  failed: 0,
+  failedByCode: {},
+  calls: 0,
+  elapsedMs: 0,
+  inFlight: 0,
+  concurrency: 0,
+  offset: 0,
+  sourceBytes: 0,
+};
+
+/** Builds the summary from whatever is known: the job's progress or result, or nothing but its state. */
+export function jobSummary(
+  jobId: string,
+  workflowId: string,
+  known: JobProgress | undefined,
+  override: { status?: JobState; error?: string } = {},
+): JobSummaryJson {
+  const p = known ?? { ...EMPTY_COUNTERS, state: override.status ?? 'failed' };
+  const error = override.error ?? known?.error;
+  return {
+    jobId,
+    workflowId,
+    status: override.status ?? p.state,
+    lines: p.lines,
+    users: p.users,
+    items: p.items,
+    imported: p.imported,
+    failed: p.failed,
+    failedByCode: { ...p.failedByCode },
+    calls: p.calls,
+    elapsedMs: p.elapsedMs,
+    reportJsonl: known?.reportJsonl ?? null,
+    reportCsv: known?.reportCsv ?? null,
+    inFlight: p.inFlight,
+    concurrency: p.concurrency,
+    offset: p.offset,
+    sourceBytes: p.sourceBytes,
+    ...(error !== undefined && { error }),
+  };
+}
+
+/** 0 every item imported · 3 some failed · 4 cancelled · 1 failed (errors.ts documents them all). */
+export function exitCodeFor(summary: Pick<JobSummaryJson, 'status' | 'failed'>): number {
+  switch (summary.status) {
+    case 'completed':
+      return summary.failed === 0 ? EXIT.ok : EXIT.itemsFailed;
+    case 'cancelled':
+      return EXIT.cancelled;
+    default:
+      return EXIT.failure;
+  }
+}
+
+export function formatSummary(s: JobSummaryJson): string {
+  const finished = ['completed', 'cancelled', 'failed'].includes(s.status);
+  const head = finished
+    ? `Job ${s.jobId} ${s.status} after ${duration(s.elapsedMs)}`
+    : `Job ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight)} users in flight, concurrency ${s.concurrency})`;
+  const byCode = codes(s.failedByCode);
+  const lines = [
+    head,
+    `  read      ${count(s.lines)} lines · ${count(s.users)} users · ${count(s.items)} items${
+      finished || s.sourceBytes === 0 ? '' : ` (${Math.floor((100 * s.offset) / s.sourceBytes)}% of the file)`
+    }`,
+    `  imported  ${count(s.imported)}`,
+    `  failed    ${count(s.failed)}${byCode ? ` (${byCode})` : ''}`,
+    `  calls     ${count(s.calls)} friend_import calls`,
+  ];
+  if (s.reportJsonl) lines.push(`  report    ${s.reportJsonl}`, `            ${s.reportCsv ?? ''}`);
+  if (s.error) lines.push(`  error     ${s.error}`);
+  return lines.join('\n');
+}
