@@ -55,17 +55,23 @@ function violationsText(violations: readonly Violation[]): string {
   return violations.length > 3 ? `${shown.join('; ')}; …` : shown.join('; ');
 }
 
-/** A body problem that rejects the whole request (30001), or undefined when the request is well formed. */
-function structuralProblem(json: unknown, check: BodyCheck): string | undefined {
-  if (check.bodyViolations.length > 0) return violationsText(check.bodyViolations);
-  const items = (json as { AddFriendItem: unknown[] }).AddFriendItem;
-  if (items.length === 0 || items.length > MAX_ITEMS_PER_CALL)
-    return `AddFriendItem must hold 1–${MAX_ITEMS_PER_CALL} items, got ${items.length}`;
-  for (let i = 0; i < items.length; i++) {
+/**
+ * Checks the request as a whole: a problem rejects it with 30001. The item count is checked
+ * before the items, so an oversized batch costs nothing.
+ */
+function checkStructure(json: unknown): { problem: string } | { check: BodyCheck } {
+  const items = (json as { AddFriendItem?: unknown } | null)?.AddFriendItem;
+  if (Array.isArray(items) && (items.length === 0 || items.length > MAX_ITEMS_PER_CALL))
+    return { problem: `AddFriendItem must hold 1–${MAX_ITEMS_PER_CALL} items, got ${items.length}` };
+  const check = checkFriendImportBody(json);
+  if (check.bodyViolations.length > 0) return { problem: violationsText(check.bodyViolations) };
+  for (let i = 0; i < check.items.length; i++) {
     const c = check.items[i];
-    if (c && !c.ok && !AddFriendItemSchema.safeParse(items[i]).success) return violationsText(c.violations);
+    // Only a structural failure (wrong type, missing or unknown field) rejects the whole request.
+    if (c && !c.ok && !AddFriendItemSchema.safeParse((items as unknown[])[i]).success)
+      return { problem: violationsText(c.violations) };
   }
-  return undefined;
+  return { check };
 }
 
 type Decision = { answer: Answer; delayMs: number };
@@ -182,10 +188,10 @@ export class FriendImportService {
         };
     }
 
-    const check = checkFriendImportBody(req.json);
-    const problem = structuralProblem(req.json, check);
-    if (problem !== undefined || from === undefined)
-      return wholeFail(30001, problem ?? 'From_Account is required');
+    const structure = checkStructure(req.json);
+    if ('problem' in structure) return wholeFail(30001, structure.problem);
+    if (from === undefined) return wholeFail(30001, 'From_Account is required');
+    const { check } = structure;
     const kind = d.store.accountKind(from);
     if (kind === 'foreign') return wholeFail(30002, `From_Account ${from} belongs to another SDKAppID`);
     if (kind === undefined)

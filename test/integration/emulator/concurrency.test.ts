@@ -96,6 +96,30 @@ describe('emulator: the friend_import rate limit', () => {
   });
 });
 
+describe('emulator: the default rate limit', () => {
+  it('is 200 per sliding second; the code beyond it is 60007', async () => {
+    const h = await start({ accounts: ['u', ...ids('user', 260)] });
+    const small = await start({ accounts: ['u', ...ids('user', 40)], rateLimit: 2 });
+    try {
+      const answers = await Promise.all(
+        ids('user', 260).map((from) => h.client.friendImport(body(from, [item('u')]))),
+      );
+      assert.ok(answers.filter((a) => a.ErrorCode === 0).length >= 200, 'the first 200 always pass');
+      assert.ok(answers.every((a) => a.ErrorCode === 0 || a.ErrorCode === 60007));
+      const burst = await Promise.all(
+        ids('user', 40).map((from) => small.client.friendImport(body(from, [item('u')]))),
+      );
+      assert.ok(
+        burst.some((a) => a.ErrorCode === 60007),
+        '40 calls at once cannot fit in 2 per second',
+      );
+    } finally {
+      await h.emulator.close();
+      await small.emulator.close();
+    }
+  });
+});
+
 describe('emulator: rate limit 0 lifts it', () => {
   it('lets 50 simultaneous calls through and reports them all in one window', async () => {
     const h = await start({ accounts: ['u', ...ids('user', 50)], rateLimit: 0 });
