@@ -86,6 +86,17 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const sns = route.startsWith('v4/sns/') || route === UNKNOWN_ROUTE;
   const reject = (code: number, info: string): void => {
     stats.answered(route, code);
+    if (isImport)
+      stats.record({
+        seq,
+        fromAccount: '',
+        toAccounts: [],
+        arrivedAt,
+        finishedAt: performance.timeOrigin + performance.now(),
+        httpStatus: 200,
+        errorCode: code,
+        itemCodes: {},
+      });
     sendJson(res, fail(code, info, sns), 200, !body.ok && body.truncated);
     if (!body.ok && body.truncated) res.once('finish', () => req.destroy());
   };

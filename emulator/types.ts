@@ -75,7 +75,9 @@ export interface EmulatorStats {
 }
 
 export interface FriendImportCall {
+  /** The request's number since the last stats reset (every request counts, so no gaps). */
   seq: number;
+  /** '' when the request was refused before its body was read (query string, Content-Type, JSON). */
   fromAccount: string;
   toAccounts: string[];
   /** Epoch milliseconds (fractional). */

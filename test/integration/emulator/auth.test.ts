@@ -23,7 +23,11 @@ const sig = (p: {
 describe('emulator: URL, query string and UserSig', () => {
   let h: Harness;
   before(async () => {
-    h = await start({ accounts: ['alice', 'bob'], adminIdentifiers: [APP.adminIdentifier, 'ops'] });
+    h = await start({
+      accounts: ['alice', 'bob'],
+      adminIdentifiers: [APP.adminIdentifier, 'ops'],
+      recordCalls: true,
+    });
   });
   after(() => h.emulator.close());
 
@@ -123,6 +127,13 @@ describe('emulator: URL, query string and UserSig', () => {
       assert.ok((codes[code] ?? 0) > 0, `code ${code} counted: ${JSON.stringify(codes)}`);
     assert.ok((stats.byRoute['(unknown)']?.['60009'] ?? 0) >= 2);
     assert.ok(stats.friendImport.calls >= 20, 'every friend_import request counts, whatever the answer');
+    const calls = h.emulator.calls();
+    assert.deepEqual(
+      calls.map((c) => c.seq),
+      calls.map((_, i) => i + 1),
+      'the call log has every friend_import request, refused ones too',
+    );
+    assert.ok(calls.some((c) => c.errorCode === 70009 && c.fromAccount === ''));
     assert.ok(clientFor(h.emulator.baseUrl));
   });
 });
