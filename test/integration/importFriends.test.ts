@@ -117,6 +117,21 @@ describe('ImportFriendsWorkflow', { timeout: 300_000 }, () => {
     }
   });
 
+  it('returns every outcome of a 3,000-friend user whose every item failed, within payload limits', async () => {
+    stack.emulator.seedAccounts(['allfail']);
+    const items = friendItems(3000, 'missing-'); // none of these accounts exists: 30003 per item
+    const handle = await importFriends(stack.target, 'allfail', submitted(items), {
+      submissionId: submissionId(),
+    });
+    const result = await handle.result();
+    assert.deepEqual([result.items, result.imported, result.failed, result.calls], [3000, 0, 3000, 3]);
+    assert.equal(result.failures.length, 3000);
+    assert.equal(result.failAccounts.length, 3000);
+    assert.ok(result.failures.every((f) => f.code === 30003 && f.kind === 'permanent'));
+    const bytes = JSON.stringify(result).length;
+    assert.ok(bytes < 1_000_000, `result is ${bytes} bytes`);
+  });
+
   it('never retries a whole-request permanent code (From_Account not imported)', async () => {
     const handle = await importFriends(stack.target, 'nobody', submitted(friendItems(3, 'nb')), {
       submissionId: submissionId(),
