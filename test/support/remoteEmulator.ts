@@ -12,6 +12,8 @@ import { projectRoot } from '../../workers/temporalCli.js';
 
 export interface RemoteEmulatorOptions {
   accounts?: readonly string[];
+  /** A file of accounts, one per line (large sets: the benchmarks' `accounts.txt`). */
+  accountsFile?: string;
   foreignAccounts?: readonly string[];
   rateLimit?: number;
   writeLatencyMs?: number;
@@ -45,6 +47,7 @@ export async function spawnEmulator(options: RemoteEmulatorOptions = {}): Promis
     return path;
   };
   if (options.accounts) args.push('--accounts', await file('accounts.txt', options.accounts.join('\n')));
+  if (options.accountsFile) args.push('--accounts', options.accountsFile);
   if (options.foreignAccounts)
     args.push('--foreign-accounts', await file('foreign.txt', options.foreignAccounts.join('\n')));
   if (options.faults) args.push('--faults', await file('faults.json', JSON.stringify(options.faults)));
