@@ -1,0 +1,123 @@
+/**
+ * `npm run bench`: the end-to-end benchmarks of product.md §7 on this machine. Each dataset runs
+ * through a bulk job (fresh dev server + `friend-import worker` processes + the emulator in its own
+ * process, enforcing the app rate) and through the plain script, then the overhead figures: one
+ * 3,000-friend user's history and a 1M-item job's history and worker memory. Prints every figure;
+ * copy them into bench/RESULTS.md with the date, the machine and this command.
+ *
+ *   npm run bench -- [--only A,B,U,M] [--scale 1] [--seed 1] [--workers 1] [--concurrency 300]
+ *                    [--latency-ms 20] [--plain-concurrency 32] [--no-plain] [--cpu-prof DIR]
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { presetSpec, writeDataset, type PRESETS } from './dataset.js';
+import { load, machine } from './probe.js';
+import { formatRun, formatUserHistory } from './report.js';
+import { runOurs, runPlain, type RunFigures, type RunOptions } from './throughput.js';
+import { measureUserHistory, type UserHistory } from './userHistory.js';
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'A,B,U,M' },
+    scale: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '300' },
+    'latency-ms': { type: 'string', default: '20' },
+    'plain-concurrency': { type: 'string', default: '32' },
+    'no-plain': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    rate: { type: 'string', default: '200' },
+  },
+});
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const rate = Number(args.rate);
+const options: RunOptions = {
+  rate,
+  batchSize: 1000,
+  writeLatencyMs: Number(args['latency-ms']),
+  workers: Number(args.workers),
+  concurrency: Number(args.concurrency),
+  plainConcurrency: Number(args['plain-concurrency']),
+  ...(args['cpu-prof'] && { cpuProfDir: resolve(args['cpu-prof']) }),
+  log,
+};
+const only = new Set((args.only ?? '').split(',').map((s) => s.trim().toUpperCase()));
+const scale = Number(args.scale);
+const seed = Number(args.seed);
+
+const print = (text: string) => {
+  console.log(text);
+  out.push(text);
+};
+const out: string[] = [];
+const started = new Date();
+print(`# tim-friend-import benchmarks, ${started.toISOString()}`);
+print(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+print(`machine: ${machine()}`);
+print(`load average before: ${load()}`);
+print(
+  `settings: IM_RATE_LIMIT=${rate} IM_BATCH_SIZE=1000, ${options.workers} worker process(es) ` +
+    `(WORKER_CALLS_PER_SECOND=${rate / options.workers}), bulk concurrency ${options.concurrency}, ` +
+    `emulator write latency ${options.writeLatencyMs} ms and rate limit ${rate}/s, plain script concurrency ` +
+    `${options.plainConcurrency} with a token bucket of 1 token at ${rate}/s`,
+);
+
+const results: { runs: RunFigures[]; users: UserHistory[] } = { runs: [], users: [] };
+const datasets = async (name: keyof typeof PRESETS) => {
+  const files = await writeDataset(presetSpec(name, seed, name === 'U' ? 1 : scale));
+  const m = files.manifest;
+  log(`dataset ${m.spec.name}: ${m.users} users, ${m.items} items, calls_min ${m.callsMin} (${files.dir})`);
+  return files;
+};
+
+for (const name of ['A', 'B'] as const) {
+  if (!only.has(name)) continue;
+  const files = await datasets(name);
+  log(`running ${name} through a bulk job …`);
+  const ours = await runOurs(files, options);
+  results.runs.push(ours);
+  print(formatRun(ours, rate));
+  if (!args['no-plain']) {
+    log(`running ${name} through the plain script …`);
+    const plain = await runPlain(files, options);
+    results.runs.push(plain);
+    print(formatRun(plain, rate));
+  }
+  print(`load average after ${name}: ${load()}`);
+}
+if (only.has('U')) {
+  const files = await datasets('U');
+  log('measuring one 3,000-friend user …');
+  for (const h of await measureUserHistory(files, options)) {
+    results.users.push(h);
+    print(formatUserHistory(h));
+  }
+}
+if (only.has('M')) {
+  const files = await datasets('M');
+  log('running the 1M-item job …');
+  const m = await runOurs(files, options);
+  results.runs.push(m);
+  print(formatRun(m, rate));
+  print(`load average after M: ${load()}`);
+}
+
+const wrong = results.runs.filter(
+  (r) => r.state.missing + r.state.unexpected > 0 || r.imported !== r.items || r.failed !== 0,
+);
+if (wrong.length > 0) {
+  log(
+    `RESULT INVALID: ${wrong.map((r) => `${r.dataset} ${r.who}`).join(', ')} did not end as the input must`,
+  );
+  process.exitCode = 1;
+}
+
+const dir = resolve(import.meta.dirname, '..', '.data', 'bench');
+await mkdir(dir, { recursive: true });
+const stamp = started.toISOString().replace(/[:.]/g, '-');
+await writeFile(join(dir, `results-${stamp}.txt`), out.join('\n') + '\n');
+await writeFile(join(dir, `results-${stamp}.json`), JSON.stringify(results, null, 2));
+log(`figures saved in ${join(dir, `results-${stamp}.txt`)}`);
