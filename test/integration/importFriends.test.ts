@@ -132,6 +132,26 @@ describe('ImportFriendsWorkflow', { timeout: 300_000 }, () => {
     assert.ok(bytes < 1_000_000, `result is ${bytes} bytes`);
   });
 
+  it('renews the admin UserSig after an auth code and completes', async () => {
+    stack.emulator.seedAccounts(['authuser', 'au0']);
+    stack.emulator.setFaults({
+      rules: [{ kind: 'failFirst', attempts: 1, code: 70001, fromAccounts: ['authuser'] }],
+    });
+    try {
+      const handle = await importFriends(stack.target, 'authuser', submitted([friendItem('au0')]), {
+        submissionId: submissionId(),
+      });
+      const result = await handle.result();
+      assert.deepEqual([result.imported, result.calls], [1, 2]);
+      assert.deepEqual(
+        callsOf(stack.emulator.calls(), 'authuser').map((c) => c.errorCode),
+        [70001, 0],
+      );
+    } finally {
+      stack.emulator.setFaults(undefined);
+    }
+  });
+
   it('never retries a whole-request permanent code (From_Account not imported)', async () => {
     const handle = await importFriends(stack.target, 'nobody', submitted(friendItems(3, 'nb')), {
       submissionId: submissionId(),
