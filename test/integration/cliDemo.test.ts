@@ -1,0 +1,106 @@
+/**
+ * The embedded stack from the CLI: `friend-import demo` imports the bundled sample and exits 0;
+ * `friend-import dev` prints its addresses and one `ready {…}` line, serves imports, refuses a busy
+ * port in one sentence, and stops everything on Ctrl-C.
+ */
+import { Connection } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_DIR } from '../../client/commands/support/demoData.js';
+import type { JobSummaryJson } from '../../client/commands/support/summary.js';
+import { jsonOut, runCli, spawnCli, waitFor } from './cliHelpers.js';
+
+describe('embedded stack commands', { timeout: 600_000 }, () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cli-demo-'));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('demo imports the sample dataset as expected and exits 0', async () => {
+    const r = await runCli(['demo', '--report-dir', join(dir, 'reports')], { cwd: dir, timeoutMs: 300_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /Temporal UI {2}http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /Demo: every job ended as .*demo\.json expects/);
+    assert.equal(r.stdout.match(/completed after/g)?.length, 2);
+    assert.match(r.stdout, new RegExp(`${join(dir, 'reports')}/demo-jsonl-[0-9a-f]+/report\\.csv`));
+    assert.match(r.stderr, /job demo-jsonl-\w+: \d+% · /, 'progress lines on stderr');
+  });
+
+  it('dev runs the stack until Ctrl-C: ready line, imports, clean stop', async () => {
+    const dev = spawnCli(
+      [
+        'dev',
+        '--temporal-port',
+        '0',
+        '--ui-port',
+        '0',
+        '--emulator-port',
+        '0',
+        '--accounts',
+        join(DEMO_DIR, 'accounts.txt'),
+      ],
+      { cwd: dir, env: { IM_BASE_URL: undefined, IM_REGION: undefined } },
+    );
+    try {
+      const line = await waitFor(
+        'the ready line',
+        () => /^ready (\{.*\})$/m.exec(dev.stdout())?.[1],
+        120_000,
+      );
+      assert.equal(dev.stdout().split('\n').filter(Boolean).length, 1, 'exactly one line on stdout');
+      const ready = JSON.parse(line) as {
+        temporalAddress: string;
+        uiUrl: string;
+        imBaseUrl: string;
+        sdkAppId: number;
+      };
+      assert.match(dev.stderr(), /Temporal UI {2}http:\/\/127\.0\.0\.1:\d+/);
+      assert.equal((await fetch(ready.uiUrl)).status, 200);
+      assert.equal(
+        ((await (await fetch(new URL('__emulator/health', ready.imBaseUrl))).json()) as { ok: boolean }).ok,
+        true,
+      );
+
+      const env = { TEMPORAL_ADDRESS: ready.temporalAddress, IM_SDKAPPID: String(ready.sdkAppId) };
+      const r = await runCli(['import', join(DEMO_DIR, 'friends.csv'), '--json'], { cwd: dir, env });
+      // No sensitive words in dev: the sample's 30005 row is imported here.
+      assert.equal(r.code, 3, r.stderr);
+      assert.deepEqual(jsonOut<JobSummaryJson>(r).failedByCode, { 30003: 1, rejected: 5 });
+
+      dev.child.kill('SIGINT');
+      const done = await dev.exited;
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stderr, /friend-import dev: stopped\./);
+      const connection = Connection.connect({ address: ready.temporalAddress, connectTimeout: '2s' });
+      await assert.rejects(connection, 'the dev server is gone');
+    } finally {
+      dev.child.kill('SIGKILL');
+    }
+  });
+
+  it('dev refuses a busy port in one sentence (exit 2)', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await runCli(
+        ['dev', '--temporal-port', String(port), '--ui-port', '0', '--emulator-port', '0'],
+        {
+          cwd: dir,
+        },
+      );
+      assert.equal(r.code, 2);
+      assert.equal(
+        r.stderr,
+        `friend-import: port ${port} is in use (another friend-import dev or Temporal server?): pass --temporal-port N (0 = any free port)\n`,
+      );
+    } finally {
+      busy.close();
+    }
+  });
+});
