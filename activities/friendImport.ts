@@ -9,7 +9,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { classifyFriendImport, type ItemResult } from '../im/classify.js';
+import { classifyFriendImport, type ClassifiedImport } from '../im/classify.js';
 import type { ImClient } from '../im/client.js';
 import { codeInfo, failureType, type CodeClass } from '../im/errorCodes.js';
 import { ImTransportError } from '../im/errors.js';
@@ -22,16 +22,10 @@ export interface FriendImportInput {
 }
 
 /** The service's answer, reduced to what the workflow records. */
-export interface FriendImportAnswer {
+export type FriendImportAnswer = Omit<ClassifiedImport, 'request' | 'inconsistencies'> & {
   /** Which attempt produced this answer (1 = first try): the calls this batch took. */
   attempt: number;
-  imported: string[];
-  transient: ItemResult[];
-  permanent: ItemResult[];
-  missing: string[];
-  failAccounts: string[];
-  invalidAccounts: string[];
-}
+};
 
 export interface FriendImportMetrics {
   call(code: number): void;

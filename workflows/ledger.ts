@@ -4,7 +4,7 @@
  * item's single outcome (G3). ImportFriendsWorkflow is a loop around these; unit tests drive them
  * directly.
  */
-import type { ClassifiedImport } from '../im/classify.js';
+import type { FriendImportAnswer } from '../activities/friendImport.js';
 import { checkFriendItem, utf8Length } from '../im/limits.js';
 import type {
   FailureKind,
@@ -212,10 +212,7 @@ export function takeBatch(state: LedgerState, batchSize: number, maxBytes: numbe
 export function applyAnswer(
   state: LedgerState,
   batch: readonly QueuedItem[],
-  answer: { attempt: number } & Pick<
-    ClassifiedImport,
-    'imported' | 'transient' | 'permanent' | 'missing' | 'failAccounts' | 'invalidAccounts'
-  >,
+  answer: FriendImportAnswer,
   maxItemAttempts: number,
 ): string[] {
   countCalls(state, batch, answer.attempt);
