@@ -6,6 +6,7 @@
  * with the differences otherwise). The demo is hermetic: TEMPORAL_* and IM_* are not used.
  */
 import type { Command } from 'commander';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXIT } from './errors.js';
 
@@ -144,7 +145,7 @@ export function registerDemo(program: Command): void {
       'start the embedded stack, import the bundled sample dataset with live progress, and check the outcome (what npm start runs)',
     )
     .option('--keep', 'keep the stack (and its Temporal UI) running after the import, until Ctrl-C')
-    .option('--report-dir <dir>', 'where the reports go', 'friend-import-reports')
+    .option('--report-dir <dir>', 'where the reports go', join(tmpdir(), 'friend-import-demo'))
     .option('--concurrency <n>', `users in flight per job (default ${DEMO_CONCURRENCY})`, (v) => Number(v))
     .action(async (opts: DemoOptions) => {
       process.exit(await runDemo(opts));
