@@ -116,6 +116,37 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     assert.equal(await bulkJobs(), jobs);
   });
 
+  it('--detach and Ctrl-C leave the job running; --job-id re-attaches', async () => {
+    const list = users('dt', 40, 12);
+    seed(list);
+    const file = join(dir, 'detach.jsonl');
+    await writeJsonl(file, list);
+    const detached = await cli(['import', file, '--detach', '--concurrency', '5']);
+    assert.equal(detached.code, 0, detached.stderr);
+    const jobId = detached.stdout.trim();
+    assert.match(jobId, /^job-\d{8}T\d{6}-[0-9a-f]{8}$/);
+    assert.match(detached.stderr, new RegExp(`--job-id ${jobId}`));
+
+    const attached = spawnCli(['import', file, '--job-id', jobId], { env, cwd: dir });
+    await waitFor('the attached CLI', () => attached.stderr().includes('Ctrl-C detaches'));
+    attached.child.kill('SIGINT');
+    const interrupted = await attached.exited;
+    assert.equal(interrupted.code, 130);
+    assert.match(interrupted.stderr, new RegExp(`Detached from job ${jobId}; it keeps running`));
+    assert.match(
+      interrupted.stderr,
+      new RegExp(`Re-attach with: friend-import import ${file} --job-id ${jobId}`),
+    );
+
+    const end = await cli(['import', file, '--job-id', jobId, '--json']);
+    assert.equal(end.code, 0, end.stderr);
+    assert.deepEqual(
+      [jsonOut<JobSummaryJson>(end).status, jsonOut<JobSummaryJson>(end).imported],
+      ['completed', 480],
+    );
+    for (const u of list) assertFriends(stack.emulator, u.from, u.items);
+  });
+
   it('exits 2 with one sentence on bad usage or input it cannot read, and starts nothing', async () => {
     const jobs = await bulkJobs();
     const put = async (name: string, content: string | Buffer): Promise<string> => {
