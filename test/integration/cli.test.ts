@@ -347,6 +347,15 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     assert.deepEqual(late, [], 'no call starts later than a second after pause returned');
     const paused = jsonOut<JobSummaryJson>(await cli(['status', 'cli-pause', '--json']));
     assert.equal(paused.status, 'paused');
+    // A running job's progress query says where its report goes (workflows/bulkImport.ts hook).
+    assert.equal(paused.reportJsonl, join(dir, 'friend-import-reports', 'cli-pause', 'report.jsonl'));
+    const partial = jsonOut<{ final: boolean; reportCsv: string }>(
+      await cli(['report', 'cli-pause', '--json']),
+    );
+    assert.deepEqual(
+      [partial.final, partial.reportCsv],
+      [false, join(dir, 'friend-import-reports', 'cli-pause', 'report.csv')],
+    );
     assert.ok(paused.imported < 4_500);
 
     const conc = await cli(['concurrency', 'cli-pause', '20']);
