@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { stat } from 'node:fs/promises';
-import { importFriends, type ImportTarget } from '../client/importFriends.js';
+import { deliver, type ImportTarget } from '../client/importFriends.js';
 import type { JobControl, ReportRow, SourceCursor, SourceFormat } from '../workflows/bulkTypes.js';
 import type { PageOutcome } from '../workflows/bulkLedger.js';
 import { importFriendsWorkflowId, jobControlSignal } from '../workflows/definitions.js';
@@ -77,13 +77,11 @@ export function createBulkActivities(deps: BulkActivityDeps) {
       const submissions: PageOutcome['submissions'] = [];
       let delivered = 0;
       await eachLimited(page.users, deps.deliveryConcurrency ?? 16, async (user) => {
-        const handle = await importFriends(deps.target, user.fromAccount, user.items, {
+        const sent = await deliver(deps.target, user.fromAccount, user.items, {
           submissionId: `${input.jobId}:${page.startLine}:${user.fromAccount}`,
           notify: { workflowId: input.jobWorkflowId },
         });
-        handle.submissionIds.forEach((id, i) =>
-          submissions.push({ id, fromAccount: user.fromAccount, items: handle.submissionSizes[i] ?? 0 }),
-        );
+        for (const s of sent) submissions.push({ id: s.id, fromAccount: user.fromAccount, items: s.items });
         ctx.heartbeat({ delivered: ++delivered });
       });
       return {

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/client';
 import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
 import {
+  addItemsSignal,
   addItemsUpdate,
   importFriendsWorkflowId,
   progressQuery,
@@ -20,6 +21,7 @@ import {
 import type { ImportFriendsWorkflow } from '../workflows/importFriends.js';
 import { FromAccountKey, StateKey } from '../workflows/searchAttributes.js';
 import type {
+  ImportFriendsInput,
   ImportFriendsProgress,
   ImportFriendsResult,
   ImportOptions,
@@ -69,24 +71,33 @@ export interface SubmitOptions {
 }
 
 /** Sends one submission with Update-with-Start; retries while a finishing run refuses it. */
+/** How every caller starts a user's workflow if none runs: the same ID, options and UI metadata. */
+function userWorkflowOptions(target: ImportTarget, fromAccount: string) {
+  return {
+    workflowId: importFriendsWorkflowId(target.sdkAppId, fromAccount),
+    taskQueue: target.taskQueue,
+    args: [{ fromAccount, callsTaskQueue: target.callsTaskQueue, options: target.options }] as [
+      ImportFriendsInput,
+    ],
+    typedSearchAttributes: [
+      { key: FromAccountKey, value: fromAccount },
+      { key: StateKey, value: 'running' },
+    ],
+    staticSummary: `Friend import for ${fromAccount}`,
+    staticDetails: `One-way friends for **${fromAccount}**, imported through v4/sns/friend_import in batches of up to ${target.options?.batchSize ?? MAX_ITEMS_PER_CALL}.`,
+  };
+}
+
+/** Sends one submission with Update-with-Start; retries while a finishing run refuses it. */
 export async function submit(
   target: ImportTarget,
   fromAccount: string,
   submission: Submission,
 ): Promise<{ accepted: SubmissionAccepted; runId: string }> {
-  const workflowId = importFriendsWorkflowId(target.sdkAppId, fromAccount);
   for (let attempt = 1; ; attempt++) {
     const start = new WithStartWorkflowOperation<typeof ImportFriendsWorkflow>('ImportFriendsWorkflow', {
-      workflowId,
-      taskQueue: target.taskQueue,
-      args: [{ fromAccount, callsTaskQueue: target.callsTaskQueue, options: target.options }],
+      ...userWorkflowOptions(target, fromAccount),
       workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: FromAccountKey, value: fromAccount },
-        { key: StateKey, value: 'running' },
-      ],
-      staticSummary: `Friend import for ${fromAccount}`,
-      staticDetails: `One-way friends for **${fromAccount}**, imported through v4/sns/friend_import in batches of up to ${target.options?.batchSize ?? MAX_ITEMS_PER_CALL}.`,
     });
     try {
       const update = await target.client.workflow.startUpdateWithStart(addItemsUpdate, {
@@ -102,6 +113,35 @@ export async function submit(
       await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
     }
   }
+}
+
+/**
+ * Hands items to a user's import with Signal-with-Start, for callers that need no acceptance (a
+ * bulk job, whose reader validated the rows, learns the outcomes from `notify`). It returns once
+ * the server has stored the signal, without waiting for a workflow task, and a repeated submission
+ * ID is accepted once by the run chain. Returns the submissions (IDs and sizes) it sent.
+ */
+export async function deliver(
+  target: ImportTarget,
+  fromAccount: string,
+  items: readonly SubmittedItem[],
+  options: SubmitOptions,
+): Promise<{ id: string; items: number }[]> {
+  const chunks = chunkItems(items);
+  const sent: { id: string; items: number }[] = [];
+  for (const [i, chunk] of chunks.entries()) {
+    const id = chunks.length === 1 ? options.submissionId : `${options.submissionId}#${i + 1}`;
+    await target.client.workflow.signalWithStart<typeof ImportFriendsWorkflow, [Submission]>(
+      'ImportFriendsWorkflow',
+      {
+        ...userWorkflowOptions(target, fromAccount),
+        signal: addItemsSignal,
+        signalArgs: [{ id, items: chunk, ...(options.notify && { notify: options.notify }) }],
+      },
+    );
+    sent.push({ id, items: chunk.length });
+  }
+  return sent;
 }
 
 /**

@@ -19,6 +19,12 @@ export function callsTaskQueue(taskQueue: string, sdkAppId: number): string {
 /** Adds a submission to the user's import; answers as soon as the items are queued. */
 export const addItemsUpdate = defineUpdate<SubmissionAccepted, [Submission]>('addItems');
 
+/**
+ * The same as `addItemsUpdate` without an answer, for Signal-with-Start: a bulk job's delivery
+ * needs no acceptance (its reader validated the rows) and should not wait for a workflow task.
+ */
+export const addItemsSignal = defineSignal<[Submission]>('addItemsSignal');
+
 /** The outcomes of one submission so far (`done` once every item has one); carried across continue-as-new. */
 export const submissionQuery = defineQuery<SubmissionOutcome, [string]>('submission');
 

@@ -25,6 +25,7 @@ import {
 import type { FriendImportActivity } from '../activities/friendImport.js';
 import { parseFailureType } from '../im/errorCodes.js';
 import {
+  addItemsSignal,
   addItemsUpdate,
   importFailedSignal,
   jobControlSignal,
@@ -63,6 +64,8 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
   const state: LedgerState = input.carried ?? newLedger(input.fromAccount, Date.now());
   let status: ImportState = 'running';
   let inFlight: QueuedItem[] = [];
+  // Outcome signals must be delivered before the run closes: the server drops a signal whose
+  // sender has completed (measured), so every exit awaits them.
   const signalsInFlight: Promise<void>[] = [];
 
   const notifyCompleted = (ids: string[]): void => {
@@ -96,6 +99,20 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
     },
   );
   setHandler(submissionQuery, (id) => submissionOutcome(state, id));
+  setHandler(addItemsSignal, (submission) => {
+    const { completed } = admit(state, submission);
+    notifyCompleted(completed);
+    // A run that is cancelled or failed sends nothing more: the new items end here, and are told so.
+    if (status === 'cancelled') notifyCompleted(cancelQueued(state));
+    if (status === 'failed' && submission.notify)
+      void getExternalWorkflowHandle(submission.notify.workflowId)
+        .signal(importFailedSignal, {
+          fromAccount: state.fromAccount,
+          submissionIds: [submission.id],
+          message: `the import for ${state.fromAccount} failed before these items could be sent`,
+        })
+        .catch(() => undefined);
+  });
   setHandler(jobControlSignal, ({ jobWorkflowId, action }) => {
     state.pausedJobs = state.pausedJobs.filter((j) => j !== jobWorkflowId);
     if (action === 'pause') state.pausedJobs.push(jobWorkflowId);
@@ -118,7 +135,7 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
       `**${state.fromAccount}**: ${state.imported} imported, ${state.failed} failed, ${state.queue.length} queued ` +
         `of ${state.items} items · ${state.calls} friend_import calls · ${status}`,
     );
-    if (!force && state.calls % UPSERT_EVERY_CALLS !== 0) return;
+    if (!force && (state.calls === 0 || state.calls % UPSERT_EVERY_CALLS !== 0)) return;
     upsertSearchAttributes([
       { key: FromAccountKey, value: state.fromAccount },
       { key: StateKey, value: status },
@@ -126,7 +143,8 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
       { key: FailedKey, value: state.failed },
     ]);
   };
-  publish(!input.carried);
+  // No upsert at the start: the starter set the attributes, and continue-as-new carries them over.
+  publish(false);
 
   const callsFor = (batch: QueuedItem[]) =>
     proxyActivities<{ friendImport: FriendImportActivity }>({
@@ -135,19 +153,16 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
       summary: `friend_import ${state.fromAccount}: ${batch.length} items`,
     });
 
-  try {
+  /** Sends batches until the queue is empty (or the run should continue as new). */
+  const sendQueued = async (): Promise<'drained' | 'continue-as-new'> => {
     for (;;) {
       // Wait for items that may be sent (a paused job's items wait), or finish once none are left.
       await condition(
         () =>
           state.queue.some((q) => sendable(state, q)) || (state.queue.length === 0 && allHandlersFinished()),
       );
-      if (state.queue.length === 0) break;
-      if (shouldContinueAsNew(options.continueAsNewAfterEvents)) {
-        await condition(allHandlersFinished);
-        await Promise.all(signalsInFlight);
-        return await continueAsNew<typeof ImportFriendsWorkflow>({ ...input, carried: state });
-      }
+      if (state.queue.length === 0) return 'drained';
+      if (shouldContinueAsNew(options.continueAsNewAfterEvents)) return 'continue-as-new';
       inFlight = takeBatch(state, options.batchSize, options.maxBatchBytes);
       const batch = inFlight;
       // A cancellation lets the call in flight finish, so its items get their real outcomes.
@@ -168,10 +183,23 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
         await CancellationScope.nonCancellable(() => reportFatal(outcome.fatal.message));
         throw ApplicationFailure.nonRetryable(outcome.fatal.message, outcome.fatal.type);
       }
-      const completed = outcome.completed;
       inFlight = [];
-      notifyCompleted(completed);
+      notifyCompleted(outcome.completed);
       publish();
+    }
+  };
+
+  try {
+    for (;;) {
+      if ((await sendQueued()) === 'continue-as-new') {
+        await condition(allHandlersFinished);
+        await Promise.all(signalsInFlight);
+        return await continueAsNew<typeof ImportFriendsWorkflow>({ ...input, carried: state });
+      }
+      // Items added while the last outcomes went out are sent before the run completes.
+      await condition(allHandlersFinished);
+      await CancellationScope.nonCancellable(() => Promise.all(signalsInFlight));
+      if (state.queue.length === 0) break;
     }
     status = 'completed';
   } catch (err) {
@@ -179,12 +207,9 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
     status = 'cancelled';
     notifyCompleted(cancelQueued(state));
   }
-  return await CancellationScope.nonCancellable(async () => {
-    publish(true);
-    await condition(allHandlersFinished);
-    await Promise.all(signalsInFlight);
-    return resultOf(state, status, Date.now());
-  });
+  await CancellationScope.nonCancellable(() => Promise.all(signalsInFlight));
+  publish(true);
+  return resultOf(state, status, Date.now());
 
   /** Tells the workflows that fed this user (bulk jobs) that its import failed for good. */
   async function reportFatal(message: string): Promise<void> {
