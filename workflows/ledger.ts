@@ -131,6 +131,13 @@ export function admit(
   const lastIndex = new Map<string, number>();
   submission.items.forEach((s, i) => lastIndex.set(toAccountOf(s.item), i));
 
+  // Items already queued, by To_Account (the first one, as a scan of the queue finds it): looking
+  // each new item up here keeps admitting linear in queue + submission, not their product.
+  const queued = new Map<string, QueuedItem>();
+  for (const w of state.queue) if (!queued.has(w.item.To_Account)) queued.set(w.item.To_Account, w);
+  const superseded = new Set<QueuedItem>();
+  const added: QueuedItem[] = [];
+
   let accepted = 0;
   let rejected = 0;
   submission.items.forEach((s, i) => {
@@ -154,19 +161,21 @@ export function admit(
       });
       return;
     }
-    const waiting = state.queue.findIndex((w) => w.item.To_Account === toAccount);
-    if (waiting >= 0) {
-      const [older] = state.queue.splice(waiting, 1);
-      if (older)
-        fail(state, older, toAccount, {
-          code: 'rejected',
-          reason: `superseded by a later item for To_Account ${toAccount} (submission ${submission.id}); the last one wins`,
-          kind: 'rejected',
-        });
+    const older = queued.get(toAccount);
+    if (older) {
+      queued.delete(toAccount);
+      superseded.add(older);
+      fail(state, older, toAccount, {
+        code: 'rejected',
+        reason: `superseded by a later item for To_Account ${toAccount} (submission ${submission.id}); the last one wins`,
+        kind: 'rejected',
+      });
     }
-    state.queue.push({ ...q, item: check.item, attempts: 0 });
+    added.push({ ...q, item: check.item, attempts: 0 });
     accepted++;
   });
+  if (superseded.size > 0) state.queue = state.queue.filter((w) => !superseded.has(w));
+  for (const q of added) state.queue.push(q);
   return {
     accepted: { submissionId: submission.id, duplicate: false, accepted, rejected },
     completed: settle(state),
