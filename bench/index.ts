@@ -12,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { presetSpec, writeDataset, type PRESETS } from './dataset.js';
-import { load, machine } from './probe.js';
+import { commit, load, machine } from './probe.js';
 import { formatRun, formatUserHistory } from './report.js';
 import { runOurs, runPlain, type RunFigures, type RunOptions } from './throughput.js';
 import { measureUserHistory, type UserHistory } from './userHistory.js';
@@ -56,6 +56,7 @@ const out: string[] = [];
 const started = new Date();
 print(`# tim-friend-import benchmarks, ${started.toISOString()}`);
 print(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+print(`commit: ${commit()}`);
 print(`machine: ${machine()}`);
 print(`load average before: ${load()}`);
 print(

@@ -71,6 +71,17 @@ export function machine(): string {
   );
 }
 
+/** The commit the benchmark ran, and whether the code it runs differed from it. */
+export function commit(): string {
+  const hash = version('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = execFileSync(
+    'git',
+    ['status', '--porcelain', '--', 'im', 'workflows', 'activities', 'workers', 'client', 'emulator'],
+    { encoding: 'utf8' },
+  ).trim();
+  return dirty ? `${hash} (with uncommitted changes in ${dirty.split('\n').length} source files)` : hash;
+}
+
 export function load(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
