@@ -33,17 +33,8 @@ import {
   submissionDoneSignal,
   submissionQuery,
 } from './definitions.js';
-import {
-  admit,
-  applyAnswer,
-  cancelQueued,
-  failBatch,
-  newLedger,
-  resultOf,
-  sendable,
-  submissionOutcome,
-  takeBatch,
-} from './ledger.js';
+import { admit, applyAnswer, cancelQueued, failBatch, newLedger, sendable, takeBatch } from './ledger.js';
+import { resultOf, submissionOutcome } from './outcomes.js';
 import { FRIEND_IMPORT_ACTIVITY_OPTIONS } from './policies.js';
 import { FailedKey, FromAccountKey, ImportedKey, StateKey } from './searchAttributes.js';
 import {

@@ -8,14 +8,11 @@ import type { FriendImportAnswer } from '../activities/friendImport.js';
 import { checkFriendItem, utf8Length } from '../im/limits.js';
 import type {
   FailureKind,
-  ImportFriendsResult,
-  ImportState,
   ItemFailure,
   LedgerState,
   QueuedItem,
   Submission,
   SubmissionAccepted,
-  SubmissionOutcome,
 } from './types.js';
 
 /** Failure details kept per run chain; the rest are counted (keeps results far under 2 MiB). */
@@ -315,62 +312,4 @@ function settle(state: LedgerState): string[] {
   const excess = done.length - MAX_DONE_SUBMISSIONS;
   for (const s of done.slice(0, Math.max(0, excess))) delete state.submissions[s.id];
   return completed;
-}
-
-export function submissionOutcome(
-  state: LedgerState,
-  id: string,
-  status?: SubmissionOutcome['status'],
-): SubmissionOutcome {
-  const s = state.submissions[id];
-  const base = { submissionId: id, fromAccount: state.fromAccount };
-  if (!s)
-    return {
-      ...base,
-      status: status ?? 'unknown',
-      total: 0,
-      imported: 0,
-      failed: 0,
-      failedByCode: {},
-      failures: [],
-      calls: 0,
-    };
-  return {
-    ...base,
-    status: status ?? (s.pending === 0 ? 'done' : 'pending'),
-    total: s.total,
-    imported: s.imported,
-    failed: s.failed,
-    failedByCode: { ...s.failedByCode },
-    failures: state.failures.filter((f) => f.submissionId === id),
-    calls: s.calls,
-  };
-}
-
-export function resultOf(state: LedgerState, status: ImportState, now: number): ImportFriendsResult {
-  return {
-    fromAccount: state.fromAccount,
-    state: status,
-    items: state.items,
-    imported: state.imported,
-    failed: state.failed,
-    failedByCode: { ...state.failedByCode },
-    failAccounts: [...new Set(state.failAccounts)],
-    invalidAccounts: [...new Set(state.invalidAccounts)],
-    failures: state.failures,
-    failuresOmitted: state.failuresOmitted,
-    calls: state.calls,
-    durationMs: now - state.startedAt,
-    submissions: state.seenSubmissions.length,
-    submissionTallies: Object.values(state.submissions).map(
-      ({ id, total, imported, failed, failedByCode, calls }) => ({
-        id,
-        total,
-        imported,
-        failed,
-        failedByCode,
-        calls,
-      }),
-    ),
-  };
 }

@@ -7,10 +7,9 @@ import {
   failBatch,
   MAX_FAILURE_DETAILS,
   newLedger,
-  resultOf,
-  submissionOutcome,
   takeBatch,
 } from '../../../workflows/ledger.js';
+import { resultOf, submissionOutcome } from '../../../workflows/outcomes.js';
 import type { LedgerState, SubmittedItem } from '../../../workflows/types.js';
 
 const item = (to: string, extra: Record<string, unknown> = {}): SubmittedItem => ({
