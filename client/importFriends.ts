@@ -10,6 +10,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { checkFriendItem } from '../im/limits.js';
 import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
 import {
   addItemsSignal,
@@ -50,7 +51,7 @@ export function chunkItems(items: readonly SubmittedItem[]): SubmittedItem[][] {
   let current: SubmittedItem[] = [];
   let bytes = 0;
   items.forEach((s, i) => {
-    const item = { ref: s.ref ?? i, item: s.item };
+    const item: SubmittedItem = { ...s, ref: s.ref ?? i };
     const size = JSON.stringify(item).length + 1;
     if (current.length > 0 && (current.length >= MAX_ITEMS_PER_CALL || bytes + size > MAX_SUBMISSION_BYTES)) {
       chunks.push(current);
@@ -62,6 +63,21 @@ export function chunkItems(items: readonly SubmittedItem[]): SubmittedItem[][] {
   });
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/**
+ * Checks each item against the field limits (G6) for `fromAccount`, marking a bad one `rejected`
+ * with the fields and reasons; the workflow records those as outcomes and sends only the rest.
+ */
+export function checkItems(fromAccount: string, items: readonly SubmittedItem[]): SubmittedItem[] {
+  return items.map((s, i) => {
+    const ref = s.ref ?? i;
+    if (s.rejected !== undefined) return { ...s, ref };
+    const check = checkFriendItem(s.item, fromAccount);
+    return check.ok
+      ? { ref, item: check.item }
+      : { ref, item: s.item, rejected: check.violations.map((v) => `${v.path} ${v.reason}`).join('; ') };
+  });
 }
 
 export interface SubmitOptions {
@@ -180,7 +196,7 @@ export async function importFriends(
   items: readonly SubmittedItem[],
   options: SubmitOptions,
 ): Promise<UserImportHandle> {
-  const chunks = chunkItems(items);
+  const chunks = chunkItems(checkItems(fromAccount, items));
   const submissionIds = chunks.map((_, i) =>
     chunks.length === 1 ? options.submissionId : `${options.submissionId}#${i + 1}`,
   );

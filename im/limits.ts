@@ -6,6 +6,9 @@
  */
 import type { z } from 'zod';
 import { AddFriendItemSchema, type AddFriendItem } from './schemas.js';
+import { utf8Length } from './utf8.js';
+
+export { utf8Length };
 
 export const LIMITS = {
   userIdMaxBytes: 32,
@@ -28,16 +31,6 @@ export interface Violation {
 }
 
 export type ItemCheck = { ok: true; item: AddFriendItem } | { ok: false; violations: Violation[] };
-
-/** Number of bytes of `s` in UTF-8. */
-export function utf8Length(s: string): number {
-  let bytes = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;

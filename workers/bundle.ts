@@ -4,7 +4,7 @@
  */
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 /** `workflows/index.ts` from the sources, or `workflows/index.js` from the build. */
 export function workflowsPath(): string {
@@ -17,9 +17,27 @@ export function workflowsPath(): string {
 
 let cached: Promise<WorkflowBundleWithSourceMap> | undefined;
 
+/** Bundles the workflows in this process (once): what tests and the sources use. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   cached ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
   return cached;
+}
+
+/**
+ * The bundle a worker should load: WORKER_WORKFLOW_BUNDLE if set, else the one `npm run build`
+ * wrote beside the compiled code (dist/workflow-bundle.js, built from the same sources), else a
+ * bundle made now (running from the sources).
+ */
+export async function workerWorkflowBundle(
+  env: Record<string, string | undefined> = process.env,
+): Promise<WorkflowBundleWithSourceMap | { codePath: string }> {
+  const prebuilt = env.WORKER_WORKFLOW_BUNDLE ?? resolve(import.meta.dirname, '..', 'workflow-bundle.js');
+  if (
+    existsSync(prebuilt) &&
+    (env.WORKER_WORKFLOW_BUNDLE !== undefined || basename(dirname(import.meta.dirname)) === 'dist')
+  )
+    return { codePath: prebuilt };
+  return workflowBundle();
 }
 
 const noop = (): void => undefined;

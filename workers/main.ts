@@ -61,6 +61,13 @@ const WorkerEnvSchema = z.object({
     .transform(Number)
     .pipe(z.number().positive('WORKER_CALLS_PER_SECOND must be above 0'))
     .optional(),
+  /** Workflows kept in memory between tasks (memory vs. replays). */
+  WORKER_MAX_CACHED_WORKFLOWS: z
+    .string()
+    .regex(/^\d+$/, 'WORKER_MAX_CACHED_WORKFLOWS must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(2).max(100_000))
+    .optional(),
   /** `calls`: only the rate-limited IM-calls queue; `main`: only workflows and bulk activities. */
   WORKER_ROLE: z
     .enum(['all', 'calls', 'main'], { error: 'WORKER_ROLE must be all, calls or main' })
@@ -120,6 +127,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       role: workerEnv.WORKER_ROLE,
       maxConcurrentCalls: workerEnv.WORKER_MAX_CONCURRENT_CALLS,
       callsPerSecond: workerEnv.WORKER_CALLS_PER_SECOND,
+      maxCachedWorkflows: workerEnv.WORKER_MAX_CACHED_WORKFLOWS,
       metrics,
       onUserSigRenew: () => metrics.userSigRenewed(),
     });
@@ -133,6 +141,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         temporal: describeTemporalSettings(temporal),
         im: describeImSettings(im),
         callsTaskQueue: workers.callsTaskQueue,
+        workflowBundle: workers.bundle,
         encryption: codecFromEnv(env) ? 'on' : 'off',
         metrics: workerEnv.WORKER_METRICS_PORT,
         health: health?.url,

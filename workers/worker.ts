@@ -13,7 +13,7 @@ import { createBulkActivities } from '../activities/bulk.js';
 import { CallWindow } from '../activities/callWindow.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImport.js';
 import { callsTaskQueue } from '../workflows/definitions.js';
-import { workflowBundle } from './bundle.js';
+import { workerWorkflowBundle } from './bundle.js';
 
 export interface ImportWorkerOptions {
   connection: NativeConnection;
@@ -29,6 +29,8 @@ export interface ImportWorkerOptions {
   callWindow?: boolean;
   /** This process's calls per second (default: the app's rate). */
   callsPerSecond?: number;
+  /** Workflows kept in memory between their tasks (default 500). */
+  maxCachedWorkflows?: number;
   metrics?: FriendImportMetrics;
   onUserSigRenew?: () => void;
   identity?: string;
@@ -38,11 +40,19 @@ export interface ImportWorkerOptions {
 
 export interface ImportWorkers {
   workers: Worker[];
+  /** Where the workflow code came from: the build's prebuilt bundle, or bundled at start-up. */
+  bundle: 'prebuilt' | 'bundled at start' | 'none';
   callsTaskQueue: string;
   /** Runs until shutdown (SIGINT/SIGTERM or `shutdown()`), then resolves. */
   run(): Promise<void>;
   shutdown(): void;
 }
+
+/**
+ * A user's import runs a few tasks within a second or two; 500 cached runs covers a bulk job's
+ * default 300 users in flight plus service imports, at about 0.2 MB each.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 
 /** Shared by every worker we run: bounded shutdown (an activity ignoring cancellation cannot hang it). */
 const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> = {
@@ -62,12 +72,15 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     ...SHUTDOWN,
   };
   const workers: Worker[] = [];
+  let bundle: ImportWorkers['bundle'] = 'none';
   if (role !== 'calls') {
+    const code = await workerWorkflowBundle();
+    bundle = 'codePath' in code ? 'prebuilt' : 'bundled at start';
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: options.taskQueue,
-        workflowBundle: await workflowBundle(),
+        workflowBundle: code,
         activities: createBulkActivities({
           client: options.client,
           target: {
@@ -78,7 +91,7 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
             options: { batchSize: options.im.batchSize },
           },
         }),
-        maxCachedWorkflows: 2_000,
+        maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
         maxConcurrentWorkflowTaskExecutions: 100,
         maxConcurrentActivityTaskExecutions: 50,
       }),
@@ -107,6 +120,7 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
   }
   return {
     workers,
+    bundle,
     callsTaskQueue: calls,
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));

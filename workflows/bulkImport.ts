@@ -38,7 +38,7 @@ import {
   pauseJobUpdate,
   resumeJobUpdate,
   setConcurrencyUpdate,
-  submissionDoneSignal,
+  submissionsDoneSignal,
 } from './definitions.js';
 import { FailedKey, ImportedKey, JobIdKey, StateKey } from './searchAttributes.js';
 
@@ -111,7 +111,9 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: BulkStat
     await control('cancel');
   };
 
-  setHandler(submissionDoneSignal, (outcome) => onOutcome(s, outcome, readInFlight));
+  setHandler(submissionsDoneSignal, (outcomes) => {
+    for (const outcome of outcomes) onOutcome(s, outcome, readInFlight);
+  });
   setHandler(importFailedSignal, ({ fromAccount, submissionIds, message }) => {
     onUserFailed(s, fromAccount, submissionIds, message);
   });

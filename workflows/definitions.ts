@@ -30,8 +30,8 @@ export const submissionQuery = defineQuery<SubmissionOutcome, [string]>('submiss
 
 export const progressQuery = defineQuery<ImportFriendsProgress>('progress');
 
-/** Sent by ImportFriendsWorkflow to a submission's `notify` workflow when its outcomes are known. */
-export const submissionDoneSignal = defineSignal<[SubmissionOutcome]>('submissionDone');
+/** Sent by ImportFriendsWorkflow to a bulk job with the outcomes of its submissions, once none of them is pending. */
+export const submissionsDoneSignal = defineSignal<[SubmissionOutcome[]]>('submissionsDone');
 
 /** Sent to a submission's `notify` workflow when the user's import failed for good (configuration). */
 export const importFailedSignal =

@@ -30,7 +30,7 @@ import {
   importFailedSignal,
   jobControlSignal,
   progressQuery,
-  submissionDoneSignal,
+  submissionsDoneSignal,
   submissionQuery,
 } from './definitions.js';
 import { admit, applyAnswer, cancelQueued, failBatch, newLedger, sendable, takeBatch } from './ledger.js';
@@ -59,16 +59,30 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
   // sender has completed (measured), so every exit awaits them.
   const signalsInFlight: Promise<void>[] = [];
 
-  const notifyCompleted = (ids: string[]): void => {
+  // Completed submissions not yet reported, by notify target (a bulk job). One signal per target
+  // carries them all once none of that target's submissions is pending: a user whose items came in
+  // several submissions costs the job one signal, and this run one workflow task, not several.
+  const unreported = new Map<string, string[]>();
+  const report = (workflowId: string): void => {
+    const outcomes = (unreported.get(workflowId) ?? []).map((id) => submissionOutcome(state, id));
+    unreported.delete(workflowId);
+    if (outcomes.length === 0) return;
+    signalsInFlight.push(
+      CancellationScope.nonCancellable(() =>
+        getExternalWorkflowHandle(workflowId).signal(submissionsDoneSignal, outcomes),
+      ).catch((err: unknown) => log.warn('could not report outcomes', { workflowId, error: String(err) })),
+    );
+  };
+  const notifyCompleted = (ids: string[], all = false): void => {
     for (const id of ids) {
-      const target = state.submissions[id]?.notify;
-      if (!target) continue;
-      const outcome = submissionOutcome(state, id);
-      signalsInFlight.push(
-        CancellationScope.nonCancellable(() =>
-          getExternalWorkflowHandle(target.workflowId).signal(submissionDoneSignal, outcome),
-        ).catch((err: unknown) => log.warn('could not report a submission', { id, error: String(err) })),
+      const target = state.submissions[id]?.notify?.workflowId;
+      if (target) unreported.set(target, [...(unreported.get(target) ?? []), id]);
+    }
+    for (const target of [...unreported.keys()]) {
+      const waiting = Object.values(state.submissions).some(
+        (x) => x.pending > 0 && x.notify?.workflowId === target,
       );
+      if (all || !waiting) report(target);
     }
   };
 
@@ -184,6 +198,7 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
     for (;;) {
       if ((await sendQueued()) === 'continue-as-new') {
         await condition(allHandlersFinished);
+        notifyCompleted([], true);
         await Promise.all(signalsInFlight);
         return await continueAsNew<typeof ImportFriendsWorkflow>({ ...input, carried: state });
       }

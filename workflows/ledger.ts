@@ -5,7 +5,8 @@
  * directly.
  */
 import type { FriendImportAnswer } from '../activities/friendImport.js';
-import { checkFriendItem, utf8Length } from '../im/limits.js';
+import type { AddFriendItem } from '../im/schemas.js';
+import { utf8Length } from '../im/utf8.js';
 import type {
   FailureKind,
   ItemFailure,
@@ -93,8 +94,19 @@ function toAccountOf(raw: unknown): string {
   return typeof to === 'string' ? to : '';
 }
 
+/** The shape an item must have to be sent (its field limits were checked before submission). */
+function isItem(raw: unknown): raw is AddFriendItem {
+  const item = raw as Partial<AddFriendItem> | null;
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    typeof item.To_Account === 'string' &&
+    typeof item.AddSource === 'string'
+  );
+}
+
 /**
- * Admits a submission: each item is checked (G6) and rejected alone if bad; within the submission
+ * Admits a submission: items that failed their check (G6) are recorded as rejected; within the submission
  * and against items still waiting in the queue, the last item for a To_Account wins and the
  * earlier one is rejected as superseded. Returns what was accepted, plus the IDs of submissions
  * this completed (all of a submission's items may be rejected at once).
@@ -139,11 +151,11 @@ export function admit(
   let rejected = 0;
   submission.items.forEach((s, i) => {
     const q = { submissionId: submission.id, ref: s.ref ?? i };
-    const check = checkFriendItem(s.item, state.fromAccount);
     const toAccount = toAccountOf(s.item);
-    if (!check.ok) {
+    if (s.rejected !== undefined || !isItem(s.item)) {
       rejected++;
-      const reason = check.violations.map((v) => `${v.path} ${v.reason}`).join('; ');
+      const reason =
+        s.rejected ?? 'is not an AddFriendItem (submit items through the client library, which checks them)';
       fail(state, q, toAccount, { code: 'rejected', reason, kind: 'rejected' });
       return;
     }
@@ -168,7 +180,7 @@ export function admit(
         kind: 'rejected',
       });
     }
-    added.push({ ...q, item: check.item, attempts: 0 });
+    added.push({ ...q, item: s.item, attempts: 0 });
     accepted++;
   });
   if (superseded.size > 0) state.queue = state.queue.filter((w) => !superseded.has(w));

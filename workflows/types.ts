@@ -10,8 +10,13 @@ export type ItemRef = string | number;
 export interface SubmittedItem {
   /** Defaults to the item's index within its submission. */
   ref?: ItemRef;
-  /** Checked against G6 by the workflow; a bad item is rejected alone. */
+  /** Checked against G6 before it is submitted (client/importFriends.ts `checkItems`, the file reader). */
   item: unknown;
+  /**
+   * Why the item failed that check: the workflow records it as `rejected` and never sends it.
+   * Validation happens outside the workflow so its sandbox needs no schema library per run.
+   */
+  rejected?: string;
 }
 
 /** A batch of items for one user, added to that user's workflow (Update-with-Start). */

@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { importFriends } from '../../client/importFriends.js';
+import { spawnGuarded, stopChild } from '../../workers/childProcess.js';
 import { projectRoot } from '../../workers/temporalCli.js';
-import { assertFriends, friendItems } from '../support/data.js';
+import { assertFriends, friendItems, submitted } from '../support/data.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const CONSUMER = `
@@ -115,5 +118,29 @@ describe('the package is consumable', { timeout: 600_000 }, () => {
     assert.equal(built.DEMO_DIR, join(projectRoot, 'client', 'demo'));
     const pkg = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as { files: string[] };
     assert.ok(pkg.files.includes('client') && pkg.files.includes('dist'));
+  });
+
+  it('a worker started from dist loads the prebuilt workflow bundle and imports', async () => {
+    await stack.stopWorkers();
+    assert.ok(existsSync(join(projectRoot, 'dist', 'workflow-bundle.js')), 'npm run build wrote the bundle');
+    const worker = spawnGuarded(process.execPath, [join(projectRoot, 'dist', 'client', 'cli.js'), 'worker'], {
+      cwd: projectRoot,
+      env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' },
+    });
+    let log = '';
+    worker.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      for (let i = 0; i < 600 && !log.includes('worker started'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match(log, /"workflowBundle":"prebuilt"/);
+      const items = friendItems(2, 'dist-');
+      stack.emulator.seedAccounts(['dist-user', ...items.map((i) => i.To_Account)]);
+      const handle = await importFriends(stack.target, 'dist-user', submitted(items), {
+        submissionId: 'dist',
+      });
+      assert.equal((await handle.result()).imported, 2);
+    } finally {
+      await stopChild(worker);
+    }
   });
 });

@@ -10,6 +10,7 @@ import {
   takeBatch,
 } from '../../../workflows/ledger.js';
 import { resultOf, submissionOutcome } from '../../../workflows/outcomes.js';
+import { checkItems } from '../../../client/importFriends.js';
 import type { LedgerState, SubmittedItem } from '../../../workflows/types.js';
 
 const item = (to: string, extra: Record<string, unknown> = {}): SubmittedItem => ({
@@ -29,12 +30,12 @@ describe('ledger: admitting submissions', () => {
     const s = newLedger('alice', 0);
     const { accepted } = admit(s, {
       id: 's1',
-      items: [
+      items: checkItems('alice', [
         item('bob'),
         item('carol', { Remark: 'r'.repeat(97) }),
         item('alice'),
         { ref: 'line 9', item: { To_Account: 'dan' } },
-      ],
+      ]),
     });
     assert.deepEqual(accepted, { submissionId: 's1', duplicate: false, accepted: 1, rejected: 3 });
     assert.deepEqual(
@@ -82,6 +83,20 @@ describe('ledger: admitting submissions', () => {
     assertAccounted(s);
   });
 
+  it('records a malformed item that skipped the client-side check as rejected, never sends it', () => {
+    const s = newLedger('alice', 0);
+    const { accepted } = admit(s, {
+      id: 's1',
+      items: [{ item: { To_Account: 'bob' } }, { item: 'junk' }, item('carol')],
+    });
+    assert.deepEqual([accepted.accepted, accepted.rejected], [1, 2]);
+    assert.match(s.failures[0]!.reason, /not an AddFriendItem/);
+    assert.deepEqual(
+      s.queue.map((q) => q.item.To_Account),
+      ['carol'],
+    );
+  });
+
   it('accepts a submission ID once, so a retried delivery adds nothing', () => {
     const s = newLedger('alice', 0);
     admit(s, { id: 's1', items: items(3) });
@@ -93,7 +108,11 @@ describe('ledger: admitting submissions', () => {
 
   it('a submission whose items are all rejected completes at once', () => {
     const s = newLedger('alice', 0);
-    const r = admit(s, { id: 's1', items: [item('alice')], notify: { workflowId: 'job' } });
+    const r = admit(s, {
+      id: 's1',
+      items: checkItems('alice', [item('alice')]),
+      notify: { workflowId: 'job' },
+    });
     assert.deepEqual(r.completed, ['s1']);
     assert.equal(submissionOutcome(s, 's1').status, 'done');
   });
@@ -264,7 +283,10 @@ describe('ledger: batches and answers', () => {
     const s = newLedger('alice', 0);
     admit(s, {
       id: 's1',
-      items: Array.from({ length: MAX_FAILURE_DETAILS + 10 }, (_, i) => item(`a${i}`, { AddSource: 'bad' })),
+      items: Array.from({ length: MAX_FAILURE_DETAILS + 10 }, (_, i) => ({
+        ...item(`a${i}`),
+        rejected: 'AddSource is bad',
+      })),
     });
     assert.equal(s.failures.length, MAX_FAILURE_DETAILS);
     assert.equal(s.failuresOmitted, 10);
