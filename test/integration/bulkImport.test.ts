@@ -23,19 +23,25 @@ describe('BulkImportWorkflow', { timeout: 300_000 }, () => {
   });
 
   it('imports a JSONL file and reports every bad item with its line', async () => {
-    const users: UserInput[] = Array.from({ length: 30 }, (_, i) => ({ from: `j${i}`, items: friendItems(20, `j${i}-`) }));
+    const users: UserInput[] = Array.from({ length: 30 }, (_, i) => ({
+      from: `j${i}`,
+      items: friendItems(20, `j${i}-`),
+    }));
     stack.emulator.seedAccounts(users.flatMap((u) => [u.from, ...u.items.map((x) => x.To_Account)]));
     users[3]!.items.push(friendItem('ghost'));
     users[5]!.items.push(friendItem('j5-x', { Remark: 'r'.repeat(97) }));
     const file = join(dir, 'in.jsonl');
     await writeJsonl(file, users, ['{not json']);
-    const job = await startBulkJob({ client: stack.client, taskQueue: stack.taskQueue }, {
-      path: file,
-      format: 'jsonl',
-      report: join(dir, 'report.jsonl'),
-      concurrency: 8,
-      pageLines: 7,
-    });
+    const job = await startBulkJob(
+      { client: stack.client, taskQueue: stack.taskQueue },
+      {
+        path: file,
+        format: 'jsonl',
+        report: join(dir, 'report.jsonl'),
+        concurrency: 8,
+        pageLines: 7,
+      },
+    );
     const summary = await job.result();
     assert.equal(summary.state, 'completed');
     assert.deepEqual(
@@ -43,7 +49,10 @@ describe('BulkImportWorkflow', { timeout: 300_000 }, () => {
       [31, 30, 603, 600, 3],
     );
     assert.deepEqual(summary.failedByCode, { 30003: 1, rejected: 2 });
-    const rows = (await readFile(summary.reportJsonl, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ReportRow);
+    const rows = (await readFile(summary.reportJsonl, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ReportRow);
     assert.deepEqual(
       rows.map((r) => [r.line, r.fromAccount, r.toAccount, r.code, r.kind]),
       [
@@ -54,21 +63,32 @@ describe('BulkImportWorkflow', { timeout: 300_000 }, () => {
     );
     const csv = await readFile(summary.reportCsv, 'utf8');
     assert.match(csv.split('\n')[0]!, /^line,fromAccount,toAccount,code,reason,kind$/);
-    for (const u of users) assertFriends(stack.emulator, u.from, u.items.filter((x) => x.To_Account !== 'ghost' && x.To_Account !== 'j5-x'));
+    for (const u of users)
+      assertFriends(
+        stack.emulator,
+        u.from,
+        u.items.filter((x) => x.To_Account !== 'ghost' && x.To_Account !== 'j5-x'),
+      );
   });
 
   it('imports the same data as CSV to the same state', async () => {
-    const users: UserInput[] = Array.from({ length: 10 }, (_, i) => ({ from: `c${i}`, items: friendItems(15, `c${i}-`) }));
+    const users: UserInput[] = Array.from({ length: 10 }, (_, i) => ({
+      from: `c${i}`,
+      items: friendItems(15, `c${i}-`),
+    }));
     stack.emulator.seedAccounts(users.flatMap((u) => [u.from, ...u.items.map((x) => x.To_Account)]));
     const file = join(dir, 'in.csv');
     await writeCsv(file, users);
-    const job = await startBulkJob({ client: stack.client, taskQueue: stack.taskQueue }, {
-      path: file,
-      format: 'csv',
-      report: join(dir, 'report-csv.jsonl'),
-      concurrency: 4,
-      pageLines: 20,
-    });
+    const job = await startBulkJob(
+      { client: stack.client, taskQueue: stack.taskQueue },
+      {
+        path: file,
+        format: 'csv',
+        report: join(dir, 'report-csv.jsonl'),
+        concurrency: 4,
+        pageLines: 20,
+      },
+    );
     const summary = await job.result();
     assert.deepEqual([summary.items, summary.imported, summary.failed, summary.users], [150, 150, 0, 10]);
     for (const u of users) assertFriends(stack.emulator, u.from, u.items);

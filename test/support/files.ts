@@ -1,6 +1,7 @@
 /** Input files for bulk-job tests: the same users and items as JSONL request bodies or as CSV rows. */
 import { stringify } from 'csv-stringify/sync';
 import { writeFile } from 'node:fs/promises';
+import { CSV_STANDARD_COLUMNS } from '../../activities/source/records.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 
 export interface UserInput {
@@ -8,14 +9,20 @@ export interface UserInput {
   items: AddFriendItem[];
 }
 
-export async function writeJsonl(path: string, users: readonly UserInput[], extraLines: string[] = []): Promise<void> {
+export async function writeJsonl(
+  path: string,
+  users: readonly UserInput[],
+  extraLines: string[] = [],
+): Promise<void> {
   const lines = users.map((u) => JSON.stringify({ From_Account: u.from, AddFriendItem: u.items }));
   await writeFile(path, [...lines, ...extraLines].join('\n') + '\n');
 }
 
-const COLUMNS = ['From_Account', 'To_Account', 'AddSource', 'Remark', 'RemarkTime', 'GroupName', 'AddWording', 'AddTime'];
-
-export async function writeCsv(path: string, users: readonly UserInput[], tags: string[] = []): Promise<void> {
+export async function writeCsv(
+  path: string,
+  users: readonly UserInput[],
+  tags: string[] = [],
+): Promise<void> {
   const rows = users.flatMap((u) =>
     u.items.map((i) => [
       u.from,
@@ -29,5 +36,5 @@ export async function writeCsv(path: string, users: readonly UserInput[], tags: 
       ...tags.map((t) => String(i.CustomItem?.find((c) => c.Tag === t)?.Value ?? '')),
     ]),
   );
-  await writeFile(path, stringify(rows, { header: true, columns: [...COLUMNS, ...tags] }));
+  await writeFile(path, stringify(rows, { header: true, columns: [...CSV_STANDARD_COLUMNS, ...tags] }));
 }
