@@ -7,7 +7,9 @@
  *
  *   npm run bench -- [--only A,B,U,M] [--scale 1] [--seed 1] [--workers 1] [--concurrency 300]
  *                    [--latency-ms 20] [--plain-concurrency 32] [--no-plain] [--cpu-prof DIR]
+ *                    [--runtime dist|tsx]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,8 +31,17 @@ const { values: args } = parseArgs({
     'no-plain': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     rate: { type: 'string', default: '200' },
+    runtime: { type: 'string', default: 'dist' },
   },
 });
+
+// Workers and the emulator run as they ship (compiled, with the prebuilt workflow bundle) unless
+// `--runtime tsx`; the build comes first so dist/ matches the sources being measured.
+process.env.FRIEND_IMPORT_BENCH_RUNTIME = args.runtime === 'tsx' ? 'tsx' : 'dist';
+if (process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist') {
+  const built = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed');
+}
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const rate = Number(args.rate);

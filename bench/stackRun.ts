@@ -110,16 +110,22 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   };
 }
 
+/** The CLI as it ships (dist/, compiled) or from the sources through tsx (FRIEND_IMPORT_BENCH_RUNTIME). */
+export function cliEntry(): string[] {
+  return process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist'
+    ? [join(projectRoot, 'dist', 'client', 'cli.js')]
+    : ['--import', 'tsx', join(projectRoot, 'client', 'cli.ts')];
+}
+
 /**
  * A `friend-import worker` child (as test/support/stack.ts spawns it, plus Node flags such as
  * `--cpu-prof`, which NODE_OPTIONS does not accept); resolves once it printed `ready {…}`.
  */
 async function spawnWorker(env: Record<string, string>, nodeArgs: string[]): Promise<ChildProcess> {
-  const child = spawnGuarded(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(projectRoot, 'client', 'cli.ts'), 'worker'],
-    { env: { ...process.env, ...env }, cwd: projectRoot },
-  );
+  const child = spawnGuarded(process.execPath, [...nodeArgs, ...cliEntry(), 'worker'], {
+    env: { ...process.env, ...env },
+    cwd: projectRoot,
+  });
   const errors = tail(child.stderr);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${errors()}`)), 60_000);

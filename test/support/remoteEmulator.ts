@@ -33,14 +33,12 @@ export interface RemoteEmulator {
 
 export async function spawnEmulator(options: RemoteEmulatorOptions = {}): Promise<RemoteEmulator> {
   const dir = await mkdtemp(join(tmpdir(), 'emulator-'));
-  const args = [
-    '--import',
-    'tsx',
-    join(projectRoot, 'client', 'cli.ts'),
-    'emulator',
-    '--port',
-    String(options.port ?? 0),
-  ];
+  // Benchmarks run it compiled, as it ships (FRIEND_IMPORT_BENCH_RUNTIME=dist); tests from the sources.
+  const entry =
+    process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist'
+      ? [join(projectRoot, 'dist', 'client', 'cli.js')]
+      : ['--import', 'tsx', join(projectRoot, 'client', 'cli.ts')];
+  const args = [...entry, 'emulator', '--port', String(options.port ?? 0)];
   const file = async (name: string, content: string): Promise<string> => {
     const path = join(dir, name);
     await writeFile(path, content);
