@@ -18,5 +18,5 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-  exitWithError(err);
+  await exitWithError(err);
 }

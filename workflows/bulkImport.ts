@@ -54,7 +54,8 @@ const quick = proxyActivities<BulkActivities>({
 const paging = proxyActivities<BulkActivities>({
   // Reading a page and delivering up to `concurrency` users; heartbeats after each user.
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  // It heartbeats after every user it delivers: a worker killed mid-page is noticed within 20 s.
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 

@@ -263,9 +263,19 @@ export function applyAnswer(
     })),
     ...answer.missing.map((account) => ({ account, code: 30006, reason: 'not answered in ResultItem' })),
   ];
+  const queued = retry.length > 0 ? new Set(state.queue.map((w) => w.item.To_Account)) : undefined;
   for (const r of retry) {
     const q = byAccount.get(r.account);
     if (!q) continue;
+    // A newer item for this friend arrived while the call was in flight: it wins, this one never goes again.
+    if (queued?.has(r.account)) {
+      fail(state, q, r.account, {
+        code: 'rejected',
+        reason: `superseded by a later item for To_Account ${r.account} while this one was in flight; the last one wins`,
+        kind: 'rejected',
+      });
+      continue;
+    }
     q.attempts++;
     if (q.attempts >= maxItemAttempts)
       fail(state, q, r.account, {

@@ -12,13 +12,15 @@ export interface PhysicalLine {
   start: number;
   /** Byte offset just after the line's newline (where the next line starts). */
   end: number;
-  /** The text without its line ending (and without a leading BOM on line 1); absent when `error` is set. */
+  /**
+   * The text without its line ending and without a leading byte-order mark (on any line: files
+   * concatenated from BOM-prefixed files read as intended); absent when `error` is set.
+   */
   text?: string;
   error?: string;
 }
 
 export const MAX_LINE_BYTES = 2 * 1024 * 1024;
-const BOM = [0xef, 0xbb, 0xbf];
 
 export interface ReadLinesOptions {
   start: number;
@@ -28,6 +30,7 @@ export interface ReadLinesOptions {
 
 export async function* readLines(path: string, options: ReadLinesOptions): AsyncGenerator<PhysicalLine> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  // TextDecoder drops a leading BOM from each line it decodes (ignoreBOM: false, the default).
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const stream = createReadStream(path, { start: options.start, highWaterMark: 256 * 1024 });
   let lineNo = options.firstLine;
@@ -43,7 +46,6 @@ export async function* readLines(path: string, options: ReadLinesOptions): Async
     } else {
       let bytes = parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
       if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
-      if (lineStart === 0 && BOM.every((b, i) => bytes[i] === b)) bytes = bytes.subarray(3);
       try {
         line.text = decoder.decode(bytes);
       } catch {

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXIT } from './errors.js';
+import { EXIT, exitAfterOutput } from './errors.js';
 
 /** Pages of 50 users: the progress moves from the first seconds on (the dataset has ~300 users). */
 const DEMO_CONCURRENCY = 50;
@@ -148,6 +148,6 @@ export function registerDemo(program: Command): void {
     .option('--report-dir <dir>', 'where the reports go', join(tmpdir(), 'friend-import-demo'))
     .option('--concurrency <n>', `users in flight per job (default ${DEMO_CONCURRENCY})`, (v) => Number(v))
     .action(async (opts: DemoOptions) => {
-      process.exit(await runDemo(opts));
+      await exitAfterOutput(await runDemo(opts));
     });
 }

@@ -20,17 +20,31 @@ export class CliError extends Error {
   }
 }
 
-export function exitWithError(err: unknown): never {
+/**
+ * Exits once stdout and stderr have handed everything to the OS: on Linux, writes to a pipe are
+ * asynchronous, and `process.exit` right after a large write (a `--json` summary with every bad
+ * row) would cut it short.
+ */
+export async function exitAfterOutput(code: number): Promise<never> {
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) => new Promise<void>((resolve) => stream.write('', () => resolve())),
+    ),
+  );
+  process.exit(code);
+}
+
+export async function exitWithError(err: unknown): Promise<never> {
+  const say = (line: string): void => void process.stderr.write(`friend-import: ${line}\n`);
   if (err instanceof CliError) {
-    process.stderr.write(`friend-import: ${err.message}\n`);
-    process.exit(err.exitCode);
+    say(err.message);
+    return exitAfterOutput(err.exitCode);
   }
   if (err instanceof SettingsError) {
-    process.stderr.write(`friend-import: ${err.message}\n`);
-    process.exit(EXIT.usage);
+    say(err.message);
+    return exitAfterOutput(EXIT.usage);
   }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`friend-import: ${message}\n`);
+  say(err instanceof Error ? err.message : String(err));
   if (process.env.FRIEND_IMPORT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exit(EXIT.failure);
+  return exitAfterOutput(EXIT.failure);
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT, exitAfterOutput } from './errors.js';
 
 export interface ImportCommandOptions {
   format?: string;
@@ -87,11 +87,13 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
   const format = formatOf(file, opts.format);
   if (opts.concurrency !== undefined) await checkConcurrency(opts.concurrency);
   const jobId = opts.jobId !== undefined ? jobIdOf(opts.jobId) : undefined;
+  // A new job: check the file before anything else (an unreadable file is exit 2 even with no
+  // cluster); an existing job is re-attached to as it is.
+  if (jobId === undefined) await checkSource(file, format);
   const ctx = await openTemporal();
   try {
     const existing = jobId ? await jobStatus(ctx, jobId) : undefined;
-    // A new job: check the file here first; an existing one is re-attached to as it is.
-    if (!existing) await checkSource(file, format);
+    if (jobId !== undefined && !existing) await checkSource(file, format);
     const handle = await startBulkJob(
       { client: ctx.client, taskQueue: ctx.taskQueue },
       {
@@ -160,6 +162,6 @@ export function registerImport(program: Command): void {
         '3 finished with failed items · 4 cancelled · 130 detached with Ctrl-C',
     )
     .action(async (file: string, opts: ImportCommandOptions) => {
-      process.exit(await runImport(file, opts));
+      await exitAfterOutput(await runImport(file, opts));
     });
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { AddFriendItem } from '../../im/schemas.js';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT, exitAfterOutput } from './errors.js';
 
 /** The items of FILE's JSON; a clear usage error when it is neither shape. */
 export function itemsOf(json: unknown, fromAccount: string, file: string): unknown[] {
@@ -102,6 +102,6 @@ export function registerUser(program: Command): void {
       } finally {
         await ctx.close();
       }
-      process.exit(code);
+      await exitAfterOutput(code);
     });
 }

@@ -55,11 +55,16 @@ describe('the app-wide rate (G2)', { timeout: 180_000 }, () => {
       results.map((r) => r.imported),
       users.map(() => 10),
     );
-    const stats = (await service.stats()).friendImport;
-    assert.equal(stats.calls, 50);
-    assert.ok(stats.maxCallsInAnyWindow <= 20, `max ${stats.maxCallsInAnyWindow} calls in one second`);
-    assert.equal(stats.rateLimited, 0);
-    assert.equal(stats.overlaps, 0);
+    const all = await service.stats();
+    const stats = all.friendImport;
+    const seen = JSON.stringify({ ...stats, answers: all.byRoute['v4/sns/friend_import'] });
+    assert.ok(
+      stats.maxCallsInAnyWindow <= 20,
+      `max ${stats.maxCallsInAnyWindow} calls in one second: ${seen}`,
+    );
+    assert.equal(stats.rateLimited, 0, seen);
+    assert.equal(stats.overlaps, 0, seen);
+    assert.equal(stats.calls, 50, seen);
   });
 });
 

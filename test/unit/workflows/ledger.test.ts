@@ -214,6 +214,26 @@ describe('ledger: batches and answers', () => {
     assert.deepEqual(s.failedByCode, { rejected: 2 });
   });
 
+  it('an item retried after a transient code yields to a newer item queued meanwhile (last one wins)', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 's1', items: [item('bob', { Remark: 'old' })] });
+    const batch = takeBatch(s, 10, 1e9);
+    admit(s, { id: 's2', items: [item('bob', { Remark: 'new' })] }); // arrives while s1's call is in flight
+    applyAnswer(
+      s,
+      batch,
+      { ...none, imported: [], transient: [{ toAccount: 'bob', code: 30008, info: 'conflict' }] },
+      5,
+    );
+    assert.deepEqual(
+      s.queue.map((q) => [q.submissionId, q.item.Remark]),
+      [['s2', 'new']],
+    );
+    assert.equal(s.failures[0]?.submissionId, 's1');
+    assert.match(s.failures[0]!.reason, /superseded/);
+    assertAccounted(s);
+  });
+
   it('keeps Invalid_Account apart from Fail_Account', () => {
     const s = newLedger('alice', 0);
     admit(s, { id: 's1', items: items(2) });
