@@ -230,7 +230,7 @@ describe('ledger: batches and answers', () => {
       [['s2', 'new']],
     );
     assert.equal(s.failures[0]?.submissionId, 's1');
-    assert.match(s.failures[0]!.reason, /superseded/);
+    assert.match(s.failures[0].reason, /superseded/);
     assertAccounted(s);
   });
 
