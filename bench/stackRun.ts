@@ -4,7 +4,6 @@
  * with IM_RATE_LIMIT / IM_BATCH_SIZE as in production. Samples the processes while a run goes on.
  */
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import type { EmulatorStats } from '../emulator/index.js';
 import { spawnEmulator, type RemoteEmulator } from '../test/support/remoteEmulator.js';
 import { openEmulatorState, diffFriends, type StateDiff } from '../test/support/emulatorState.js';
 import { startStack, type Stack } from '../test/support/stack.js';
-import { spawnGuarded, tail } from '../workers/childProcess.js';
+import { spawnGuarded, stopChild, waitForOutput } from '../workers/childProcess.js';
 import { projectRoot } from '../workers/temporalCli.js';
 import type { UserRecord } from './dataset.js';
 import { frontendRequests, procSample, type ProcSample } from './probe.js';
@@ -103,7 +102,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     }),
     stop: async () => {
       // SIGTERM first: a worker drains and exits, which is when --cpu-prof writes its profile.
-      for (const w of workers) await stopWorker(w);
+      for (const w of workers) await stopChild(w, 40_000);
       await stack?.stop();
       await emulator.stop();
     },
@@ -126,30 +125,8 @@ async function spawnWorker(env: Record<string, string>, nodeArgs: string[]): Pro
     env: { ...process.env, ...env },
     cwd: projectRoot,
   });
-  const errors = tail(child.stderr);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${errors()}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer | string) => {
-      if (String(chunk).includes('ready {')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${errors()}`));
-    });
-  });
+  await waitForOutput(child, 'ready {');
   return child;
-}
-
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Samples worker memory every `everyMs` until stopped: the peak RSS seen during the run. */

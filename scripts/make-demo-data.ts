@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import * as prettier from 'prettier';
 import { mulberry32 } from '../emulator/prng.js';
 import type { AddFriendItem } from '../im/schemas.js';
+import { CSV_STANDARD_COLUMNS } from '../activities/source/records.js';
 
 const SEED = 20_261_126;
 const OUT = join(import.meta.dirname, '..', 'client', 'demo');
@@ -218,17 +219,7 @@ function makeJsonl(): { text: string; tally: Tally } {
 
 function makeCsv(): { text: string; tally: Tally } {
   const t = new Tally();
-  const header = [
-    'From_Account',
-    'To_Account',
-    'AddSource',
-    'Remark',
-    'RemarkTime',
-    'GroupName',
-    'AddWording',
-    'AddTime',
-    'Tag_SNS_Custom_City',
-  ];
+  const header = [...CSV_STANDARD_COLUMNS, 'Tag_SNS_Custom_City'];
   const rows: string[] = [];
   const row = (cells: (string | number | undefined)[]): string =>
     stringify([cells.map((c) => (c === undefined ? '' : String(c)))]).trimEnd();

@@ -47,6 +47,30 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
   return code;
 }
 
+/**
+ * Resolves once the child printed `marker` on stdout; rejects (with its last stderr lines) if it
+ * exits first or stays silent for `timeoutMs`.
+ */
+export async function waitForOutput(child: ChildProcess, marker: string, timeoutMs = 60_000): Promise<void> {
+  const errors = tail(child.stderr);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no "${marker}" within ${timeoutMs} ms:\n${errors()}`)),
+      timeoutMs,
+    );
+    child.stdout?.on('data', (chunk: Buffer | string) => {
+      if (String(chunk).includes(marker)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before "${marker}":\n${errors()}`));
+    });
+  });
+}
+
 /** Keeps the last `max` lines a stream printed, for error messages when a child fails to start. */
 export function tail(stream: NodeJS.ReadableStream | null | undefined, max = 40): () => string {
   const lines: string[] = [];

@@ -12,7 +12,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulat
 import { LOCAL_IM_APP, type ImSettings } from '../../im/config.js';
 import { callsTaskQueue } from '../../workflows/definitions.js';
 import type { ImportOptions } from '../../workflows/types.js';
-import { spawnGuarded, stopChild, tail } from '../../workers/childProcess.js';
+import { spawnGuarded, stopChild, waitForOutput } from '../../workers/childProcess.js';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../workers/devServer.js';
 import { projectRoot } from '../../workers/temporalCli.js';
 import { createImportWorkers, type ImportWorkers } from '../../workers/worker.js';
@@ -141,25 +141,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     );
     children.push(child);
-    const errors = tail(child.stderr);
     let all = '';
     child.stdout?.on('data', (chunk: Buffer | string) => (all += String(chunk)));
     child.stderr?.on('data', (chunk: Buffer | string) => (all += String(chunk)));
     outputs.set(child, () => all);
     // The worker prints `ready {…}` on stdout once its workers exist.
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker did not start:\n${errors()}`)), 60_000);
-      child.stdout?.on('data', (chunk: Buffer | string) => {
-        if (String(chunk).includes('ready {')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`worker exited with ${code}:\n${errors()}`));
-      });
-    });
+    await waitForOutput(child, 'ready {');
     return child;
   };
 

@@ -2,24 +2,16 @@
  * The one summary of a bulk job that `import --json` and `status --json` print (product.md §5),
  * the exit code it maps to, and its human form.
  */
-import type { JobProgress, JobState } from '../../../workflows/bulkTypes.js';
+import type { JobCounters, JobProgress, JobState } from '../../../workflows/bulkTypes.js';
 import { EXIT } from '../errors.js';
 import { codes, count, duration } from './format.js';
 
-export interface JobSummaryJson {
+/** The job's counters (`failed` counts validation rejections too, under `rejected`) and more. */
+export interface JobSummaryJson extends JobCounters {
   jobId: string;
   workflowId: string;
   /** The job's state; `failed` also covers a job terminated or timed out on the server. */
   status: JobState;
-  lines: number;
-  users: number;
-  items: number;
-  imported: number;
-  /** Every item not imported, validation rejections included. */
-  failed: number;
-  /** Vendor code → items; validation rejections under `rejected`. */
-  failedByCode: Record<string, number>;
-  calls: number;
   elapsedMs: number;
   reportJsonl: string | null;
   reportCsv: string | null;
