@@ -103,6 +103,12 @@ export function createFriendImportActivity(deps: FriendImportDeps) {
   return async function friendImport(input: FriendImportInput): Promise<FriendImportAnswer> {
     const ctx = Context.current();
     await deps.window?.acquire(ctx.cancellationSignal);
+    // The send side of G2: one line per call (retries included), stamped as it leaves.
+    ctx.log.debug('friend_import call', {
+      fromAccount: input.fromAccount,
+      items: input.items.length,
+      attempt: ctx.info.attempt,
+    });
     let response;
     try {
       response = await deps.im.friendImport(
