@@ -7,7 +7,7 @@
  *
  *   npm run bench -- [--only A,B,U,M] [--scale 1] [--seed 1] [--workers 1] [--concurrency 300]
  *                    [--latency-ms 20] [--plain-concurrency 32] [--no-plain] [--cpu-prof DIR]
- *                    [--runtime dist|tsx]
+ *                    [--runtime dist|tsx] [--worker-node-args='--max-old-space-size=256']
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     'plain-concurrency': { type: 'string', default: '32' },
     'no-plain': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'worker-node-args': { type: 'string' },
     rate: { type: 'string', default: '200' },
     runtime: { type: 'string', default: 'dist' },
   },
@@ -53,6 +54,7 @@ const options: RunOptions = {
   concurrency: Number(args.concurrency),
   plainConcurrency: Number(args['plain-concurrency']),
   ...(args['cpu-prof'] && { cpuProfDir: resolve(args['cpu-prof']) }),
+  ...(args['worker-node-args'] && { workerNodeArgs: args['worker-node-args'].split(' ').filter(Boolean) }),
   log,
 };
 const only = new Set((args.only ?? '').split(',').map((s) => s.trim().toUpperCase()));
@@ -74,7 +76,8 @@ print(
   `settings: IM_RATE_LIMIT=${rate} IM_BATCH_SIZE=1000, ${options.workers} worker process(es) ` +
     `(WORKER_CALLS_PER_SECOND=${rate / options.workers}), bulk concurrency ${options.concurrency}, ` +
     `emulator write latency ${options.writeLatencyMs} ms and rate limit ${rate}/s, plain script concurrency ` +
-    `${options.plainConcurrency} with a token bucket of 1 token at ${rate}/s`,
+    `${options.plainConcurrency} with a token bucket of 1 token at ${rate}/s` +
+    (options.workerNodeArgs ? `; worker Node flags: ${options.workerNodeArgs.join(' ')}` : ''),
 );
 
 const results: { runs: RunFigures[]; users: UserHistory[] } = { runs: [], users: [] };

@@ -26,6 +26,8 @@ export interface BenchStackOptions {
   workers: number;
   /** `--cpu-prof` the workers into this folder. */
   cpuProfDir?: string;
+  /** Further Node flags for the worker processes (e.g. `--max-old-space-size=256`). */
+  workerNodeArgs?: string[];
   /** No Temporal at all (the plain script's run). */
   emulatorOnly?: boolean;
 }
@@ -73,7 +75,10 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
               IM_BATCH_SIZE: String(o.batchSize),
               WORKER_CALLS_PER_SECOND: String(o.rate / o.workers),
             },
-            o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [],
+            [
+              ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+              ...(o.workerNodeArgs ?? []),
+            ],
           ),
         );
     }

@@ -22,6 +22,7 @@ export interface RunOptions {
   concurrency: number;
   plainConcurrency: number;
   cpuProfDir?: string;
+  workerNodeArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -103,6 +104,7 @@ export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFi
     writeLatencyMs: o.writeLatencyMs,
     workers: o.workers,
     cpuProfDir: o.cpuProfDir,
+    workerNodeArgs: o.workerNodeArgs,
   });
   const stack = bench.stack!;
   const jobId = `bench-${spec.name}-${Date.now()}`;
