@@ -95,13 +95,20 @@ async function histories(client: Client, jobId: string): Promise<HistoryFigures>
   return h;
 }
 
-export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFigures> {
-  const spec = files.manifest.spec;
-  const bench = await startBenchStack({
+/** What both runs give the emulator: the dataset's accounts, the rate, the batch size, the latency. */
+function emulatorSettings(files: DatasetFiles, o: RunOptions) {
+  return {
     accountsFile: files.accounts,
     rate: o.rate,
     batchSize: o.batchSize,
     writeLatencyMs: o.writeLatencyMs,
+  };
+}
+
+export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFigures> {
+  const spec = files.manifest.spec;
+  const bench = await startBenchStack({
+    ...emulatorSettings(files, o),
     workers: o.workers,
     cpuProfDir: o.cpuProfDir,
     workerNodeArgs: o.workerNodeArgs,
@@ -177,10 +184,7 @@ export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFi
 export async function runPlain(files: DatasetFiles, o: RunOptions): Promise<RunFigures> {
   const spec = files.manifest.spec;
   const bench = await startBenchStack({
-    accountsFile: files.accounts,
-    rate: o.rate,
-    batchSize: o.batchSize,
-    writeLatencyMs: o.writeLatencyMs,
+    ...emulatorSettings(files, o),
     workers: 0,
     emulatorOnly: true,
   });
