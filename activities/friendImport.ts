@@ -102,7 +102,7 @@ function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImport
 export function createFriendImportActivity(deps: FriendImportDeps) {
   return async function friendImport(input: FriendImportInput): Promise<FriendImportAnswer> {
     const ctx = Context.current();
-    await deps.window?.acquire(ctx.cancellationSignal);
+    const answered = await deps.window?.acquire(ctx.cancellationSignal);
     // The send side of G2: one line per call (retries included), stamped as it leaves.
     ctx.log.debug('friend_import call', {
       fromAccount: input.fromAccount,
@@ -121,6 +121,8 @@ export function createFriendImportActivity(deps: FriendImportDeps) {
         return throwFor(codeInfo(err.code).class, err.code, err.message, deps);
       }
       throw err;
+    } finally {
+      answered?.();
     }
     deps.metrics?.call(response.ErrorCode);
     const sent = input.items.map((i) => i.To_Account);

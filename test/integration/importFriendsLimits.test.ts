@@ -59,7 +59,7 @@ describe('the app-wide rate (G2)', { timeout: 180_000 }, () => {
     await service?.stop();
   });
 
-  it('50 users at once never exceed 20 calls in any 1-second window', async () => {
+  it('50 users at once never exceed 20 calls in any 1-second window', async (t) => {
     const handles = await Promise.all(
       users.map((u) =>
         importFriends(stack.target, u, submitted(friendItems(10, `${u}-`)), { submissionId: `s-${u}` }),
@@ -81,17 +81,18 @@ describe('the app-wide rate (G2)', { timeout: 180_000 }, () => {
       ...stats,
       answers: all.byRoute['v4/sns/friend_import'],
     });
-    // G2 is what we send: every call the worker made, retries included, within the rate.
+    t.diagnostic(seen);
+    // G2 on both sides: every call the worker sent (retries included), and every call as the
+    // service stamped it on arrival.
     assert.equal(sent.length, stats.calls, `every call sent was logged once: ${seen}`);
     assert.ok(window.max <= 20, `sent ${window.max} calls within one second: ${seen}`);
-    // The service stamps arrivals, so scheduling jitter on this shared machine can, rarely, move
-    // one call into the next second (the worker keeps a 100 ms margin for that); such a call is
-    // answered 60007 and retried after a back-off, which the results above show. Anything more
-    // than that one-call slip is a real excess.
-    assert.ok(stats.maxCallsInAnyWindow <= 21, `arrived ${stats.maxCallsInAnyWindow} in one second: ${seen}`);
-    assert.ok(stats.rateLimited <= 1, seen);
+    assert.ok(
+      stats.maxCallsInAnyWindow <= 20,
+      `${stats.maxCallsInAnyWindow} arrived within one second: ${seen}`,
+    );
+    assert.equal(stats.rateLimited, 0, seen);
     assert.equal(stats.overlaps, 0, seen);
-    assert.equal(stats.calls, 50 + stats.rateLimited, seen);
+    assert.equal(stats.calls, 50, seen);
   });
 });
 

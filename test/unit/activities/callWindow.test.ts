@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CallWindow } from '../../../activities/callWindow.js';
+
+const clock = () => performance.now();
 
 describe('CallWindow', () => {
   it('spaces calls evenly and never lets more than `limit` start within one window, in FIFO order', async () => {
-    const w = new CallWindow(5, 200, 10);
+    const w = new CallWindow(5, 200);
     const grants: { i: number; at: number }[] = [];
     await Promise.all(
-      Array.from({ length: 17 }, (_, i) => w.acquire().then(() => grants.push({ i, at: Date.now() }))),
+      Array.from({ length: 17 }, (_, i) =>
+        w.acquire().then((answered) => {
+          grants.push({ i, at: clock() });
+          answered();
+        }),
+      ),
     );
     assert.deepEqual(
       grants.map((g) => g.i),
@@ -25,12 +33,39 @@ describe('CallWindow', () => {
       );
   });
 
+  it('counts a call from its start until one window after its answer', async () => {
+    const w = new CallWindow(1, 100);
+    const slow = await w.acquire();
+    let next: number | undefined;
+    const waiting = w.acquire().then((answered) => {
+      next = clock();
+      return answered;
+    });
+    // Long past one window since the start: the call is still in flight, so it still counts.
+    await sleep(250);
+    assert.equal(next, undefined, 'a slot was free while the only allowed call was in flight');
+    slow();
+    const answeredAt = clock();
+    (await waiting)();
+    assert.ok(next! - answeredAt >= 99, `granted ${next! - answeredAt} ms after the answer`);
+  });
+
+  it('keeps the rate below one call per window by spacing alone', async () => {
+    const w = new CallWindow(0.5, 100);
+    (await w.acquire())();
+    const first = clock();
+    (await w.acquire())();
+    assert.ok(clock() - first >= 199, `second call after ${clock() - first} ms`);
+  });
+
   it('gives up waiting when the caller aborts', async () => {
     const w = new CallWindow(1, 10_000);
-    await w.acquire();
+    const answered = await w.acquire();
     const ac = new AbortController();
     const waiting = w.acquire(ac.signal);
     ac.abort(new Error('cancelled'));
     await assert.rejects(waiting, /cancelled/);
+    answered();
+    await assert.rejects(w.acquire(AbortSignal.timeout(50)), /aborted due to timeout/);
   });
 });
