@@ -105,6 +105,26 @@ function emulatorSettings(files: DatasetFiles, o: RunOptions) {
   };
 }
 
+/** The figures both runs read the same way: the dataset's, and what the emulator counted. */
+function emulatorFigures(files: DatasetFiles, who: RunFigures['who'], after: Sample, elapsedMs: number) {
+  const em = after.emulator.friendImport;
+  return {
+    dataset: files.manifest.spec.name,
+    who,
+    users: files.manifest.users,
+    items: files.manifest.items,
+    callsMin: files.manifest.callsMin,
+    calls: em.calls,
+    elapsedMs,
+    maxWindow: em.maxCallsInAnyWindow,
+    overlaps: em.overlaps,
+    rateLimited: em.rateLimited,
+    emulatorCodes: after.emulator.byRoute['v4/sns/friend_import'] ?? {},
+    // Filled in once the emulator's state file has been compared with the dataset.
+    state: { missing: 0, unexpected: 0, examples: [] as string[] },
+  };
+}
+
 export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFigures> {
   const spec = files.manifest.spec;
   const bench = await startBenchStack({
@@ -146,22 +166,10 @@ export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFi
     const peak = memory.stop();
     const after = await bench.sample();
     const history = await histories(stack.client, jobId);
-    const em = after.emulator.friendImport;
     figures = {
-      dataset: spec.name,
-      who: 'ours',
-      users: files.manifest.users,
-      items: files.manifest.items,
-      callsMin: files.manifest.callsMin,
-      calls: em.calls,
-      elapsedMs,
-      maxWindow: em.maxCallsInAnyWindow,
-      overlaps: em.overlaps,
-      rateLimited: em.rateLimited,
-      emulatorCodes: after.emulator.byRoute['v4/sns/friend_import'] ?? {},
+      ...emulatorFigures(files, 'ours', after, elapsedMs),
       imported: summary.imported,
       failed: summary.failed,
-      state: { missing: 0, unexpected: 0, examples: [] },
       cores: cores(before, after),
       startWorkerRssMiB: before.procs.worker0?.rssMiB,
       peakWorkerRssMiB: peak,
@@ -201,22 +209,10 @@ export async function runPlain(files: DatasetFiles, o: RunOptions): Promise<RunF
     });
     const cpu = process.cpuUsage(cpu0);
     const after = await bench.sample();
-    const em = after.emulator.friendImport;
     figures = {
-      dataset: spec.name,
-      who: 'plain',
-      users: files.manifest.users,
-      items: files.manifest.items,
-      callsMin: files.manifest.callsMin,
-      calls: em.calls,
-      elapsedMs: plain.elapsedMs,
-      maxWindow: em.maxCallsInAnyWindow,
-      overlaps: em.overlaps,
-      rateLimited: em.rateLimited,
-      emulatorCodes: after.emulator.byRoute['v4/sns/friend_import'] ?? {},
+      ...emulatorFigures(files, 'plain', after, plain.elapsedMs),
       imported: plain.imported,
       failed: plain.failed,
-      state: { missing: 0, unexpected: 0, examples: [] },
       cores: { ...cores(before, after), script: (cpu.user + cpu.system) / 1000 / plain.elapsedMs },
       plain,
     };
