@@ -1,7 +1,7 @@
 /**
- * The companion calls: account_import, multiaccount_import, account_check (tencent-im.md §6.1–6.2)
- * and friend_get (paged), friend_check, friend_delete_all (§6.3–6.5). Each returns the vendor
- * answer for a parsed JSON body.
+ * The companion calls: account_import, multiaccount_import, account_check, and friend_get (paged),
+ * friend_check, friend_delete_all. Each returns the vendor answer for a parsed JSON body; the rules
+ * are listed in docs/emulator.md.
  */
 import { userIdViolations, utf8Length } from '../im/limits.js';
 import {
@@ -138,7 +138,7 @@ export function friendGet(deps: CompanionDeps, body: unknown): Answer {
   const problem = fromAccountProblem(deps.store.accountKind(from), from);
   if (problem) return problem;
   const state = deps.store.user(from);
-  // A caller that already holds the current sequence gets no fields of that kind (tencent-im.md §6.3).
+  // A caller that sends the current sequence already holds those fields, so they are left out.
   const standard = !(
     StandardSequence !== undefined &&
     StandardSequence > 0 &&

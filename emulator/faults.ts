@@ -12,8 +12,9 @@ import { unitDraw } from './prng.js';
 export const DEFAULT_SLOW_MS = 12_000;
 
 /**
- * Whole-request codes a plan may inject: the transient vendor codes (tencent-im.md §5), and the
- * rate-limit and auth codes an importer must react to (back off; renew its UserSig).
+ * Whole-request codes a plan may inject: the vendor codes that mean "try again" (internal error,
+ * timeout, write conflict, busy), and the rate-limit and auth codes an importer must react to
+ * (back off; renew its UserSig).
  */
 export const REQUEST_FAULT_CODES = [
   30006, 30007, 30008, 60008, 70169, 70202, 70500, 60007, 60011, 60018, 60019, 70050, 30540, 70001, 70052,

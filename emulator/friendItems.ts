@@ -1,13 +1,15 @@
 /**
- * The per-item verdicts of one friend_import call whose request as a whole is acceptable: field
- * rules (G6), duplicates, accounts, sensitive words, injected item faults, and the limits that
- * depend on what the user already has (32 groups, 3,000 friends). Items are judged in order, so
- * when a limit is reached the earlier items get in and the later ones fail.
+ * The per-item verdicts of one friend_import call whose request as a whole is acceptable: the
+ * field rules (`im/limits.ts`), duplicates, accounts, an existing friend (when refused), sensitive
+ * words, injected item faults, and the limits that depend on what the user already has (32
+ * groups, 3,000 friends). Items are judged in order, so when a limit is reached the earlier items
+ * get in and the later ones fail.
  */
 import type { ItemCheck } from '../im/limits.js';
 import type { AddFriendItem } from '../im/schemas.js';
 import type { FaultInjector } from './faults.js';
 import type { AccountKind, UserState } from './store.js';
+import type { ExistingFriendMode } from './types.js';
 import { faultInfo, ITEM_INFO, violationInfo } from './vendor.js';
 
 export interface ResultItem {
@@ -22,6 +24,8 @@ export interface ItemRules {
   sensitiveWords: readonly string[];
   maxFriends: number;
   maxGroups: number;
+  /** An item for someone already in the list: replace the stored friend, or fail with 30001. */
+  existingFriend: ExistingFriendMode;
 }
 
 /** The installed fault plan and the request's number under it. */
@@ -73,7 +77,7 @@ export function hasSensitiveWord(item: AddFriendItem, words: readonly string[]):
 
 /**
  * Judges every item. `items` are the request's items, structurally valid (every one parsed by the
- * schema), and `checks` their G6 verdicts in the same order.
+ * schema), and `checks` their field-rule verdicts in the same order.
  */
 export function judgeItems(
   items: readonly AddFriendItem[],
@@ -114,6 +118,9 @@ export function judgeItems(
       } else if (kind === undefined) {
         code = 30003;
         info = ITEM_INFO.notExist;
+      } else if (rules.existingFriend === 'refuse' && state.friends.has(to)) {
+        code = 30001;
+        info = ITEM_INFO.alreadyFriend;
       } else if (hasSensitiveWord(item, rules.sensitiveWords)) {
         code = 30005;
         info = ITEM_INFO.sensitive;

@@ -64,16 +64,3 @@ export function sendGatewayError(res: ServerResponse, status: number): void {
   res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
-
-/** Reads a media type and its charset from a Content-Type header. */
-export function isJsonContentType(header: string | undefined): boolean {
-  if (!header) return false;
-  const [type, ...params] = header.split(';');
-  if (type?.trim().toLowerCase() !== 'application/json') return false;
-  for (const p of params) {
-    const [name, value] = p.split('=');
-    if (name?.trim().toLowerCase() === 'charset' && value?.trim().replace(/"/g, '').toLowerCase() !== 'utf-8')
-      return false;
-  }
-  return true;
-}

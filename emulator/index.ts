@@ -1,7 +1,8 @@
 /**
- * The local Tencent IM REST emulator (product.md §6): `startEmulator(options)` serves the calls
- * tim-friend-import uses, strictly enough that an importer which passes here passes against the
- * real service. See emulator/README.md for the behaviour and the decisions behind it.
+ * The local Tencent IM REST emulator: `startEmulator(options)` serves the calls tim-friend-import
+ * uses. It accepts what the real service accepts and enforces every rule the vendor documents, so
+ * an importer that passes here passes against the real service. docs/emulator.md describes the
+ * behaviour and the decisions behind it.
  */
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MAX_BODY_BYTES } from './http.js';
@@ -12,10 +13,18 @@ import { WindowLimiter } from './rateWindow.js';
 import { createEmulatorServer } from './server.js';
 import { StatsCollector } from './stats.js';
 import { Store } from './store.js';
-import type { Emulator, EmulatorOptions, FriendRow } from './types.js';
+import { EXISTING_FRIEND_MODES, type Emulator, type EmulatorOptions, type FriendRow } from './types.js';
 import { RATE_LIMIT_CODES } from './vendor.js';
 
-export type { Emulator, EmulatorOptions, EmulatorStats, FriendImportCall, FriendRow } from './types.js';
+export type {
+  Emulator,
+  EmulatorOptions,
+  EmulatorStats,
+  ExistingFriendMode,
+  FriendImportCall,
+  FriendRow,
+} from './types.js';
+export { EXISTING_FRIEND_MODES } from './types.js';
 export {
   FaultPlanSchema,
   parseFaultPlan,
@@ -34,6 +43,7 @@ export const EMULATOR_DEFAULTS = {
   maxGroups: 32,
   friendGetPageSize: 100,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  existingFriend: 'overwrite',
 } as const;
 
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
@@ -50,6 +60,11 @@ function validate(o: EmulatorOptions): void {
   if (o.secretKey.length === 0) throw new RangeError('secretKey must not be empty');
   if (o.rateLimitCode !== undefined && !(RATE_LIMIT_CODES as readonly number[]).includes(o.rateLimitCode))
     throw new RangeError(`rateLimitCode must be one of ${RATE_LIMIT_CODES.join(', ')}`);
+  if (
+    o.existingFriend !== undefined &&
+    !(EXISTING_FRIEND_MODES as readonly string[]).includes(o.existingFriend)
+  )
+    throw new RangeError(`existingFriend must be one of ${EXISTING_FRIEND_MODES.join(', ')}`);
 }
 
 /** Starts an emulator and resolves once it listens. */
@@ -71,6 +86,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   );
   const maxBodyBytes = nonNegativeInt('maxBodyBytes', options.maxBodyBytes, EMULATOR_DEFAULTS.maxBodyBytes);
   if (pageSize === 0) throw new RangeError('friendGetPageSize must be at least 1');
+  const existingFriend = options.existingFriend ?? EMULATOR_DEFAULTS.existingFriend;
 
   let injector = options.faults ? new FaultInjector(parseFaultPlan(options.faults)) : undefined;
   let faultN = 0;
@@ -89,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       sensitiveWords: (options.sensitiveWords ?? []).filter((w) => w.length > 0).map((w) => w.toLowerCase()),
       maxFriends,
       maxGroups,
+      existingFriend,
     },
     faults: () => injector,
   });
@@ -116,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         sdkAppId: options.sdkAppId,
         uptimeMs: Date.now() - startedAt,
         faults: injector !== undefined,
+        existingFriend,
         process: { cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage.rss() },
       };
     },

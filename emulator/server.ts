@@ -1,6 +1,11 @@
 /**
  * The HTTP side: node:http, the vendor routes behind the common checks (path, method, query
- * string and UserSig, Content-Type, body size, JSON), and the /__emulator/ extras.
+ * string and UserSig, body size, JSON), and the /__emulator/ extras.
+ *
+ * The body's format is named by the query string (`contenttype=json`, checked with the UserSig),
+ * not by an HTTP header: the service documents no Content-Type header and accepts JSON bodies sent
+ * with none or with any other type, so the header is not read at all. docs/emulator.md lists what
+ * is accepted and what is refused, and why.
  */
 import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,7 +13,7 @@ import { COMMANDS } from '../im/schemas.js';
 import * as companions from './companions.js';
 import { parseFaultPlan } from './faults.js';
 import { FRIEND_IMPORT, type FriendImportService } from './friendImport.js';
-import { isJsonContentType, readBody, sendJson } from './http.js';
+import { readBody, sendJson } from './http.js';
 import type { QueryAuth } from './queryAuth.js';
 import type { StatsCollector } from './stats.js';
 import { fail } from './vendor.js';
@@ -16,6 +21,16 @@ import { fail } from './vendor.js';
 export const UNKNOWN_ROUTE = '(unknown)';
 const HARD_CAP_FACTOR = 16;
 const HARD_CAP_MIN = 64 * 1024 * 1024;
+/** The UTF-8 byte-order mark some clients put before a UTF-8 body. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The route a URL path names: leading and trailing slashes dropped and runs of slashes merged
+ * (`//v4//sns/friend_import/` is `v4/sns/friend_import`). Case is kept: paths are case-sensitive.
+ */
+export function routeOf(urlPath: string): string {
+  return urlPath.replace(/\/{2,}/g, '/').replace(/^\/|\/$/g, '');
+}
 
 type Companion = (deps: companions.CompanionDeps, body: unknown) => companions.Answer;
 
@@ -68,7 +83,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const arrivedAt = performance.timeOrigin + performance.now();
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q)).replace(/^\/+/, '');
+  const path = routeOf(q < 0 ? url : url.slice(0, q));
   const query = q < 0 ? '' : url.slice(q + 1);
   if (path.startsWith('__emulator/')) return extras(deps, req, res, path);
 
@@ -105,16 +120,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   if (req.method !== 'POST') return reject(60002, `HTTP method must be POST, got ${req.method}`);
   const auth = deps.auth.check(query);
   if (!auth.ok) return reject(auth.code, auth.info);
-  if (!isJsonContentType(req.headers['content-type']))
-    return reject(
-      60002,
-      `Content-Type must be application/json (UTF-8), got ${req.headers['content-type'] ?? 'none'}`,
-    );
+  // No Content-Type check: `contenttype=json` in the query string (checked above) names the format.
   if (!body.ok) return reject(60002, `request body is larger than ${deps.maxBodyBytes} bytes`);
-  if (body.data.length === 0)
-    return reject(60003, 'request body is empty; send {} when an API needs no fields');
-  if (!isUtf8(body.data)) return reject(60003, 'request body is not valid UTF-8');
-  const text = body.data.toString('utf8');
+  const data = body.data.subarray(0, UTF8_BOM.length).equals(UTF8_BOM)
+    ? body.data.subarray(UTF8_BOM.length)
+    : body.data;
+  if (data.length === 0) return reject(60003, 'request body is empty; send {} when an API needs no fields');
+  if (!isUtf8(data)) return reject(60003, 'request body is not valid UTF-8');
+  const text = data.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

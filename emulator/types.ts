@@ -2,6 +2,10 @@
 import type { FaultPlan } from './faults.js';
 import type { RateLimitCode } from './vendor.js';
 
+/** What friend_import does with an item whose To_Account is already a friend of From_Account. */
+export const EXISTING_FRIEND_MODES = ['overwrite', 'refuse'] as const;
+export type ExistingFriendMode = (typeof EXISTING_FRIEND_MODES)[number];
+
 export interface EmulatorOptions {
   /** Default '127.0.0.1'. */
   host?: string;
@@ -14,7 +18,7 @@ export interface EmulatorOptions {
   secretKey: string;
   /** friend_import calls per sliding second; default 200; 0 = no limit. */
   rateLimit?: number;
-  /** The code answered beyond the rate limit (tencent-im.md §5.6 candidates); default 60007. */
+  /** The code answered beyond the rate limit (60007, 60011, 60018 or 60019); default 60007. */
   rateLimitCode?: RateLimitCode;
   /** How long each friend_import write is held before the answer (overlaps observable); default 0. */
   writeLatencyMs?: number;
@@ -35,6 +39,12 @@ export interface EmulatorOptions {
   recordCalls?: boolean;
   /** Largest accepted request body; default 1 MiB (larger → 60002). */
   maxBodyBytes?: number;
+  /**
+   * An item whose To_Account is already a friend: 'overwrite' (default) replaces the stored
+   * friend and answers 0; 'refuse' answers per-item 30001 `Err_SNS_FriendImport_Already_Friend`,
+   * lists it in Fail_Account and leaves the stored friend as it was.
+   */
+  existingFriend?: ExistingFriendMode;
 }
 
 /** One friend as stored: the AddFriendItem fields exactly as imported, plus From_Account. */
@@ -77,7 +87,7 @@ export interface EmulatorStats {
 export interface FriendImportCall {
   /** The request's number since the last stats reset (every request counts, so no gaps). */
   seq: number;
-  /** '' when the request was refused before its body was read (query string, Content-Type, JSON). */
+  /** '' when the request was refused before its body was read (path, method, query string, body, JSON). */
   fromAccount: string;
   toAccounts: string[];
   /** Epoch milliseconds (fractional). */

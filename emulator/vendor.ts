@@ -1,6 +1,7 @@
 /**
- * What the emulator answers, in the vendor's words: the response envelope (tencent-im.md §1.3) and
- * the per-item ResultInfo names of friend_import (`Err_SNS_FriendImport_<Reason>`, §2.4).
+ * What the emulator answers, in the vendor's words: the response envelope every REST call shares
+ * (ActionStatus, ErrorCode, ErrorInfo, and ErrorDisplay on the friend APIs) and the per-item
+ * ResultInfo names of friend_import (`Err_SNS_FriendImport_<Reason>`). See docs/emulator.md.
  */
 import type { Violation } from '../im/limits.js';
 
@@ -45,9 +46,10 @@ export const ITEM_INFO = {
   conflict: 'Err_SNS_FriendImport_Write_Conflict',
   friendLimit: 'Err_SNS_FriendImport_My_Friend_Num_Exceed_Threshold',
   groupLimit: 'Err_SNS_FriendImport_Group_Num_Exceed_Threshold',
+  alreadyFriend: 'Err_SNS_FriendImport_Already_Friend',
 } as const;
 
-/** The ResultInfo for an item rejected by the G6 field rules, named after the first broken field. */
+/** The ResultInfo for an item rejected by the field rules, named after the first broken field. */
 export function violationInfo(v: Violation | undefined): string {
   if (!v) return ITEM_INFO.param;
   const field = v.path.replace(/^AddFriendItem\[\d+\]\.?/, '');

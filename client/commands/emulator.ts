@@ -27,6 +27,7 @@ interface EmulatorCommandOptions {
   maxBodyBytes?: number;
   admins?: string;
   recordCalls?: boolean;
+  existingFriend?: 'overwrite' | 'refuse';
 }
 
 function wholeNumber(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -36,6 +37,11 @@ function wholeNumber(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (val
       throw new CliError(`${flag} must be a whole number ${min}–${max}, got "${value}"`, EXIT.usage);
     return n;
   };
+}
+
+function existingFriendMode(value: string): 'overwrite' | 'refuse' {
+  if (value === 'overwrite' || value === 'refuse') return value;
+  throw new CliError(`--existing-friend must be overwrite or refuse, got "${value}"`, EXIT.usage);
 }
 
 function list(value: string): string[] {
@@ -112,6 +118,7 @@ async function runEmulator(opts: EmulatorCommandOptions): Promise<void> {
       friendGetPageSize: opts.pageSize,
       maxBodyBytes: opts.maxBodyBytes,
       recordCalls: opts.recordCalls,
+      existingFriend: opts.existingFriend,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -124,7 +131,8 @@ async function runEmulator(opts: EmulatorCommandOptions): Promise<void> {
   process.stderr.write(
     `IM emulator for SDKAppID ${settings.sdkAppId} (admin ${settings.adminIdentifier}) on ${emulator.baseUrl}; ` +
       `state ${opts.db ?? 'in memory'}; friend_import limit ${opts.rateLimit ?? 200}/s` +
-      `${faults ? `; fault plan ${opts.faults} (seed ${faults.seed})` : ''}\n`,
+      `${faults ? `; fault plan ${opts.faults} (seed ${faults.seed})` : ''}` +
+      `${opts.existingFriend === 'refuse' ? '; an existing friend is refused (30001)' : ''}\n`,
   );
   process.stdout.write(`ready ${JSON.stringify({ baseUrl: emulator.baseUrl })}\n`);
   await new Promise<void>((resolve) => {
@@ -177,6 +185,11 @@ export function registerEmulator(program: Command): void {
     )
     .option('--admins <list>', 'more admin identifiers besides IM_ADMIN_IDENTIFIER, comma-separated')
     .option('--record-calls', 'keep a log of friend_import calls (GET /__emulator/calls)')
+    .option(
+      '--existing-friend <mode>',
+      'importing someone already a friend: overwrite (default) replaces the stored friend, refuse answers per-item 30001',
+      existingFriendMode,
+    )
     .action(async (opts: Omit<EmulatorCommandOptions, 'port'> & { port?: number }) => {
       await runEmulator({ ...opts, port: opts.port ?? DEFAULT_PORT });
     });

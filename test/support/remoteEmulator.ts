@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmulatorStats, FaultPlan, FriendImportCall } from '../../emulator/index.js';
+import type { EmulatorStats, ExistingFriendMode, FaultPlan, FriendImportCall } from '../../emulator/index.js';
 import { spawnGuarded, stopChild, tail } from '../../workers/childProcess.js';
 import { projectRoot } from '../../workers/temporalCli.js';
 
@@ -21,6 +21,8 @@ export interface RemoteEmulatorOptions {
   db?: string;
   recordCalls?: boolean;
   port?: number;
+  /** `--existing-friend`: overwrite (the emulator's default) or refuse with per-item 30001. */
+  existingFriend?: ExistingFriendMode;
 }
 
 export interface RemoteEmulator {
@@ -53,6 +55,7 @@ export async function spawnEmulator(options: RemoteEmulatorOptions = {}): Promis
   if (options.writeLatencyMs !== undefined) args.push('--write-latency-ms', String(options.writeLatencyMs));
   if (options.db) args.push('--db', options.db);
   if (options.recordCalls) args.push('--record-calls');
+  if (options.existingFriend) args.push('--existing-friend', options.existingFriend);
   const child = spawnGuarded(process.execPath, args, { cwd: projectRoot, env: { ...process.env } });
   const errors = tail(child.stderr);
   const baseUrl = await new Promise<string>((resolve, reject) => {

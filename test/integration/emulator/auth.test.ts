@@ -1,4 +1,4 @@
-/** The common checks every vendor route makes: path, method, query string and UserSig (tencent-im.md §1.1, §7.3). */
+/** The common checks every vendor route makes: path, method, query string and UserSig, with the vendor's codes. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { genUserSig } from '../../../im/index.js';
@@ -58,12 +58,12 @@ describe('emulator: URL, query string and UserSig', () => {
     assert.equal(r.json?.ErrorCode, 60002);
   });
 
-  it('sdkappid missing → 60012, not a number → 60006, unknown → 70020, repeated → 60002', async () => {
+  it('sdkappid missing → 60012, not a number → 60006, unknown → 70020, repeated with another value → 60002', async () => {
     await expectCode(60012, { query: { sdkappid: undefined } });
     await expectCode(60012, { query: { sdkappid: '' } });
     await expectCode(60006, { query: { sdkappid: 'abc' } });
     await expectCode(70020, { query: { sdkappid: '1400000001' } });
-    await expectCode(60002, { appendQuery: `sdkappid=${APP.sdkAppId}` });
+    await expectCode(60002, { appendQuery: 'sdkappid=1400000001' });
   });
 
   it('identifier missing or not an App admin → 60010', async () => {

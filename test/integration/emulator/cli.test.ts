@@ -114,6 +114,7 @@ describe('friend-import emulator (child process)', { timeout: 60_000 }, () => {
       [['--faults', bad], /--faults: invalid fault plan: rules\.0\.code/],
       [['--accounts', join(dir, 'missing.txt')], /--accounts: cannot read .*ENOENT/],
       [['--port', 'eighty'], /--port must be a whole number/],
+      [['--existing-friend', 'ignore'], /--existing-friend must be overwrite or refuse, got "ignore"/],
     ] as const) {
       const child = runCli(['--port', '0', ...args]);
       const stderr = tail(child.stderr);

@@ -1,4 +1,4 @@
-/** friend_import: the brief's examples, every whole-request and per-item code path (product.md G6, tencent-im.md §2–§4). */
+/** friend_import: the vendor's documented examples, every whole-request and per-item code path, every field rule. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ const examples = JSON.parse(
 const example = (name: string): FriendImportRequest => structuredClone(examples[name]) as FriendImportRequest;
 const PATH = 'v4/sns/friend_import';
 
-describe("emulator friend_import: the API brief's examples", () => {
+describe("emulator friend_import: the vendor's documented examples", () => {
   let h: Harness;
   before(async () => {
     h = await start({ accounts: ['id', 'id1', 'id2', ...ids('filler', 2999)], foreignAccounts: ['id3'] });

@@ -1,4 +1,4 @@
-/** Garbage in: wrong bodies, a 10 MB body, wrong content types. Vendor codes out, and the server keeps serving. */
+/** Garbage in: wrong bodies, a 10 MB body, clients that hang up. Vendor codes out, and the server keeps serving. */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -6,7 +6,6 @@ import { body, getJson, item, raw, start, type Harness } from './support.js';
 
 const IMPORT = 'v4/sns/friend_import';
 const ACCOUNT = 'v4/im_open_login_svc/account_import';
-const valid = JSON.stringify(body('alice', [item('bob')]));
 
 describe('emulator: bad requests get vendor codes and the server keeps serving', () => {
   let h: Harness;
@@ -60,28 +59,6 @@ describe('emulator: bad requests get vendor codes and the server keeps serving',
       h.emulator.friendsOf('alice').filter((f) => f.Remark !== undefined),
       [],
     );
-    await stillServing();
-  });
-
-  it('wrong or missing Content-Type → 60002', async () => {
-    const cases: Record<string, string>[] = [
-      { 'content-type': 'text/plain' },
-      { 'content-type': 'application/x-www-form-urlencoded' },
-      { 'content-type': 'multipart/form-data; boundary=x' },
-      { 'content-type': 'application/json; charset=iso-8859-1' },
-      { 'content-type': 'application/xml' },
-    ];
-    for (const headers of cases) {
-      const r = await raw(h.emulator.baseUrl, IMPORT, valid, { headers });
-      assert.equal(r.json?.ErrorCode, 60002, JSON.stringify(headers));
-      assert.match(String(r.json?.ErrorInfo), /Content-Type/);
-    }
-    const missing = await raw(h.emulator.baseUrl, IMPORT, new Blob([valid]) as never, { headers: {} });
-    assert.equal(missing.json?.ErrorCode, 60002);
-    const withCharset = await raw(h.emulator.baseUrl, IMPORT, valid, {
-      headers: { 'content-type': 'Application/JSON; charset="UTF-8"' },
-    });
-    assert.equal(withCharset.json?.ErrorCode, 0);
     await stillServing();
   });
 

@@ -1,4 +1,5 @@
 /** Shared by the emulator's integration tests: an emulator per test file, the im/ client, raw HTTP. */
+import { request } from 'node:http';
 import {
   buildUrl,
   genUserSig,
@@ -97,6 +98,60 @@ export async function raw(
     json = undefined;
   }
   return { status: res.status, text, json };
+}
+
+/** A valid query string (sdkappid, identifier, a fresh UserSig, random, contenttype=json) for the local app. */
+export function validQuery(): string {
+  return buildUrl({
+    baseUrl: 'http://localhost/',
+    path: '',
+    sdkAppId: APP.sdkAppId,
+    identifier: APP.adminIdentifier,
+    userSig: genUserSig(APP.secretKey, { ...APP, identifier: APP.adminIdentifier, expireSeconds: 3600 }),
+  }).search.slice(1);
+}
+
+/**
+ * A POST through node:http with exactly the headers given plus the ones every HTTP/1.1 client
+ * sends (Host, Content-Length, Connection), the way clients that know nothing of Content-Type
+ * post: fetch would add a Content-Type of its own. `target` is the path and query string as sent
+ * on the request line (nothing is normalised). `sentHeaders` lists the header names that went out.
+ */
+export function postExactly(
+  baseUrl: string,
+  target: string,
+  payload: string | Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer & { sentHeaders: string[] }> {
+  const { hostname, port } = new URL(baseUrl);
+  const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      hostname,
+      port,
+      method: 'POST',
+      path: target,
+      headers: { ...headers, 'content-length': String(data.length) },
+    });
+    const sentHeaders = req.getHeaderNames();
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: RawAnswer['json'];
+        try {
+          json = JSON.parse(text) as RawAnswer['json'];
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, text, json, sentHeaders });
+      });
+    });
+    req.end(data);
+  });
 }
 
 export async function getJson<T>(

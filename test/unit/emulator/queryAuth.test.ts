@@ -43,4 +43,29 @@ describe('QueryAuth', () => {
     const asB = multi.check(q('b'));
     assert.equal(asB.ok === false && asB.code, 70013);
   });
+
+  it('counts a parameter repeated with the same value once, refuses different values with 60002, ignores unknown names', () => {
+    const sig = genUserSig(KEY, { sdkAppId: 1400000000, identifier: 'admin', expireSeconds: 100 });
+    const base = query(sig);
+    for (const extra of [
+      'sdkappid=1400000000',
+      'identifier=admin',
+      `usersig=${sig}`,
+      'random=1',
+      'contenttype=json',
+    ])
+      assert.deepEqual(auth.check(`${base}&${extra}`), { ok: true }, extra);
+    for (const name of ['sdkappid', 'identifier', 'usersig', 'random', 'contenttype']) {
+      const r = auth.check(`${base}&${name}=other`);
+      assert.equal(r.ok === false && r.code, 60002, name);
+      assert.match(r.ok === false ? r.info : '', new RegExp(`^${name} is given more than once`));
+    }
+    assert.deepEqual(
+      auth.check(`${base}&trace=1&SDKAPPID=7&Random=x`),
+      { ok: true },
+      'other names are not ours',
+    );
+    const renamed = auth.check(base.replace('sdkappid=', 'SdkAppId='));
+    assert.equal(renamed.ok === false && renamed.code, 60012, 'names are case-sensitive');
+  });
 });
