@@ -1,40 +1,73 @@
 /**
- * At most `limit` friend_import calls in any window of `windowMs` as the service counts them, from
- * this worker process, and never two starts closer than `windowMs / limit`.
- *
- * Why, on top of Temporal's task-queue rate limit: the matching service paces dispatch with a
- * token bucket whose burst equals the rate (service/matching/ratelimit_manager.go), so after an idle
- * second it hands out up to twice the rate within one 1-second window (measured: 43 calls in one
- * second at a 20/s limit). This window keeps each worker's calls within the vendor's per-second
- * limit; the task-queue limit keeps the sum over all workers at the rate.
+ * At most `limit` calls of one API in any window of `windowMs` as the service counts them, from
+ * one holder (a page, a worker process's service calls), and never two starts closer than
+ * `windowMs / limit`. The limit is the holder's share of the app's rate, handed out by the app
+ * coordinator; it may change while calls run (docs/architecture.md, the app-wide rate).
  *
  * Why a call counts from its start until one window after its answer: the service stamps a call
  * somewhere between the moment we send it and the moment its answer is back, and we cannot know
  * where (a busy sender or receiver can delay either side by 100 ms and more). A call may start only
  * while fewer than `limit` others are in flight or were answered within the last window; then any
  * window of the service's stamps holds at most `limit` calls, whatever the delays. The price is the
- * answer time: a saturated worker makes `limit` calls per `windowMs` + one answer time.
+ * answer time: a saturated holder makes `limit` calls per `windowMs` + one answer time.
  *
  * Why evenly spaced: so that the calls of one second do not all leave, and land, together.
  */
 export class CallWindow {
   /** When recent answers came in, ascending (performance.now()). */
   readonly #answeredAt: number[] = [];
-  readonly #spacingMs: number;
-  readonly #capacity: number;
+  #limit: number;
+  #spacingMs = Infinity;
+  #capacity = 0;
   #inFlight = 0;
   #lastStart = -Infinity;
   #tail: Promise<unknown> = Promise.resolve();
-  #wake: (() => void) | undefined;
+  readonly #wakers = new Set<() => void>();
 
   constructor(
-    readonly limit: number,
+    limit: number,
     readonly windowMs = 1000,
   ) {
-    if (!(limit > 0)) throw new RangeError('limit must be above 0');
-    this.#spacingMs = windowMs / limit;
+    if (!(limit >= 0)) throw new RangeError('limit must be 0 or more');
+    this.#limit = limit;
+    this.setLimit(limit);
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** A new share: calls that start from now on obey it; calls already counted stay counted. */
+  setLimit(limit: number): void {
+    if (!(limit >= 0)) throw new RangeError('limit must be 0 or more');
+    this.#limit = limit;
+    this.#spacingMs = limit > 0 ? this.windowMs / limit : Infinity;
     // Below 1 call per window the spacing alone keeps the rate.
-    this.#capacity = Math.max(1, Math.floor(limit));
+    this.#capacity = limit > 0 ? Math.max(1, Math.floor(limit)) : 0;
+    this.#wake();
+  }
+
+  /** Calls counted now: in flight, or answered within the last window. */
+  counted(now = performance.now()): number {
+    this.#prune(now);
+    return this.#inFlight + this.#answeredAt.length;
+  }
+
+  /**
+   * Counts calls another holder made just before this one took over its share: each was answered
+   * `ageMs` ago (it counts until one window after that).
+   */
+  preload(agesMs: readonly number[], now = performance.now()): void {
+    const stamps = agesMs.filter((a) => a >= 0 && a < this.windowMs).map((a) => now - a);
+    this.#answeredAt.push(...stamps);
+    this.#answeredAt.sort((a, b) => a - b);
+    if (stamps.length > 0) this.#lastStart = Math.max(this.#lastStart, Math.max(...stamps));
+  }
+
+  /** How long ago each counted call was answered (in-flight calls count as answered now). */
+  tail(now = performance.now()): number[] {
+    this.#prune(now);
+    return [...Array<number>(this.#inFlight).fill(0), ...this.#answeredAt.map((t) => now - t)];
   }
 
   /**
@@ -47,15 +80,26 @@ export class CallWindow {
     return turn;
   }
 
+  #prune(now: number): void {
+    while ((this.#answeredAt[0] ?? Infinity) <= now - this.windowMs) this.#answeredAt.shift();
+  }
+
   async #waitForSlot(signal?: AbortSignal): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = performance.now();
-      while ((this.#answeredAt[0] ?? Infinity) <= now - this.windowMs) this.#answeredAt.shift();
+      this.#prune(now);
       const spacedAt = this.#lastStart + this.#spacingMs;
       const counted = this.#inFlight + this.#answeredAt.length;
-      // When every counted call is still in flight, only an answer can free a slot.
-      const windowAt = counted < this.#capacity ? now : (this.#answeredAt[0] ?? Infinity) + this.windowMs;
+      let windowAt: number;
+      if (counted < this.#capacity) windowAt = now;
+      else {
+        // The oldest counted answers must leave the window until fewer than `capacity` remain;
+        // when every counted call is still in flight, only an answer can free a slot.
+        const leaving = counted - this.#capacity;
+        const at = this.#answeredAt[leaving];
+        windowAt = at === undefined ? Infinity : at + this.windowMs;
+      }
       const at = Math.max(spacedAt, windowAt);
       if (at <= now) return this.#start(now);
       await this.#waitUntil(at - now, signal);
@@ -71,17 +115,21 @@ export class CallWindow {
       done = true;
       this.#inFlight--;
       this.#answeredAt.push(performance.now());
-      this.#wake?.();
+      this.#wake();
     };
   }
 
-  /** Sleeps `ms` (forever if not finite), or until an answer comes in, or the caller aborts. */
+  #wake(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  /** Sleeps `ms` (forever if not finite), or until an answer comes in or the limit changes, or the caller aborts. */
   #waitUntil(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const finish = (err?: Error): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (this.#wake === wake) this.#wake = undefined;
+        this.#wakers.delete(wake);
         if (err === undefined) resolve();
         else reject(err);
       };
@@ -89,7 +137,7 @@ export class CallWindow {
       const onAbort = (): void =>
         finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
-      this.#wake = wake;
+      this.#wakers.add(wake);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

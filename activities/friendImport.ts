@@ -1,31 +1,35 @@
 /**
- * The friendImport activity: exactly one friend_import HTTP call, classified per G5.
+ * The friendImport activity of the service path: exactly one friend_import HTTP call for one
+ * user's batch, classified by the retry policy (core/retry.ts):
  * - a business answer (full or partial success) is returned to the workflow;
  * - whole-request transient codes, HTTP 5xx, timeouts and resets throw retryable failures with a
  *   type per cause (`IM_TRANSIENT_30008`, `IM_TRANSIENT_-1502` for HTTP 502, …);
  * - rate-limit codes throw with `nextRetryDelay` (≥ 60 s for 70050);
  * - auth codes renew the admin UserSig and retry; if they persist it is a configuration error;
  * - permanent codes throw non-retryable; configuration codes throw non-retryable with what to fix.
+ *
+ * Before the call it leases the user and a share of the app's rate through the process's
+ * ServiceHolder; if a bulk job holds the user (or no share frees up) within a short wait it
+ * throws `IM_WAIT`, and the workflow waits and tries again.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { classifyFriendImport, type ClassifiedImport } from '../im/classify.js';
+import { decideOnFailure, WAIT_FAILURE_TYPE } from '../core/retry.js';
+import type { FriendImportAnswer, QueuedItem } from '../core/types.js';
 import type { ImClient } from '../im/client.js';
-import { codeInfo, failureType, type CodeClass } from '../im/errorCodes.js';
-import { ImTransportError } from '../im/errors.js';
+import { failureType, type CodeClass } from '../im/errorCodes.js';
 import type { AddFriendItem } from '../im/schemas.js';
-import type { CallWindow } from './callWindow.js';
+import { WaitTimeout, type ServiceHolder } from './coordination/serviceHolder.js';
+import { callFriendImport } from './importCall.js';
 
 export interface FriendImportInput {
   fromAccount: string;
   items: AddFriendItem[];
+  /** Items that may already be in the service (sent before): a refusal of one is confirmed first. */
+  maybeLanded?: string[];
 }
 
-/** The service's answer, reduced to what the workflow records. */
-export type FriendImportAnswer = Omit<ClassifiedImport, 'request' | 'inconsistencies'> & {
-  /** Which attempt produced this answer (1 = first try): the calls this batch took. */
-  attempt: number;
-};
+export type { FriendImportAnswer };
 
 export interface FriendImportMetrics {
   call(code: number): void;
@@ -35,114 +39,90 @@ export interface FriendImportMetrics {
 
 export interface FriendImportDeps {
   im: ImClient;
-  /** App-wide call pacing shared by this worker's calls (see callWindow.ts). */
-  window?: CallWindow;
+  service: ServiceHolder;
   metrics?: FriendImportMetrics;
-  /** Auth codes after this many attempts are treated as configuration errors. */
-  authAttemptsBeforeConfigError?: number;
-}
-
-/** Extra pause for rate-limit codes, on top of their minimum, so many workers do not return in step. */
-function jitter(ms: number): number {
-  return Math.round(ms * (1 + Math.random() * 0.25));
+  /** How long a call may wait for its user and its rate share before the workflow waits instead. */
+  maxWaitMs?: number;
 }
 
 function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImportDeps): never {
-  const meaning = codeInfo(code);
-  const detail = `${code} ${meaning.meaning}${info ? ` (${info})` : ''}`;
-  const type = failureType(cls, code);
-  switch (cls) {
-    case 'transient':
+  const attempt = Context.current().info.attempt;
+  const verdict = decideOnFailure(cls, code, info, attempt, undefined, Math.random());
+  const details = [{ code, attempt }];
+  switch (verdict.action) {
+    case 'stop':
+      throw ApplicationFailure.create({ type: failureType('config', code), nonRetryable: true, message: verdict.message, details });
+    case 'fail':
+      // Spent retries are Temporal's to count: it stops at the policy's maximum attempts.
+      if (verdict.kind === 'exhausted')
+        throw ApplicationFailure.create({ type: failureType(cls, code), message: verdict.reason, details });
+      throw ApplicationFailure.create({ type: failureType('permanent', code), nonRetryable: true, message: verdict.reason, details });
+    case 'retry':
+      if (verdict.renewUserSig) deps.im.renewUserSig();
+      if (cls === 'rateLimit') deps.metrics?.rateLimitBackoff(code);
       throw ApplicationFailure.create({
-        type,
-        message: `friend_import failed: ${detail}; will retry`,
-        details: [{ code, attempt: Context.current().info.attempt }],
-      });
-    case 'rateLimit':
-      deps.metrics?.rateLimitBackoff(code);
-      throw ApplicationFailure.create({
-        type,
-        message: `friend_import rate limited: ${detail}; backing off`,
-        details: [{ code, attempt: Context.current().info.attempt }],
-        nextRetryDelay: jitter(meaning.minDelayMs ?? 1000),
-      });
-    case 'auth': {
-      const attempt = Context.current().info.attempt;
-      if (attempt >= (deps.authAttemptsBeforeConfigError ?? 3))
-        return throwFor(
-          'config',
-          code,
-          `the service keeps rejecting fresh UserSigs: check IM_SECRET_KEY and the clock`,
-          deps,
-        );
-      deps.im.renewUserSig();
-      throw ApplicationFailure.create({
-        type,
-        message: `friend_import auth error: ${detail}; retrying with a fresh UserSig`,
-        details: [{ code, attempt: Context.current().info.attempt }],
-      });
-    }
-    case 'permanent':
-      throw ApplicationFailure.create({
-        type,
-        nonRetryable: true,
-        message: `friend_import refused: ${detail}`,
-        details: [{ code, attempt: Context.current().info.attempt }],
-      });
-    case 'config':
-      throw ApplicationFailure.create({
-        type,
-        nonRetryable: true,
-        message: `configuration error ${detail}: ${meaning.advice}`,
-        details: [{ code, attempt: Context.current().info.attempt }],
+        type: failureType(cls, code),
+        message: verdict.message,
+        details,
+        ...(cls === 'rateLimit' && { nextRetryDelay: verdict.delayMs }),
       });
   }
 }
 
+function wait(message: string): never {
+  throw ApplicationFailure.create({ type: WAIT_FAILURE_TYPE, nonRetryable: true, message });
+}
+
 export function createFriendImportActivity(deps: FriendImportDeps) {
+  const maxWaitMs = deps.maxWaitMs ?? 15_000;
   return async function friendImport(input: FriendImportInput): Promise<FriendImportAnswer> {
     const ctx = Context.current();
-    const answered = await deps.window?.acquire(ctx.cancellationSignal);
-    // The send side of G2: one line per call (retries included), stamped as it leaves.
-    ctx.log.debug('friend_import call', {
-      fromAccount: input.fromAccount,
-      items: input.items.length,
-      attempt: ctx.info.attempt,
-    });
-    let response;
+    const signal = ctx.cancellationSignal;
+    const from = input.fromAccount;
+    if (!(await deps.service.acquireUser(from, signal, maxWaitMs)))
+      wait(`waiting for ${from}: another import (a bulk job) is writing for this user`);
     try {
-      response = await deps.im.friendImport(
-        { From_Account: input.fromAccount, AddFriendItem: input.items },
-        { signal: ctx.cancellationSignal },
-      );
-    } catch (err) {
-      if (err instanceof ImTransportError) {
-        deps.metrics?.call(err.code);
-        return throwFor(codeInfo(err.code).class, err.code, err.message, deps);
+      let answered: () => void;
+      try {
+        answered = await deps.service.slot('friend_import', signal, maxWaitMs);
+      } catch (err) {
+        if (err instanceof WaitTimeout) wait(`waiting for a share of the app's friend_import rate`);
+        throw err;
       }
-      throw err;
+      // The send side of the app-wide rate: one line per call (retries included), stamped as it leaves.
+      ctx.log.debug('friend_import call', { fromAccount: from, items: input.items.length, attempt: ctx.info.attempt });
+      const maybe = new Set(input.maybeLanded ?? []);
+      const batch: QueuedItem[] = input.items.map((item, i) => ({
+        submissionId: '',
+        ref: i,
+        item,
+        attempts: 0,
+        ...(maybe.has(item.To_Account) && { maybeLanded: true }),
+      }));
+      let result;
+      try {
+        result = await callFriendImport(
+          {
+            im: deps.im,
+            checkSlot: (s) => deps.service.slot('friend_check', s, maxWaitMs),
+            ...(deps.metrics && { onCall: (code: number) => deps.metrics?.call(code) }),
+          },
+          from,
+          batch,
+          ctx.info.attempt,
+          signal,
+        );
+      } finally {
+        answered();
+      }
+      if (!result.ok) return throwFor(result.class, result.code, result.info, deps);
+      if (result.inconsistencies.length > 0)
+        ctx.log.warn('friend_import answer is inconsistent', { fromAccount: from, notes: result.inconsistencies.slice(0, 5) });
+      deps.metrics?.items(result.answer.imported.length, result.answer.permanent.length);
+      return result.answer;
     } finally {
-      answered?.();
+      deps.service.releaseUser(from);
     }
-    deps.metrics?.call(response.ErrorCode);
-    const sent = input.items.map((i) => i.To_Account);
-    const c = classifyFriendImport(sent, response);
-    if (c.request.class !== 'ok') return throwFor(c.request.class, c.request.code, c.request.info, deps);
-    if (c.inconsistencies.length > 0)
-      ctx.log.warn('friend_import answer is inconsistent', {
-        fromAccount: input.fromAccount,
-        notes: c.inconsistencies.slice(0, 5),
-      });
-    deps.metrics?.items(c.imported.length, c.permanent.length);
-    return {
-      attempt: ctx.info.attempt,
-      imported: c.imported,
-      transient: c.transient,
-      permanent: c.permanent,
-      missing: c.missing,
-      failAccounts: c.failAccounts,
-      invalidAccounts: c.invalidAccounts,
-    };
   };
 }
 

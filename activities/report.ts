@@ -1,13 +1,14 @@
 /**
- * The failure report (product.md §5): one row per failed item with the input line, the accounts,
- * the code, the reason and its kind, as JSONL and CSV. Rows are written in parts as the job runs
- * (each part under a fixed name, so a retried write replaces itself) and merged, sorted by line,
- * at the end.
+ * A bulk job's outcome files and its failure report (docs/cli.md, the report). Each page writes
+ * its settled lines in numbered outcome files (`outcomes/p000001-000001.jsonl`: one JSON line per
+ * input line, with the friends imported and the items that failed), each under a fixed name and
+ * replaced atomically, so a page that runs twice leaves one outcome per item. At the end the
+ * failures are merged, sorted by line, into the report's JSONL and CSV.
  */
 import { stringify } from 'csv-stringify/sync';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ReportRow } from '../workflows/bulkTypes.js';
+import type { LineOutcome, ReportRow } from '../core/jobTypes.js';
 
 export const REPORT_COLUMNS = ['line', 'fromAccount', 'toAccount', 'code', 'reason', 'kind'] as const;
 
@@ -18,11 +19,46 @@ async function writeAtomic(path: string, content: string): Promise<void> {
   await rename(tmp, path);
 }
 
-const partsDir = (reportDir: string): string => join(reportDir, 'parts');
+const outcomesDir = (reportDir: string): string => join(reportDir, 'outcomes');
+const pad = (n: number): string => String(n).padStart(6, '0');
+const fileName = (page: number, segment: number): string => `p${pad(page)}-${pad(segment)}.jsonl`;
+const NAME = /^p(\d{6})-(\d{6})\.jsonl$/;
 
-export async function writePart(reportDir: string, name: string, rows: readonly ReportRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await writeAtomic(join(partsDir(reportDir), name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+/** Writes one outcome file of a page (replacing one a crashed attempt may have left). */
+export async function writeOutcomes(
+  reportDir: string,
+  page: number,
+  segment: number,
+  lines: readonly LineOutcome[],
+): Promise<void> {
+  await writeAtomic(
+    join(outcomesDir(reportDir), fileName(page, segment)),
+    lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+  );
+}
+
+/** Removes a page's outcome files after `keep` (written by an attempt whose checkpoint never arrived). */
+export async function dropOutcomesAfter(reportDir: string, page: number, keep: number): Promise<number> {
+  const names = await readdir(outcomesDir(reportDir)).catch(() => [] as string[]);
+  let dropped = 0;
+  for (const name of names) {
+    const m = NAME.exec(name);
+    if (!m || Number(m[1]) !== page || Number(m[2]) <= keep) continue;
+    await rm(join(outcomesDir(reportDir), name), { force: true });
+    dropped++;
+  }
+  return dropped;
+}
+
+/** Every outcome line of the job so far, in page and file order. */
+export async function* readOutcomes(reportDir: string): AsyncGenerator<LineOutcome> {
+  const names = (await readdir(outcomesDir(reportDir)).catch(() => [] as string[]))
+    .filter((n) => NAME.test(n))
+    .sort();
+  for (const name of names) {
+    const text = await readFile(join(outcomesDir(reportDir), name), 'utf8');
+    for (const line of text.split('\n')) if (line) yield JSON.parse(line) as LineOutcome;
+  }
 }
 
 export function compareRows(a: ReportRow, b: ReportRow): number {
@@ -34,14 +70,23 @@ export function compareRows(a: ReportRow, b: ReportRow): number {
   );
 }
 
+/** The failure rows of one outcome line. */
+export function rowsOf(o: LineOutcome): ReportRow[] {
+  return o.failed.map((f) => ({ line: o.line, fromAccount: o.fromAccount, ...f }));
+}
+
+/** The failure rows written so far, sorted by line. */
 export async function readReportRows(reportDir: string): Promise<ReportRow[]> {
-  const names = await readdir(partsDir(reportDir)).catch(() => [] as string[]);
   const rows: ReportRow[] = [];
-  for (const name of names.filter((n) => n.endsWith('.jsonl')).sort()) {
-    const text = await readFile(join(partsDir(reportDir), name), 'utf8');
-    for (const line of text.split('\n')) if (line) rows.push(JSON.parse(line) as ReportRow);
-  }
+  for await (const o of readOutcomes(reportDir)) rows.push(...rowsOf(o));
   return rows.sort(compareRows);
+}
+
+/** One user's outcomes in a job: every line of theirs, with what was imported and what failed. */
+export async function userOutcomes(reportDir: string, fromAccount: string): Promise<LineOutcome[]> {
+  const out: LineOutcome[] = [];
+  for await (const o of readOutcomes(reportDir)) if (o.fromAccount === fromAccount) out.push(o);
+  return out.sort((a, b) => a.line - b.line);
 }
 
 export function rowsToCsv(rows: readonly ReportRow[]): string {

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { join } from 'node:path';
 import { startBulkJob } from '../client/bulk.js';
-import type { JobSummary } from '../workflows/bulkTypes.js';
+import type { JobSummary } from '../core/jobTypes.js';
 import { usersOf, type DatasetFiles } from './dataset.js';
 import { runPlainScript, type PlainResult } from './plainScript.js';
 import { diffCounts, type ProcSample } from './probe.js';

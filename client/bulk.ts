@@ -8,10 +8,18 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { BulkImportWorkflow } from '../workflows/bulkImport.js';
-import type { BulkJobInput, JobProgress, JobSummary, SourceFormat } from '../workflows/bulkTypes.js';
+import {
+  DEFAULT_CONCURRENCY,
+  type BulkJobInput,
+  type JobProgress,
+  type JobSummary,
+  type PageProgress,
+  type SourceFormat,
+} from '../core/jobTypes.js';
 import {
   bulkJobWorkflowId,
   cancelJobUpdate,
@@ -35,13 +43,16 @@ export interface StartJobOptions {
   format: SourceFormat;
   /** The report's JSONL file; the CSV sits beside it. Default `./friend-import-reports/<jobId>/report.jsonl`. */
   report?: string;
+  /** friend_import calls in flight at once (default 100). */
   concurrency?: number;
   pageLines?: number;
+  pageItems?: number;
   continueAsNewAfterEvents?: number;
 }
 
-export const DEFAULT_CONCURRENCY = 300;
-export const DEFAULT_PAGE_LINES = 2_000;
+export { DEFAULT_CONCURRENCY } from '../core/jobTypes.js';
+/** Lines per page: a page is one long activity that checkpoints as it goes, so pages can be large. */
+export const DEFAULT_PAGE_LINES = 100_000;
 
 export function newJobId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
@@ -82,7 +93,7 @@ export function bulkJob(target: BulkTarget, jobId: string, started = false): Bul
     jobId,
     workflowId,
     started,
-    progress: () => handle().query(jobProgressQuery),
+    progress: () => liveProgress(target.client, handle()),
     result: () => handle().result(),
     pause: () => handle().executeUpdate(pauseJobUpdate),
     resume: () => handle().executeUpdate(resumeJobUpdate),
@@ -90,6 +101,44 @@ export function bulkJob(target: BulkTarget, jobId: string, started = false): Bul
     setConcurrency: (n) => handle().executeUpdate(setConcurrencyUpdate, { args: [n] }),
     status: async () => (await handle().describe()).status.name,
   };
+}
+
+/**
+ * The job's progress: its own counters (pages completed) plus what the running page reported in
+ * its last heartbeat, so a job made of one long page still shows its items as they settle.
+ */
+export async function liveProgress(
+  client: Client,
+  handle: WorkflowHandle<typeof BulkImportWorkflow>,
+): Promise<JobProgress> {
+  const [base, page] = await Promise.all([handle.query(jobProgressQuery), runningPage(client, handle)]);
+  if (!page || page.page <= base.pages) return base;
+  const live = page.live;
+  return {
+    ...base,
+    lines: base.lines + live.linesRead,
+    users: base.users + live.usersRead,
+    imported: base.imported + live.imported,
+    failed: base.failed + live.failed,
+    calls: base.calls + live.calls,
+    items: base.items + live.items,
+    inFlight: live.inFlight,
+    offset: Math.max(base.offset, live.bytesRead),
+    sourceBytes: base.sourceBytes || live.sourceBytes,
+  };
+}
+
+/** The running page's last heartbeat (decoded like any payload, so it works with encryption). */
+async function runningPage(
+  client: Client,
+  handle: WorkflowHandle<typeof BulkImportWorkflow>,
+): Promise<PageProgress | undefined> {
+  const description = await handle.describe().catch(() => undefined);
+  const pending = description?.raw.pendingActivities?.find((a) => a.activityType?.name === 'importPage');
+  const payloads = pending?.heartbeatDetails?.payloads;
+  if (!payloads?.length) return undefined;
+  const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+  return details as PageProgress | undefined;
 }
 
 /** Starts a job for a file, or re-attaches to the job with that ID. */
@@ -100,6 +149,7 @@ export async function startBulkJob(target: BulkTarget, options: StartJobOptions)
     source: { path: resolve(options.path), format: options.format },
     ...reportPaths(jobId, options.report),
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(options.pageItems !== undefined && { pageItems: options.pageItems }),
     pageLines: options.pageLines ?? DEFAULT_PAGE_LINES,
     ...(options.continueAsNewAfterEvents
       ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }

@@ -1,7 +1,7 @@
 /**
- * Adding items to a user's ImportFriendsWorkflow from any process (a service, the bulk job's
- * delivery activity, the CLI): Update-with-Start on the user's deterministic workflow ID, so every
- * caller joins the one run that writes for that user (G1).
+ * Adding items to a user's ImportFriendsWorkflow from any process (a service, the CLI):
+ * Update-with-Start on the user's deterministic workflow ID, so every caller joins the one run that
+ * writes for that user.
  */
 import {
   WithStartWorkflowOperation,
@@ -10,10 +10,9 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { checkFriendItem } from '../im/limits.js';
+import { checkFriendItem, utf8Length } from '../im/limits.js';
 import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
 import {
-  addItemsSignal,
   addItemsUpdate,
   importFriendsWorkflowId,
   progressQuery,
@@ -30,7 +29,7 @@ import type {
   SubmissionAccepted,
   SubmissionOutcome,
   SubmittedItem,
-} from '../workflows/types.js';
+} from '../core/types.js';
 
 export interface ImportTarget {
   client: Client;
@@ -52,7 +51,7 @@ export function chunkItems(items: readonly SubmittedItem[]): SubmittedItem[][] {
   let bytes = 0;
   items.forEach((s, i) => {
     const item: SubmittedItem = { ...s, ref: s.ref ?? i };
-    const size = JSON.stringify(item).length + 1;
+    const size = utf8Length(JSON.stringify(item)) + 1;
     if (current.length > 0 && (current.length >= MAX_ITEMS_PER_CALL || bytes + size > MAX_SUBMISSION_BYTES)) {
       chunks.push(current);
       current = [];
@@ -83,10 +82,8 @@ export function checkItems(fromAccount: string, items: readonly SubmittedItem[])
 export interface SubmitOptions {
   /** Base ID of the submission(s); retrying with the same ID adds the items once. */
   submissionId: string;
-  notify?: { workflowId: string };
 }
 
-/** Sends one submission with Update-with-Start; retries while a finishing run refuses it. */
 /** How every caller starts a user's workflow if none runs: the same ID, options and UI metadata. */
 function userWorkflowOptions(target: ImportTarget, fromAccount: string) {
   return {
@@ -129,35 +126,6 @@ export async function submit(
       await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
     }
   }
-}
-
-/**
- * Hands items to a user's import with Signal-with-Start, for callers that need no acceptance (a
- * bulk job, whose reader validated the rows, learns the outcomes from `notify`). It returns once
- * the server has stored the signal, without waiting for a workflow task, and a repeated submission
- * ID is accepted once by the run chain. Returns the submissions (IDs and sizes) it sent.
- */
-export async function deliver(
-  target: ImportTarget,
-  fromAccount: string,
-  items: readonly SubmittedItem[],
-  options: SubmitOptions,
-): Promise<{ id: string; items: number }[]> {
-  const chunks = chunkItems(items);
-  const sent: { id: string; items: number }[] = [];
-  for (const [i, chunk] of chunks.entries()) {
-    const id = chunks.length === 1 ? options.submissionId : `${options.submissionId}#${i + 1}`;
-    await target.client.workflow.signalWithStart<typeof ImportFriendsWorkflow, [Submission]>(
-      'ImportFriendsWorkflow',
-      {
-        ...userWorkflowOptions(target, fromAccount),
-        signal: addItemsSignal,
-        signalArgs: [{ id, items: chunk, ...(options.notify && { notify: options.notify }) }],
-      },
-    );
-    sent.push({ id, items: chunk.length });
-  }
-  return sent;
 }
 
 /**
@@ -205,7 +173,7 @@ export async function importFriends(
   let runId = '';
   for (const [i, chunk] of chunks.entries()) {
     const id = submissionIds[i] ?? options.submissionId;
-    const sent = await submit(target, fromAccount, { id, items: chunk, notify: options.notify });
+    const sent = await submit(target, fromAccount, { id, items: chunk });
     runId ||= sent.runId;
     accepted += sent.accepted.accepted;
     rejected += sent.accepted.rejected;

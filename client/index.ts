@@ -22,9 +22,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { SettingsError, envProblems, type Env } from '../im/config.js';
 import { MAX_ITEMS_PER_CALL, type AddFriendItem } from '../im/schemas.js';
-import type { JobProgress } from '../workflows/bulkTypes.js';
+import type { JobProgress } from '../core/jobTypes.js';
 import { callsTaskQueue as callsQueueOf, importFriendsWorkflowId } from '../workflows/definitions.js';
-import type { ImportOptions, SubmittedItem } from '../workflows/types.js';
+import type { ImportOptions, SubmittedItem } from '../core/types.js';
 import { bulkJob, startBulkJob, type BulkJobHandle, type StartJobOptions } from './bulk.js';
 import { dataConverterFromEnv } from './codec.js';
 import { connectClient, loadTemporalSettings, TEMPORAL_DEFAULTS } from './connection.js';
@@ -40,7 +40,7 @@ export type {
   SubmissionOutcome,
   SubmittedItem,
   FailureKind,
-} from '../workflows/types.js';
+} from '../core/types.js';
 export type {
   JobCounters,
   JobProgress,
@@ -48,7 +48,7 @@ export type {
   JobSummary,
   ReportRow,
   SourceFormat,
-} from '../workflows/bulkTypes.js';
+} from '../core/jobTypes.js';
 export type { BulkJobHandle, StartJobOptions } from './bulk.js';
 export type { UserImportHandle } from './importFriends.js';
 export type { TemporalSettings } from './connection.js';

@@ -1,5 +1,5 @@
 /**
- * The IM app settings (product.md §5), validated once at the edge with errors that name the
+ * The IM app settings (docs/configuration.md), validated once at the edge with errors that name the
  * variable. Shared by the worker, the emulator and the CLI so all three agree on one app.
  */
 import { z } from 'zod';
@@ -46,6 +46,20 @@ const EnvSchema = z.object({
     .transform(Number)
     .pipe(z.number().positive('IM_RATE_LIMIT must be above 0'))
     .optional(),
+  IM_CHECK_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'IM_CHECK_RATE_LIMIT must be a number of calls per second')
+    .transform(Number)
+    .pipe(z.number().positive('IM_CHECK_RATE_LIMIT must be above 0'))
+    .optional(),
+  IM_GET_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'IM_GET_RATE_LIMIT must be a number of calls per second')
+    .transform(Number)
+    .pipe(z.number().positive('IM_GET_RATE_LIMIT must be above 0'))
+    .optional(),
   IM_BATCH_SIZE: intFromEnv('IM_BATCH_SIZE')
     .pipe(z.number().int().min(1).max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`))
     .optional(),
@@ -68,8 +82,12 @@ export interface ImSettings {
   sdkAppId: number;
   adminIdentifier: string;
   secretKey: string;
-  /** friend_import calls per second for the whole app (G2). */
+  /** friend_import calls per second for the whole app. */
   rateLimit: number;
+  /** friend_check calls per second for the whole app (default 200). */
+  checkRateLimit?: number;
+  /** friend_get calls per second for the whole app (default 200). */
+  getRateLimit?: number;
   /** Items per friend_import call (≤ 1000). */
   batchSize: number;
   timeoutMs: number;
@@ -127,8 +145,19 @@ export function loadImSettings(
     adminIdentifier: data.IM_ADMIN_IDENTIFIER,
     secretKey: data.IM_SECRET_KEY,
     rateLimit: data.IM_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
+    checkRateLimit: data.IM_CHECK_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
+    getRateLimit: data.IM_GET_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
     batchSize: data.IM_BATCH_SIZE ?? MAX_ITEMS_PER_CALL,
     timeoutMs: data.IM_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+/** The app's rate per API, as the app coordinator shares them out. */
+export function appRates(s: ImSettings): { friend_import: number; friend_check: number; friend_get: number } {
+  return {
+    friend_import: s.rateLimit,
+    friend_check: s.checkRateLimit ?? DEFAULT_RATE_LIMIT,
+    friend_get: s.getRateLimit ?? DEFAULT_RATE_LIMIT,
   };
 }
 

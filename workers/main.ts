@@ -50,16 +50,12 @@ const WorkerEnvSchema = z.object({
   WORKER_HEALTH_PORT: port('WORKER_HEALTH_PORT'),
   /** Where the two endpoints listen (0.0.0.0 in a container). */
   WORKER_BIND_HOST: z.string().min(1).default('127.0.0.1'),
-  /**
-   * friend_import calls one worker process may start per second (its own pacing window). Defaults
-   * to IM_RATE_LIMIT; with N workers, IM_RATE_LIMIT / N keeps every 1-s window exact even while
-   * Temporal's task-queue limiter bursts (see activities/callWindow.ts).
-   */
-  WORKER_CALLS_PER_SECOND: z
+  /** Bulk pages one worker process runs at once. */
+  WORKER_MAX_CONCURRENT_PAGES: z
     .string()
-    .regex(/^\d+(\.\d+)?$/, 'WORKER_CALLS_PER_SECOND must be a number')
+    .regex(/^\d+$/, 'WORKER_MAX_CONCURRENT_PAGES must be a whole number')
     .transform(Number)
-    .pipe(z.number().positive('WORKER_CALLS_PER_SECOND must be above 0'))
+    .pipe(z.number().int().min(1).max(200, 'WORKER_MAX_CONCURRENT_PAGES must be 1–200'))
     .optional(),
   /** Workflows kept in memory between tasks (memory vs. replays). */
   WORKER_MAX_CACHED_WORKFLOWS: z
@@ -126,7 +122,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       dataConverter,
       role: workerEnv.WORKER_ROLE,
       maxConcurrentCalls: workerEnv.WORKER_MAX_CONCURRENT_CALLS,
-      callsPerSecond: workerEnv.WORKER_CALLS_PER_SECOND,
+      maxConcurrentPages: workerEnv.WORKER_MAX_CONCURRENT_PAGES,
       maxCachedWorkflows: workerEnv.WORKER_MAX_CACHED_WORKFLOWS,
       metrics,
       onUserSigRenew: () => metrics.userSigRenewed(),

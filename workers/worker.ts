@@ -1,16 +1,21 @@
 /**
- * The worker process's Temporal workers (product.md §4):
- * - the main task queue runs the workflows and the activities that are not IM calls;
- * - the app's calls queue runs only friendImport, with `maxTaskQueueActivitiesPerSecond` set to the
- *   app's rate, so the matching service holds every worker together to it (G2; retries count).
+ * The worker process's Temporal workers (docs/architecture.md):
+ * - the main task queue runs the workflows (per-user imports, bulk jobs, the app coordinator) and
+ *   the bulk job's page activity, which makes its own friend_import calls;
+ * - the app's calls queue runs the service path's friendImport, with
+ *   `maxTaskQueueActivitiesPerSecond` at the app's rate as an outer bound.
+ * Both kinds of calls take their share of the app's rate, and their users, from the app
+ * coordinator; no static split between workers is involved.
  */
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { hostname } from 'node:os';
 import { ImClient } from '../im/client.js';
-import type { ImSettings } from '../im/config.js';
+import { appRates, type ImSettings } from '../im/config.js';
 import { createBulkActivities } from '../activities/bulk.js';
-import { CallWindow } from '../activities/callWindow.js';
+import { ServiceHolder } from '../activities/coordination/serviceHolder.js';
+import { coordinatorSender } from '../activities/coordination/transport.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImport.js';
 import { callsTaskQueue } from '../workflows/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
@@ -21,20 +26,18 @@ export interface ImportWorkerOptions {
   taskQueue: string;
   im: ImSettings;
   dataConverter?: DataConverter;
-  /** The client the bulk-job activities deliver items with (Update-with-Start on users' workflows). */
+  /** The client the activities reach the app coordinator and the bulk jobs with. */
   client: Client;
   /** friendImport calls one worker runs at once (each waits on one HTTP answer). */
   maxConcurrentCalls?: number;
-  /** Per-process pacing on top of the task-queue rate (default on; see activities/callWindow.ts). */
-  callWindow?: boolean;
-  /** This process's calls per second (default: the app's rate). */
-  callsPerSecond?: number;
-  /** Workflows kept in memory between their tasks (default 500). */
+  /** Bulk pages one worker runs at once (each is one holder with its own calls in flight). */
+  maxConcurrentPages?: number;
+  /** Workflows kept in memory between their tasks (default 200). */
   maxCachedWorkflows?: number;
   metrics?: FriendImportMetrics;
   onUserSigRenew?: () => void;
   identity?: string;
-  /** Only the IM-calls worker (e.g. a dedicated calls pool), or only the main one. */
+  /** Only the service path's calls worker, or only the main one. */
   role?: 'all' | 'calls' | 'main';
 }
 
@@ -48,11 +51,8 @@ export interface ImportWorkers {
   shutdown(): void;
 }
 
-/**
- * A user's import runs a few tasks within a second or two; 500 cached runs covers a bulk job's
- * default 300 users in flight plus service imports, at about 0.2 MB each.
- */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+/** Per-user imports of the service path, bulk jobs and the coordinator: a few hundred at most. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
 /** Shared by every worker we run: bounded shutdown (an activity ignoring cancellation cannot hang it). */
 const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> = {
@@ -63,15 +63,24 @@ const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> =
 export async function createImportWorkers(options: ImportWorkerOptions): Promise<ImportWorkers> {
   const role = options.role ?? 'all';
   const calls = callsTaskQueue(options.taskQueue, options.im.sdkAppId);
+  const identity = options.identity ?? `${process.pid}@${hostname()}`;
   // Unset options must be absent, not undefined: the SDK treats an explicit undefined as a value.
   const common = {
     connection: options.connection,
     namespace: options.namespace,
+    identity,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
-    ...(options.identity && { identity: options.identity }),
     ...SHUTDOWN,
   };
+  const im = new ImClient({ ...options.im, onUserSigRenew: options.onUserSigRenew });
+  const capacity = appRates(options.im);
+  const sendLease = coordinatorSender({
+    client: options.client,
+    taskQueue: options.taskQueue,
+    sdkAppId: options.im.sdkAppId,
+  });
   const workers: Worker[] = [];
+  const closers: (() => Promise<void>)[] = [];
   let bundle: ImportWorkers['bundle'] = 'none';
   if (role !== 'calls') {
     const code = await workerWorkflowBundle();
@@ -82,31 +91,30 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
         taskQueue: options.taskQueue,
         workflowBundle: code,
         activities: createBulkActivities({
+          im,
           client: options.client,
-          target: {
-            client: options.client,
-            taskQueue: options.taskQueue,
-            callsTaskQueue: calls,
-            sdkAppId: options.im.sdkAppId,
-            options: { batchSize: options.im.batchSize },
-          },
+          sendLease,
+          capacity,
+          batchSize: options.im.batchSize,
+          ...(options.metrics && { onCall: (code: number) => options.metrics?.call(code) }),
         }),
         maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
-        maxConcurrentWorkflowTaskExecutions: 100,
-        maxConcurrentActivityTaskExecutions: 50,
+        maxConcurrentWorkflowTaskExecutions: 40,
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentPages ?? 20,
+        // A page's heartbeat is its checkpoint and what the UI and the CLI show: every 2 s.
+        maxHeartbeatThrottleInterval: '2s',
       }),
     );
   }
   if (role !== 'main') {
-    const im = new ImClient({ ...options.im, onUserSigRenew: options.onUserSigRenew });
-    const friendImport = createFriendImportActivity({
-      im,
-      window:
-        options.callWindow === false
-          ? undefined
-          : new CallWindow(options.callsPerSecond ?? options.im.rateLimit),
-      metrics: options.metrics,
+    const service = new ServiceHolder({
+      send: sendLease,
+      capacity,
+      identity,
+      callBudgetMs: im.timeoutMs + 2_000,
     });
+    closers.push(() => service.close());
+    const friendImport = createFriendImportActivity({ im, service, metrics: options.metrics });
     workers.push(
       await Worker.create({
         ...common,
@@ -123,7 +131,11 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     bundle,
     callsTaskQueue: calls,
     run: async () => {
-      await Promise.all(workers.map((w) => w.run()));
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        for (const close of closers) await close();
+      }
     },
     shutdown: () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

@@ -1,10 +1,10 @@
 /**
- * BulkImportWorkflow: one per file job (product.md §4). It pages through the source with an
- * activity (a byte cursor in its state; the file never enters history), hands each user's items to
- * that user's ImportFriendsWorkflow, keeps a bounded number of users in flight, counts their
- * outcomes as they are signalled back, writes the failure report, and continues as new so its
- * history stays bounded for any file size. Pause, resume, cancel and the in-flight window are
- * controlled while it runs.
+ * BulkImportWorkflow: one per file job (docs/architecture.md, the bulk path). It runs the file as
+ * a series of pages, one at a time; each page is one long, heartbeating importPage activity that
+ * makes the friend_import calls for all the users in it. The job keeps the cursor (never the
+ * file), the counters and the state; it can be paused, resumed, cancelled and re-sized while it
+ * runs, writes the failure report at the end, and continues as new so its history stays bounded
+ * for any file size. It starts no workflow per user.
  */
 import {
   ApplicationFailure,
@@ -12,7 +12,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -20,71 +19,99 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BulkActivities } from '../activities/bulk.js';
-import type { BulkJobInput, JobControl, JobProgress, JobSummary } from './bulkTypes.js';
 import {
-  newBulkState,
-  onOutcome,
-  onPage,
-  onUserFailed,
-  pendingCount,
-  pendingUsers,
-  wantsPage,
-  type BulkState,
-} from './bulkLedger.js';
+  MAX_CONCURRENCY,
+  addCounters,
+  emptyCounters,
+  type BulkJobInput,
+  type JobCounters,
+  type JobProgress,
+  type JobState,
+  type JobSummary,
+  type PageResult,
+  type SourceCursor,
+} from '../core/jobTypes.js';
 import {
   cancelJobUpdate,
-  importFailedSignal,
+  jobControlQuery,
   jobProgressQuery,
   pauseJobUpdate,
   resumeJobUpdate,
   setConcurrencyUpdate,
-  submissionsDoneSignal,
 } from './definitions.js';
 import { FailedKey, ImportedKey, JobIdKey, StateKey } from './searchAttributes.js';
 
-/** Failure rows are written to a report part once this many are waiting. */
-const FLUSH_ROWS = 500;
-const MAX_ITEMS_PER_PAGE = 50_000;
-export const MAX_CONCURRENCY = 2_000;
+/** What a job carries from run to run (continue-as-new). */
+export interface JobRunState {
+  cursor: SourceCursor;
+  eof: boolean;
+  state: JobState;
+  concurrency: number;
+  counters: JobCounters;
+  /** Pages completed so far; the next page is `pages + 1`. */
+  pages: number;
+  startedAt: number;
+  sourceBytes: number;
+  /** The last page's last second of calls, which still count for the next page (the app-wide rate). */
+  windowTail: number[];
+  /** The last page stopped early (paused): the next one may re-send items that already landed. */
+  resumed: boolean;
+  error?: string;
+}
 
+export const DEFAULT_PAGE_ITEMS = 500_000;
+
+/** A page runs as long as its lines take; its heartbeat says it is alive (a worker killed
+ * mid-page is noticed within 20 s, and the page resumes from its last checkpoint). */
+const pageActivity = (summary: string) =>
+  proxyActivities<BulkActivities>({
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: '20s',
+    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['SourceUnreadable'] },
+    summary,
+  });
 const quick = proxyActivities<BulkActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
-const paging = proxyActivities<BulkActivities>({
-  // Reading a page and delivering up to `concurrency` users; heartbeats after each user.
-  startToCloseTimeout: '10 minutes',
-  // It heartbeats after every user it delivers: a worker killed mid-page is noticed within 20 s.
-  heartbeatTimeout: '20s',
+  startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-export async function BulkImportWorkflow(input: BulkJobInput, carried?: BulkState): Promise<JobSummary> {
+export async function BulkImportWorkflow(input: BulkJobInput, carried?: JobRunState): Promise<JobSummary> {
   const jobWorkflowId = workflowInfo().workflowId;
-  const s: BulkState = carried ?? newBulkState(clamp(input.concurrency), Date.now(), 0);
-  let readInFlight = false;
+  const s: JobRunState = carried ?? {
+    cursor: { offset: 0, line: 1 },
+    eof: false,
+    state: 'running',
+    concurrency: clamp(input.concurrency),
+    counters: emptyCounters(),
+    pages: 0,
+    startedAt: Date.now(),
+    sourceBytes: 0,
+    windowTail: [],
+    resumed: false,
+  };
 
   const progress = (): JobProgress => ({
     ...s.counters,
     failedByCode: { ...s.counters.failedByCode },
     jobId: input.jobId,
     state: s.state,
-    inFlight: pendingCount(s),
+    inFlight: 0,
     concurrency: s.concurrency,
     offset: s.cursor.offset,
     sourceBytes: s.sourceBytes,
     eof: s.eof,
     startedAt: s.startedAt,
     elapsedMs: Date.now() - s.startedAt,
-    ...(s.error ? { error: s.error } : {}),
+    pages: s.pages,
+    ...(s.error !== undefined && { error: s.error }),
     reportJsonl: input.reportJsonl,
     reportCsv: input.reportCsv,
   });
   const publish = (): void => {
     const c = s.counters;
     setCurrentDetails(
-      `Job **${input.jobId}** (${s.state}): ${c.lines} lines, ${c.users} users, ${c.items} items — ` +
-        `${c.imported} imported, ${c.failed} failed, ${pendingCount(s)} users in flight.`,
+      `Job **${input.jobId}** (${s.state}): page ${s.pages}, ${c.lines} lines, ${c.items} items — ` +
+        `${c.imported} imported, ${c.failed} failed, ${c.calls} friend_import calls.`,
     );
     upsertSearchAttributes([
       { key: JobIdKey, value: input.jobId },
@@ -93,50 +120,22 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: BulkStat
       { key: FailedKey, value: c.failed },
     ]);
   };
-  const control = async (action: JobControl['action']): Promise<void> => {
-    const fromAccounts = pendingUsers(s);
-    if (fromAccounts.length > 0)
-      await quick.controlUsers({ fromAccounts, control: { jobWorkflowId, action } });
-  };
-  const flush = async (all: boolean): Promise<void> => {
-    while (s.buffer.length >= (all ? 1 : FLUSH_ROWS)) {
-      const rows = s.buffer.splice(0, FLUSH_ROWS * 4);
-      const name = `failures-${String(s.parts++).padStart(8, '0')}.jsonl`;
-      await quick.writeReportPart({ reportDir: input.reportDir, name, rows });
-    }
-  };
-  const cancel = async (): Promise<void> => {
-    if (s.state === 'cancelling' || s.state === 'cancelled' || s.state === 'failed') return;
-    s.state = 'cancelling';
-    publish();
-    await control('cancel');
+  const cancel = (): void => {
+    if (s.state === 'running' || s.state === 'paused') s.state = 'cancelling';
   };
 
-  setHandler(submissionsDoneSignal, (outcomes) => {
-    for (const outcome of outcomes) onOutcome(s, outcome, readInFlight);
-  });
-  setHandler(importFailedSignal, ({ fromAccount, submissionIds, message }) => {
-    onUserFailed(s, fromAccount, submissionIds, message);
-  });
   setHandler(jobProgressQuery, progress);
-  setHandler(pauseJobUpdate, async () => {
-    if (s.state === 'running') {
-      s.state = 'paused';
-      publish();
-      await control('pause');
-    }
+  setHandler(jobControlQuery, () => ({ state: s.state, concurrency: s.concurrency }));
+  setHandler(pauseJobUpdate, () => {
+    if (s.state === 'running') s.state = 'paused';
     return progress();
   });
-  setHandler(resumeJobUpdate, async () => {
-    if (s.state === 'paused') {
-      s.state = 'running';
-      publish();
-      await control('resume');
-    }
+  setHandler(resumeJobUpdate, () => {
+    if (s.state === 'paused') s.state = 'running';
     return progress();
   });
-  setHandler(cancelJobUpdate, async () => {
-    await cancel();
+  setHandler(cancelJobUpdate, () => {
+    cancel();
     return progress();
   });
   setHandler(
@@ -152,79 +151,67 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: BulkStat
       },
     },
   );
+  // `temporal workflow cancel` (or the client's cancel) is the same as the cancel command: the
+  // running page sees it through its control query and ends its items as `cancelled`.
+  CancellationScope.current().cancelRequested.catch(cancel);
 
-  try {
-    if (!carried) {
-      s.sourceBytes = (await quick.describeSource({ path: input.source.path })).bytes;
-      publish();
-    }
+  await CancellationScope.nonCancellable(async () => {
     for (;;) {
-      await condition(
-        () =>
-          s.error !== undefined ||
-          s.buffer.length >= FLUSH_ROWS ||
-          wantsPage(s) ||
-          ((s.eof || s.state === 'cancelling') && pendingCount(s) === 0),
-      );
-      await flush(false);
-      if (s.error !== undefined && s.state !== 'cancelling') await cancel();
-      if ((s.eof || s.state === 'cancelling') && pendingCount(s) === 0) break;
-      if (!wantsPage(s)) continue;
+      await condition(() => s.state !== 'paused');
+      if (s.state !== 'running' || s.eof) break;
       if (shouldContinueAsNew(input.continueAsNewAfterEvents)) {
         await condition(allHandlersFinished);
-        await flush(true);
-        return await continueAsNew<typeof BulkImportWorkflow>(input, s);
+        await continueAsNew<typeof BulkImportWorkflow>(input, s);
       }
-      readInFlight = true;
-      // Not cancellable midway: a page is delivered whole, so every user it started is known here.
-      const page = await CancellationScope.nonCancellable(() =>
-        paging.readAndDeliver({
+      const page = s.pages + 1;
+      const result = await pageActivity(`page ${page} from line ${s.cursor.line}`).importPage({
           jobId: input.jobId,
           jobWorkflowId,
+          page,
           source: input.source,
           cursor: s.cursor,
-          limits: {
-            maxLines: input.pageLines,
-            maxUsers: Math.max(1, s.concurrency - pendingCount(s)),
-            maxItems: MAX_ITEMS_PER_PAGE,
-          },
+          limits: { maxLines: input.pageLines, maxItems: input.pageItems ?? DEFAULT_PAGE_ITEMS },
           reportDir: input.reportDir,
-        }),
-      );
-      readInFlight = false;
-      onPage(s, page);
-      // A pause that arrived while the page was delivered must reach its new users too.
-      if (s.state === 'paused') await control('pause');
+          concurrency: s.concurrency,
+          ...(s.resumed && { resumed: true }),
+        windowTail: s.windowTail,
+      });
+      applyPage(s, result);
       publish();
     }
-  } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // `temporal workflow cancel` (or the client's cancel): the same as the cancel command.
-    await CancellationScope.nonCancellable(async () => {
-      await cancel();
-      await condition(() => pendingCount(s) === 0);
-    });
-  }
+  });
 
   return await CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
-    await flush(true);
-    const finalState =
-      s.error !== undefined ? 'failed' : s.state === 'cancelling' ? 'cancelled' : 'completed';
-    s.state = finalState;
+    s.state = s.error !== undefined ? 'failed' : s.state === 'cancelling' ? 'cancelled' : 'completed';
     await quick.finalizeReport({
       reportDir: input.reportDir,
       reportJsonl: input.reportJsonl,
       reportCsv: input.reportCsv,
     });
     publish();
-    if (finalState === 'failed')
+    if (s.state === 'failed')
       throw ApplicationFailure.nonRetryable(
         `job ${input.jobId} stopped: ${s.error}. The report so far is in ${input.reportJsonl}.`,
         'JobFailed',
       );
     return { ...progress(), reportJsonl: input.reportJsonl, reportCsv: input.reportCsv };
   });
+}
+
+/** Counts a page once (its activity completes once) and moves the cursor past what it settled. */
+function applyPage(s: JobRunState, page: PageResult): void {
+  addCounters(s.counters, page.counters);
+  s.cursor = page.next;
+  s.eof = page.eof;
+  s.pages = page.page;
+  s.sourceBytes = page.sourceBytes;
+  s.windowTail = page.windowTail;
+  s.resumed = page.stopped === 'paused';
+  if (page.error !== undefined) {
+    s.error = page.error;
+    s.state = 'failed';
+  }
 }
 
 function clamp(n: number): number {

@@ -1,17 +1,18 @@
 /**
- * Names shared by the workflows, the client library and the tests: workflow IDs, updates,
- * queries and signals. Deterministic, no I/O.
+ * Names shared by the workflows, the activities, the client library and the tests: workflow IDs,
+ * updates, queries and signals. Deterministic, no I/O.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { JobControl, JobProgress } from './bulkTypes.js';
-import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from './types.js';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CoordinatorState, LeaseRequest, LeaseResponse } from '../core/leases.js';
+import type { JobControl, JobProgress } from '../core/jobTypes.js';
+import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from '../core/types.js';
 
-/** One workflow per user per app: the ID is what makes G1 (one writer per user) hold. */
+/** One workflow per user per app: its ID is what makes every service import of a user join one run. */
 export function importFriendsWorkflowId(sdkAppId: number, fromAccount: string): string {
   return `friend-import:${sdkAppId}:${fromAccount}`;
 }
 
-/** The task queue whose `maxTaskQueueActivitiesPerSecond` is the app's friend_import rate (G2). */
+/** The task queue whose `maxTaskQueueActivitiesPerSecond` bounds the service path's friend_import calls. */
 export function callsTaskQueue(taskQueue: string, sdkAppId: number): string {
   return `${taskQueue}:im-calls:${sdkAppId}`;
 }
@@ -19,26 +20,10 @@ export function callsTaskQueue(taskQueue: string, sdkAppId: number): string {
 /** Adds a submission to the user's import; answers as soon as the items are queued. */
 export const addItemsUpdate = defineUpdate<SubmissionAccepted, [Submission]>('addItems');
 
-/**
- * The same as `addItemsUpdate` without an answer, for Signal-with-Start: a bulk job's delivery
- * needs no acceptance (its reader validated the rows) and should not wait for a workflow task.
- */
-export const addItemsSignal = defineSignal<[Submission]>('addItemsSignal');
-
 /** The outcomes of one submission so far (`done` once every item has one); carried across continue-as-new. */
 export const submissionQuery = defineQuery<SubmissionOutcome, [string]>('submission');
 
 export const progressQuery = defineQuery<ImportFriendsProgress>('progress');
-
-/** Sent by ImportFriendsWorkflow to a bulk job with the outcomes of its submissions, once none of them is pending. */
-export const submissionsDoneSignal = defineSignal<[SubmissionOutcome[]]>('submissionsDone');
-
-/** Sent to a submission's `notify` workflow when the user's import failed for good (configuration). */
-export const importFailedSignal =
-  defineSignal<[{ fromAccount: string; submissionIds: string[]; message: string }]>('importFailed');
-
-/** Sent by a bulk job to the users it fed: hold (pause), release (resume) or drop (cancel) its queued items. */
-export const jobControlSignal = defineSignal<[JobControl]>('jobControl');
 
 /** One workflow per bulk job. */
 export function bulkJobWorkflowId(jobId: string): string {
@@ -46,10 +31,21 @@ export function bulkJobWorkflowId(jobId: string): string {
 }
 
 export const jobProgressQuery = defineQuery<JobProgress>('jobProgress');
-/** Stops new calls for the job's users (the call in flight finishes). */
+/** What a running page must obey: paused, cancelled, how many calls in flight. */
+export const jobControlQuery = defineQuery<JobControl>('jobControl');
+/** Stops new calls (the calls in flight finish) and ends the running page at its checkpoint. */
 export const pauseJobUpdate = defineUpdate<JobProgress>('pause');
 export const resumeJobUpdate = defineUpdate<JobProgress>('resume');
-/** Stops reading, drops the job's queued items (outcome `cancelled`), writes the report and ends. */
+/** Stops reading, ends every item read and not sent as `cancelled`, writes the report and ends. */
 export const cancelJobUpdate = defineUpdate<JobProgress>('cancel');
-/** Changes how many users the job keeps in flight. */
+/** Changes how many friend_import calls the job keeps in flight. */
 export const setConcurrencyUpdate = defineUpdate<JobProgress, [number]>('setConcurrency');
+
+/** One coordinator per IM app (see workflows/coordinator.ts). */
+export function coordinatorWorkflowId(sdkAppId: number): string {
+  return `friend-import-coordinator:${sdkAppId}`;
+}
+
+export const leaseUpdate = defineUpdate<LeaseResponse, [LeaseRequest]>('lease');
+/** The coordinator's whole state (holders, owners, queues), for operators and tests. */
+export const coordinatorStateQuery = defineQuery<CoordinatorState>('coordinatorState');

@@ -1,10 +1,14 @@
 /**
- * ImportFriendsWorkflow: one durable import per From_Account (product.md §4).
+ * ImportFriendsWorkflow: the service path's durable import, one per From_Account
+ * (docs/architecture.md). Items arrive as submissions (the `addItems` update, usually through
+ * Update-with-Start, so every caller joins the one run of that user). The workflow sends them in
+ * batches of up to 1,000, one call at a time, records every item's one outcome, requeues
+ * per-item transient failures, continues as new before its history grows large, and completes
+ * once the queue is empty.
  *
- * Items arrive as submissions (the `addItems` update, usually through Update-with-Start, so two
- * callers share one run). The workflow sends them in batches of ≤ 1,000, one call at a time — that
- * single loop is what makes G1 hold — records every item's one outcome, requeues per-item transient
- * failures, continues as new before its history grows large, and completes once the queue is empty.
+ * Each call's activity leases the user and a share of the app's rate from the app coordinator,
+ * so a bulk job writing for the same user never overlaps it; when the user is busy there the
+ * activity says so and the workflow waits and sends the same batch again.
  */
 import {
   ActivityFailure,
@@ -13,30 +17,17 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   isCancellation,
-  log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FriendImportActivity } from '../activities/friendImport.js';
-import { parseFailureType } from '../im/errorCodes.js';
-import {
-  addItemsSignal,
-  addItemsUpdate,
-  importFailedSignal,
-  jobControlSignal,
-  progressQuery,
-  submissionsDoneSignal,
-  submissionQuery,
-} from './definitions.js';
-import { admit, applyAnswer, cancelQueued, failBatch, newLedger, sendable, takeBatch } from './ledger.js';
-import { resultOf, submissionOutcome } from './outcomes.js';
-import { FRIEND_IMPORT_ACTIVITY_OPTIONS } from './policies.js';
-import { FailedKey, FromAccountKey, ImportedKey, StateKey } from './searchAttributes.js';
+import { admit, applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from '../core/ledger.js';
+import { resultOf, submissionOutcome } from '../core/outcomes.js';
 import {
   DEFAULT_IMPORT_OPTIONS,
   type ImportFriendsInput,
@@ -45,84 +36,34 @@ import {
   type LedgerState,
   type QueuedItem,
   type Submission,
-} from './types.js';
+} from '../core/types.js';
+import { parseFailureType } from '../im/errorCodes.js';
+import { addItemsUpdate, progressQuery, submissionQuery } from './definitions.js';
+import { WAIT_FAILURE_TYPE } from '../core/retry.js';
+import { FRIEND_IMPORT_ACTIVITY_OPTIONS } from './policies.js';
+import { FailedKey, FromAccountKey, ImportedKey, StateKey } from './searchAttributes.js';
 
 /** Search attributes are refreshed at most every this many calls (each upsert is a history event). */
 const UPSERT_EVERY_CALLS = 5;
+/** Waits for a user that a bulk job holds: 1 s, 2 s, 4 s … at most 30 s between tries. */
+const WAIT_MAX_MS = 30_000;
 
 export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<ImportFriendsResult> {
   const options = { ...DEFAULT_IMPORT_OPTIONS, ...input.options };
   const state: LedgerState = input.carried ?? newLedger(input.fromAccount, Date.now());
   let status: ImportState = 'running';
   let inFlight: QueuedItem[] = [];
-  // Outcome signals must be delivered before the run closes: the server drops a signal whose
-  // sender has completed (measured), so every exit awaits them.
-  const signalsInFlight: Promise<void>[] = [];
 
-  // Completed submissions not yet reported, by notify target (a bulk job). One signal per target
-  // carries them all once none of that target's submissions is pending: a user whose items came in
-  // several submissions costs the job one signal, and this run one workflow task, not several.
-  const unreported = new Map<string, string[]>();
-  const report = (workflowId: string): void => {
-    const outcomes = (unreported.get(workflowId) ?? []).map((id) => submissionOutcome(state, id));
-    unreported.delete(workflowId);
-    if (outcomes.length === 0) return;
-    signalsInFlight.push(
-      CancellationScope.nonCancellable(() =>
-        getExternalWorkflowHandle(workflowId).signal(submissionsDoneSignal, outcomes),
-      ).catch((err: unknown) => log.warn('could not report outcomes', { workflowId, error: String(err) })),
-    );
-  };
-  const notifyCompleted = (ids: string[], all = false): void => {
-    for (const id of ids) {
-      const target = state.submissions[id]?.notify?.workflowId;
-      if (target) unreported.set(target, [...(unreported.get(target) ?? []), id]);
-    }
-    for (const target of [...unreported.keys()]) {
-      const waiting = Object.values(state.submissions).some(
-        (x) => x.pending > 0 && x.notify?.workflowId === target,
-      );
-      if (all || !waiting) report(target);
-    }
-  };
-
-  setHandler(
-    addItemsUpdate,
-    (submission) => {
-      const { accepted, completed } = admit(state, submission);
-      notifyCompleted(completed);
-      return accepted;
+  setHandler(addItemsUpdate, (submission) => admit(state, submission).accepted, {
+    validator: (submission: Partial<Submission> | null) => {
+      if (status !== 'running')
+        throw new Error(`the import for ${state.fromAccount} is ${status}; start a new one`);
+      if (typeof submission?.id !== 'string' || !Array.isArray(submission.items))
+        throw new Error('a submission needs an id and an items array');
     },
-    {
-      validator: (submission: Partial<Submission> | null) => {
-        if (status !== 'running')
-          throw new Error(`the import for ${state.fromAccount} is ${status}; start a new one`);
-        if (typeof submission?.id !== 'string' || !Array.isArray(submission.items))
-          throw new Error('a submission needs an id and an items array');
-      },
-      description: 'Adds items to this user’s import; returns once they are queued',
-    },
-  );
+    description: 'Adds items to this user’s import; returns once they are queued',
+  });
   setHandler(submissionQuery, (id) => submissionOutcome(state, id));
-  setHandler(addItemsSignal, (submission) => {
-    const { completed } = admit(state, submission);
-    notifyCompleted(completed);
-    // A run that is cancelled or failed sends nothing more: the new items end here, and are told so.
-    if (status === 'cancelled') notifyCompleted(cancelQueued(state));
-    if (status === 'failed' && submission.notify)
-      void getExternalWorkflowHandle(submission.notify.workflowId)
-        .signal(importFailedSignal, {
-          fromAccount: state.fromAccount,
-          submissionIds: [submission.id],
-          message: `the import for ${state.fromAccount} failed before these items could be sent`,
-        })
-        .catch(() => undefined);
-  });
-  setHandler(jobControlSignal, ({ jobWorkflowId, action }) => {
-    state.pausedJobs = state.pausedJobs.filter((j) => j !== jobWorkflowId);
-    if (action === 'pause') state.pausedJobs.push(jobWorkflowId);
-    if (action === 'cancel') notifyCompleted(cancelQueued(state, jobWorkflowId));
-  });
   setHandler(progressQuery, () => ({
     fromAccount: state.fromAccount,
     state: status,
@@ -158,38 +99,46 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
       summary: `friend_import ${state.fromAccount}: ${batch.length} items`,
     });
 
+  /** One try of a batch: the call in flight is never cancelled, so its items get their real outcomes. */
+  const tryOnce = (batch: QueuedItem[]): Promise<FailureVerdict | undefined> =>
+    CancellationScope.nonCancellable(async () => {
+      try {
+        const answer = await callsFor(batch).friendImport({
+          fromAccount: state.fromAccount,
+          items: batch.map((q) => q.item),
+          maybeLanded: batch.filter((q) => q.maybeLanded || q.attempts > 0).map((q) => q.item.To_Account),
+        });
+        applyAnswer(state, batch, answer, options.maxItemAttempts);
+        return undefined;
+      } catch (err) {
+        return classifyFailure(err);
+      }
+    });
+
   /** Sends batches until the queue is empty (or the run should continue as new). */
   const sendQueued = async (): Promise<'drained' | 'continue-as-new'> => {
     for (;;) {
-      // Wait for items that may be sent (a paused job's items wait), or finish once none are left.
-      await condition(
-        () =>
-          state.queue.some((q) => sendable(state, q)) || (state.queue.length === 0 && allHandlersFinished()),
-      );
+      await condition(() => state.queue.length > 0 || allHandlersFinished());
       if (state.queue.length === 0) return 'drained';
       if (shouldContinueAsNew(options.continueAsNewAfterEvents)) return 'continue-as-new';
       inFlight = takeBatch(state, options.batchSize, options.maxBatchBytes);
-      const batch = inFlight;
-      // A cancellation lets the call in flight finish, so its items get their real outcomes.
-      const outcome = await CancellationScope.nonCancellable(async () => {
-        try {
-          const answer = await callsFor(batch).friendImport({
-            fromAccount: state.fromAccount,
-            items: batch.map((q) => q.item),
-          });
-          return { completed: applyAnswer(state, batch, answer, options.maxItemAttempts) };
-        } catch (err) {
-          return onCallFailure(state, batch, err);
+      for (let waitMs = 1_000; ; waitMs = Math.min(waitMs * 2, WAIT_MAX_MS)) {
+        const failure = await tryOnce(inFlight);
+        if (failure === undefined) break;
+        if (failure.wait) {
+          // A bulk job writes for this user right now: wait (a cancellation may end the wait).
+          await sleep(waitMs, { summary: failure.message });
+          continue;
         }
-      });
-      if ('fatal' in outcome) {
-        status = 'failed';
-        publish(true);
-        await CancellationScope.nonCancellable(() => reportFatal(outcome.fatal.message));
-        throw ApplicationFailure.nonRetryable(outcome.fatal.message, outcome.fatal.type);
+        if ('fatal' in failure) {
+          status = 'failed';
+          publish(true);
+          throw ApplicationFailure.nonRetryable(failure.fatal.message, failure.fatal.type);
+        }
+        failBatch(state, inFlight, failure.failure, failure.calls);
+        break;
       }
       inFlight = [];
-      notifyCompleted(outcome.completed);
       publish();
     }
   };
@@ -198,77 +147,59 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
     for (;;) {
       if ((await sendQueued()) === 'continue-as-new') {
         await condition(allHandlersFinished);
-        notifyCompleted([], true);
-        await Promise.all(signalsInFlight);
         return await continueAsNew<typeof ImportFriendsWorkflow>({ ...input, carried: state });
       }
-      // Items added while the last outcomes went out are sent before the run completes.
+      // Items added while the last call went out are sent before the run completes.
       await condition(allHandlersFinished);
-      await CancellationScope.nonCancellable(() => Promise.all(signalsInFlight));
       if (state.queue.length === 0) break;
     }
     status = 'completed';
   } catch (err) {
     if (!isCancellation(err)) throw err;
     status = 'cancelled';
-    notifyCompleted(cancelQueued(state));
+    // A batch waiting for its user goes back to the queue, to be cancelled with the rest.
+    state.queue.unshift(...inFlight);
+    inFlight = [];
+    cancelQueued(state);
   }
-  await CancellationScope.nonCancellable(() => Promise.all(signalsInFlight));
   publish(true);
   return resultOf(state, status, Date.now());
-
-  /** Tells the workflows that fed this user (bulk jobs) that its import failed for good. */
-  async function reportFatal(message: string): Promise<void> {
-    const byTarget = new Map<string, string[]>();
-    for (const s of Object.values(state.submissions)) {
-      if (s.pending > 0 && s.notify)
-        byTarget.set(s.notify.workflowId, [...(byTarget.get(s.notify.workflowId) ?? []), s.id]);
-    }
-    await Promise.all(signalsInFlight);
-    await Promise.all(
-      [...byTarget].map(([workflowId, submissionIds]) =>
-        getExternalWorkflowHandle(workflowId)
-          .signal(importFailedSignal, { fromAccount: state.fromAccount, submissionIds, message })
-          .catch((err: unknown) =>
-            log.warn('could not report the failure', { workflowId, error: String(err) }),
-          ),
-      ),
-    );
-  }
 }
 
-type CallOutcome = { completed: string[] } | { fatal: { message: string; type: string } };
+type FailureVerdict =
+  | { wait: true; message: string }
+  | { wait?: false; fatal: { message: string; type: string } }
+  | {
+      wait?: false;
+      failure: { code: number; reason: string; kind: 'permanent' | 'exhausted' };
+      calls: number;
+    };
 
-/** A call that ended in a failure: permanent codes fail the batch's items, spent retries too. */
-function onCallFailure(state: LedgerState, batch: QueuedItem[], err: unknown): CallOutcome {
+/** A call that ended in a failure: wait for the user, stop (configuration), or fail the batch's items. */
+function classifyFailure(err: unknown): FailureVerdict {
   if (!(err instanceof ActivityFailure)) throw err;
   const cause = err.cause;
   const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-  const parsed = parseFailureType(type);
   const message = cause?.message ?? err.message;
+  if (type === WAIT_FAILURE_TYPE) return { wait: true, message };
+  const parsed = parseFailureType(type);
   const detail =
     cause instanceof ApplicationFailure
-      ? (cause.details?.[0] as { attempt?: number } | undefined)
+      ? (cause.details?.[0] as { attempt?: number; calls?: number } | undefined)
       : undefined;
   const maxAttempts = FRIEND_IMPORT_ACTIVITY_OPTIONS.retry?.maximumAttempts ?? 1;
-  const attempts = detail?.attempt ?? maxAttempts;
+  const calls = detail?.calls ?? detail?.attempt ?? maxAttempts;
   if (parsed?.class === 'config') return { fatal: { message, type: type ?? 'IM_CONFIG' } };
   if (parsed?.class === 'permanent')
-    return {
-      completed: failBatch(state, batch, { code: parsed.code, reason: message, kind: 'permanent' }, attempts),
-    };
+    return { failure: { code: parsed.code, reason: message, kind: 'permanent' }, calls };
   // Retries spent on a transient, rate-limit or auth code, or on timeouts.
   return {
-    completed: failBatch(
-      state,
-      batch,
-      {
-        code: parsed?.code ?? 30006,
-        reason: `${message} (transient; gave up after ${attempts} attempts)`,
-        kind: 'exhausted',
-      },
-      attempts,
-    ),
+    failure: {
+      code: parsed?.code ?? 30006,
+      reason: `${message} (transient; gave up after ${calls} attempts)`,
+      kind: 'exhausted',
+    },
+    calls,
   };
 }
 

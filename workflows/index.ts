@@ -1,3 +1,4 @@
 /** Every workflow the worker registers (the bundle's entry point). */
 export { ImportFriendsWorkflow } from './importFriends.js';
 export { BulkImportWorkflow } from './bulkImport.js';
+export { AppCoordinatorWorkflow } from './coordinator.js';

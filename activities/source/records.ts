@@ -14,7 +14,7 @@ import {
   type Violation,
 } from '../../im/limits.js';
 import type { AddFriendItem } from '../../im/schemas.js';
-import type { ReportRow } from '../../workflows/bulkTypes.js';
+import type { ReportRow } from '../../core/jobTypes.js';
 
 export interface ParsedRecord {
   line: number;

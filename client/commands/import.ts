@@ -30,7 +30,7 @@ function wholeNumber(flag: string, min: number, max: number): (value: string) =>
 
 /** The job workflow's own bound, so the CLI and the workflow agree. */
 export async function checkConcurrency(n: number): Promise<void> {
-  const { MAX_CONCURRENCY } = await import('../../workflows/bulkImport.js');
+  const { MAX_CONCURRENCY } = await import('../../core/jobTypes.js');
   if (n < 1 || n > MAX_CONCURRENCY)
     throw new CliError(`concurrency must be a whole number 1–${MAX_CONCURRENCY}, got ${n}`, EXIT.usage);
 }

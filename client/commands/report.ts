@@ -4,7 +4,7 @@
  * job it says so and shows the rows written so far.
  */
 import type { Command } from 'commander';
-import type { ReportRow as Row } from '../../workflows/bulkTypes.js';
+import type { ReportRow as Row } from '../../core/jobTypes.js';
 import { CliError, EXIT } from './errors.js';
 
 interface ReportOptions {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnGuarded } from '../../workers/childProcess.js';
 import { projectRoot } from '../../workers/temporalCli.js';
-import type { ReportRow } from '../../workflows/bulkTypes.js';
+import type { ReportRow } from '../../core/jobTypes.js';
 import { badCsv } from '../support/badCsv.js';
 import { badJsonl, type BadInput } from '../support/badInput.js';
 import { diffFriends, type StateDiff } from '../support/emulatorState.js';

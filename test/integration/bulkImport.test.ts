@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBulkJob } from '../../client/bulk.js';
-import type { ReportRow } from '../../workflows/bulkTypes.js';
+import type { ReportRow } from '../../core/jobTypes.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
 import { startStack, type Stack } from '../support/stack.js';

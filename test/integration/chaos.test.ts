@@ -19,7 +19,7 @@ import { startBulkJob } from '../../client/bulk.js';
 import type { FaultPlan, FriendImportCall } from '../../emulator/index.js';
 import { mulberry32 } from '../../emulator/prng.js';
 import { startDevServer, type DevServer } from '../../workers/devServer.js';
-import type { ReportRow } from '../../workflows/bulkTypes.js';
+import type { ReportRow } from '../../core/jobTypes.js';
 import { chaosData, minCalls, type ChaosUser } from '../support/chaosData.js';
 import { diffFriends, openEmulatorState, type StateDiff } from '../support/emulatorState.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';

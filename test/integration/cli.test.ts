@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { JobSummaryJson } from '../../client/commands/support/summary.js';
-import type { ImportFriendsResult } from '../../workflows/types.js';
+import type { ImportFriendsResult } from '../../core/types.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
 import { startStack, type Stack } from '../support/stack.js';

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { ReportRow } from '../../workflows/bulkTypes.js';
+import type { ReportRow } from '../../core/jobTypes.js';
 import { spawnGuarded } from '../../workers/childProcess.js';
 import { projectRoot } from '../../workers/temporalCli.js';
 

@@ -11,7 +11,7 @@ import type { ImportTarget } from '../../client/importFriends.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { LOCAL_IM_APP, type ImSettings } from '../../im/config.js';
 import { callsTaskQueue } from '../../workflows/definitions.js';
-import type { ImportOptions } from '../../workflows/types.js';
+import type { ImportOptions } from '../../core/types.js';
 import { spawnGuarded, stopChild, waitForOutput } from '../../workers/childProcess.js';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../workers/devServer.js';
 import { projectRoot } from '../../workers/temporalCli.js';

@@ -1,7 +1,7 @@
 /** Shared by pause, resume, cancel and concurrency: one update on a running job, one line of result. */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { BulkJobHandle } from '../../bulk.js';
-import type { JobProgress } from '../../../workflows/bulkTypes.js';
+import type { JobProgress } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
 import { openTemporal, requireJob } from './context.js';
 import { count } from './format.js';

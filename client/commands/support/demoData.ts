@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { projectRoot } from '../../../workers/temporalCli.js';
-import type { SourceFormat } from '../../../workflows/bulkTypes.js';
+import type { SourceFormat } from '../../../core/jobTypes.js';
 import type { JobSummaryJson } from './summary.js';
 
 export interface DemoExpectation {

@@ -1,18 +1,18 @@
 /**
  * `import --dry-run`: validates a whole file on this machine with the bulk job's own reader
- * (activities/source/page.ts, page by page, so memory stays bounded by a page) and writes nothing
+ * (activities/source/stream.ts, a record at a time, so memory stays bounded by a line) and writes nothing
  * to IM and nothing to Temporal. Every row that the job would reject is reported with its line.
  *
  * What it cannot know is what the service holds (accounts that exist, the 3,000-friend limit):
- * those outcomes only a real import gives (product.md G6).
+ * those outcomes only a real import gives (docs/architecture.md, validated input).
  */
 import { stringify } from 'csv-stringify/sync';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { REPORT_COLUMNS } from '../../../activities/report.js';
-import { readPage, START } from '../../../activities/source/page.js';
-import type { ReportRow, SourceCursor, SourceFormat } from '../../../workflows/bulkTypes.js';
+import { readRecords, START } from '../../../activities/source/stream.js';
+import type { ReportRow, SourceFormat } from '../../../core/jobTypes.js';
 
 export interface DryRunSummary {
   dryRun: true;
@@ -30,8 +30,6 @@ export interface DryRunSummary {
   reportCsv: string | null;
 }
 
-const PAGE = { maxLines: 5_000, maxUsers: Number.MAX_SAFE_INTEGER, maxItems: 200_000 };
-
 /** Reads the whole file; `onRow` gets each bad row in line order. */
 export async function validateFile(
   path: string,
@@ -39,25 +37,21 @@ export async function validateFile(
   onRow: (row: ReportRow) => void | Promise<void>,
 ): Promise<Omit<DryRunSummary, 'reportJsonl' | 'reportCsv'>> {
   const users = new Set<string>();
-  let cursor: SourceCursor = START;
   let lines = 0;
   let items = 0;
   let valid = 0;
   let rejected = 0;
-  for (;;) {
-    const page = await readPage(path, format, cursor, PAGE);
-    lines += page.lines;
-    items += page.itemCount;
-    for (const user of page.users) {
-      users.add(user.fromAccount);
-      valid += user.items.length;
+  for await (const { record } of readRecords(path, format, START)) {
+    lines++;
+    items += record.itemCount;
+    if (record.fromAccount !== undefined && record.items.length > 0) {
+      users.add(record.fromAccount);
+      valid += record.items.length;
     }
-    for (const row of page.rejections) {
+    for (const row of record.rejections) {
       rejected++;
       await onRow(row);
     }
-    cursor = page.next;
-    if (page.eof) break;
   }
   return {
     dryRun: true,

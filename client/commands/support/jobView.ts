@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import type { BulkJobHandle } from '../../bulk.js';
-import type { JobProgress, JobState } from '../../../workflows/bulkTypes.js';
+import type { JobProgress, JobState } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
 import { createProgressView } from './progress.js';
 import { jobSummary, type JobSummaryJson } from './summary.js';

@@ -7,7 +7,7 @@
  * the items with an outcome over that estimate is the fraction done. The ETA extrapolates it.
  */
 import cliProgress from 'cli-progress';
-import type { JobProgress } from '../../../workflows/bulkTypes.js';
+import type { JobProgress } from '../../../core/jobTypes.js';
 import { count, duration } from './format.js';
 
 export interface CallSample {

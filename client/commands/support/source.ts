@@ -6,8 +6,8 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { readPage, SourceError, START } from '../../../activities/source/page.js';
-import type { SourceFormat } from '../../../workflows/bulkTypes.js';
+import { readCsvHeader, SourceError } from '../../../activities/source/stream.js';
+import type { SourceFormat } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
 
 const FORMATS: Record<string, SourceFormat> = { jsonl: 'jsonl', csv: 'csv' };
@@ -85,7 +85,7 @@ export async function checkSource(path: string, format: SourceFormat): Promise<{
   if (problem) throw new CliError(`${path} ${problem}`, EXIT.usage);
   if (format === 'csv') {
     try {
-      await readPage(path, format, START, { maxLines: 1, maxUsers: 1, maxItems: 1 });
+      await readCsvHeader(path);
     } catch (err) {
       if (err instanceof SourceError) throw new CliError(`${path}: ${err.message}`, EXIT.usage);
       throw unreadable(path, err);

@@ -2,7 +2,7 @@
  * The one summary of a bulk job that `import --json` and `status --json` print (product.md §5),
  * the exit code it maps to, and its human form.
  */
-import type { JobCounters, JobProgress, JobState } from '../../../workflows/bulkTypes.js';
+import type { JobCounters, JobProgress, JobState } from '../../../core/jobTypes.js';
 import { EXIT } from '../errors.js';
 import { codes, count, duration } from './format.js';
 

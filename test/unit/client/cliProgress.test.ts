@@ -7,7 +7,7 @@ import {
   rate,
   type CallSample,
 } from '../../../client/commands/support/progress.js';
-import type { JobProgress } from '../../../workflows/bulkTypes.js';
+import type { JobProgress } from '../../../core/jobTypes.js';
 
 const progress = (over: Partial<JobProgress>): JobProgress => ({
   jobId: 'j',

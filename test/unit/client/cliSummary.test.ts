@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { EXIT } from '../../../client/commands/errors.js';
 import { codes, duration } from '../../../client/commands/support/format.js';
 import { exitCodeFor, formatSummary, jobSummary } from '../../../client/commands/support/summary.js';
-import type { JobSummary } from '../../../workflows/bulkTypes.js';
+import type { JobSummary } from '../../../core/jobTypes.js';
 
 const done: JobSummary = {
   jobId: 'j1',

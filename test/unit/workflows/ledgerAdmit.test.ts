@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { admit, newLedger } from '../../../workflows/ledger.js';
-import type { SubmittedItem } from '../../../workflows/types.js';
+import { admit, newLedger } from '../../../core/ledger.js';
+import type { SubmittedItem } from '../../../core/types.js';
 
 const item = (to: string, version = 1): SubmittedItem => ({
   item: { To_Account: to, AddSource: 'AddSource_Type_Test', Remark: `v${version}` },

@@ -1,8 +1,11 @@
 /**
- * What goes in and out of ImportFriendsWorkflow: plain, JSON-serialisable data (it is recorded in
- * workflow history and carried across continue-as-new).
+ * The per-user import's data: what goes into a user's ledger, what comes out of it, and the
+ * answer of one friend_import call as the ledger reads it. Plain, JSON-serialisable data: the
+ * ledger lives in ImportFriendsWorkflow's history (carried across continue-as-new) and in the
+ * memory of a bulk job's page activity.
  */
 import type { AddFriendItem } from '../im/schemas.js';
+import type { ItemResult } from '../im/classify.js';
 
 /** The caller's handle on one item, echoed in its outcome: an input line number, or an index. */
 export type ItemRef = string | number;
@@ -10,22 +13,25 @@ export type ItemRef = string | number;
 export interface SubmittedItem {
   /** Defaults to the item's index within its submission. */
   ref?: ItemRef;
-  /** Checked against G6 before it is submitted (client/importFriends.ts `checkItems`, the file reader). */
+  /** Checked against the field limits before it is submitted (see `checkItems`, the file reader). */
   item: unknown;
   /**
-   * Why the item failed that check: the workflow records it as `rejected` and never sends it.
-   * Validation happens outside the workflow so its sandbox needs no schema library per run.
+   * Why the item failed that check: the ledger records it as `rejected` and never sends it.
+   * Validation happens before the ledger so the workflow sandbox needs no schema library per run.
    */
   rejected?: string;
+  /**
+   * It may already be in the service (an earlier attempt may have written it): a refusal of it is
+   * confirmed with friend_check before it is recorded (docs/architecture.md, one outcome per item).
+   */
+  maybeLanded?: boolean;
 }
 
-/** A batch of items for one user, added to that user's workflow (Update-with-Start). */
+/** A batch of items for one user, added to that user's ledger. */
 export interface Submission {
   /** Unique per submission; the same ID twice is accepted once (retries are safe). */
   id: string;
   items: SubmittedItem[];
-  /** A workflow (a bulk job) to signal with this submission's outcomes once they are all known. */
-  notify?: { workflowId: string };
 }
 
 export type FailureKind = 'permanent' | 'rejected' | 'exhausted' | 'cancelled';
@@ -37,8 +43,19 @@ export interface ItemFailure {
   /** The vendor's code, or `rejected` for a validation rejection before sending. */
   code: number | 'rejected';
   reason: string;
-  /** permanent vendor code · rejected before sending · transient attempts exhausted · workflow cancelled first */
+  /** permanent vendor code · rejected before sending · transient attempts exhausted · cancelled first */
   kind: FailureKind;
+}
+
+/** One item's one outcome, as the ledger records it. */
+export type ItemOutcome =
+  | { ok: true; submissionId: string; ref: ItemRef; toAccount: string }
+  | ({ ok: false } & ItemFailure);
+
+/** What a ledger step settled: submissions now complete, and the items that got their outcome. */
+export interface Settled {
+  completed: string[];
+  outcomes: ItemOutcome[];
 }
 
 export interface SubmissionAccepted {
@@ -63,12 +80,27 @@ export interface SubmissionOutcome {
   calls: number;
 }
 
+/**
+ * The service's answer to one friend_import call, reduced to what the ledger records (see
+ * `classifyFriendImport` in im/classify.ts).
+ */
+export interface FriendImportAnswer {
+  imported: string[];
+  transient: ItemResult[];
+  permanent: ItemResult[];
+  missing: string[];
+  failAccounts: string[];
+  invalidAccounts: string[];
+  /** HTTP calls this batch took to get this answer (1 = the first try). */
+  attempt: number;
+}
+
 export interface ImportOptions {
   /** Items per friend_import call (1–1000). */
   batchSize: number;
   /** Attempts per item for per-item transient codes before it fails as `exhausted`. */
   maxItemAttempts: number;
-  /** Upper bound on one call's JSON body, so activity inputs stay far below Temporal's 2 MiB. */
+  /** Upper bound on one call's JSON body (activity inputs stay far below Temporal's 2 MiB). */
   maxBatchBytes: number;
   /** Continue as new once history reaches this many events (or when the server suggests it). */
   continueAsNewAfterEvents: number;
@@ -133,7 +165,9 @@ export interface QueuedItem {
   submissionId: string;
   ref: ItemRef;
   item: AddFriendItem;
+  /** Calls that carried it and answered it with a transient code (or not at all). */
   attempts: number;
+  maybeLanded?: boolean;
 }
 
 export interface SubmissionTally {
@@ -144,12 +178,11 @@ export interface SubmissionTally {
   pending: number;
   failedByCode: Record<string, number>;
   calls: number;
-  notify?: { workflowId: string };
-  /** Set once the completion has been reported (to the notify target and waiting callers). */
+  /** Set once the completion has been reported to waiting callers. */
   settled?: boolean;
 }
 
-/** Everything the workflow knows; carried across continue-as-new. */
+/** Everything a user's ledger knows; carried across continue-as-new. */
 export interface LedgerState {
   fromAccount: string;
   startedAt: number;
@@ -164,8 +197,8 @@ export interface LedgerState {
   failedByCode: Record<string, number>;
   failAccounts: string[];
   invalidAccounts: string[];
+  /** Failure details kept in the ledger (up to `failureDetailCap`); outcomes report every one. */
   failures: ItemFailure[];
   failuresOmitted: number;
-  /** Bulk jobs (workflow IDs) paused by their operator: their items wait in the queue. */
-  pausedJobs: string[];
+  failureDetailCap: number;
 }

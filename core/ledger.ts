@@ -1,29 +1,37 @@
 /**
  * The bookkeeping of one user's import, as deterministic functions over plain data: admitting
- * submissions (validation, last-one-wins de-duplication), cutting batches, and recording every
- * item's single outcome (G3). ImportFriendsWorkflow is a loop around these; unit tests drive them
- * directly.
+ * submissions (last-one-wins de-duplication), cutting batches, and recording every item's single
+ * outcome. ImportFriendsWorkflow (in Temporal's sandbox) and a bulk job's page activity (in a
+ * worker process) are both loops around these functions; there is no second copy.
+ *
+ * Every step returns what it settled: the submissions it completed and each item that got its
+ * outcome, so a caller can write per-item records (the page activity) or only count (the workflow).
  */
-import type { FriendImportAnswer } from '../activities/friendImport.js';
-import type { AddFriendItem } from '../im/schemas.js';
 import { utf8Length } from '../im/utf8.js';
+import type { AddFriendItem } from '../im/schemas.js';
 import type {
   FailureKind,
-  ItemFailure,
+  FriendImportAnswer,
+  ItemOutcome,
   LedgerState,
   QueuedItem,
+  Settled,
   Submission,
   SubmissionAccepted,
 } from './types.js';
 
-/** Failure details kept per run chain; the rest are counted (keeps results far under 2 MiB). */
+/** Failure details kept in a workflow's ledger; the rest are counted (keeps results far under 2 MiB). */
 export const MAX_FAILURE_DETAILS = 5_000;
 /** Submission IDs remembered for de-duplication of retried deliveries. */
 export const MAX_SEEN_SUBMISSIONS = 1_000;
 /** Completed submission tallies kept for callers that ask for their outcome late. */
 export const MAX_DONE_SUBMISSIONS = 200;
 
-export function newLedger(fromAccount: string, startedAt: number): LedgerState {
+export function newLedger(
+  fromAccount: string,
+  startedAt: number,
+  options: { failureDetailCap?: number } = {},
+): LedgerState {
   return {
     fromAccount,
     startedAt,
@@ -39,7 +47,7 @@ export function newLedger(fromAccount: string, startedAt: number): LedgerState {
     invalidAccounts: [],
     failures: [],
     failuresOmitted: 0,
-    pausedJobs: [],
+    failureDetailCap: options.failureDetailCap ?? MAX_FAILURE_DETAILS,
   };
 }
 
@@ -53,6 +61,7 @@ interface Failure {
 
 function fail(
   state: LedgerState,
+  out: ItemOutcome[],
   q: Pick<QueuedItem, 'submissionId' | 'ref'>,
   toAccount: string,
   f: Failure,
@@ -62,7 +71,7 @@ function fail(
   state.failedByCode[key] = (state.failedByCode[key] ?? 0) + 1;
   if (f.listedIn === 'Fail_Account') state.failAccounts.push(toAccount);
   if (f.listedIn === 'Invalid_Account') state.invalidAccounts.push(toAccount);
-  const detail: ItemFailure = {
+  const detail = {
     submissionId: q.submissionId,
     ref: q.ref,
     toAccount,
@@ -70,8 +79,9 @@ function fail(
     reason: f.reason,
     kind: f.kind,
   };
-  if (state.failures.length < MAX_FAILURE_DETAILS) state.failures.push(detail);
+  if (state.failures.length < state.failureDetailCap) state.failures.push(detail);
   else state.failuresOmitted++;
+  out.push({ ok: false, ...detail });
   const sub = state.submissions[q.submissionId];
   if (sub) {
     sub.failed++;
@@ -80,8 +90,9 @@ function fail(
   }
 }
 
-function succeed(state: LedgerState, q: QueuedItem): void {
+function succeed(state: LedgerState, out: ItemOutcome[], q: QueuedItem): void {
   state.imported++;
+  out.push({ ok: true, submissionId: q.submissionId, ref: q.ref, toAccount: q.item.To_Account });
   const sub = state.submissions[q.submissionId];
   if (sub) {
     sub.imported++;
@@ -106,19 +117,20 @@ function isItem(raw: unknown): raw is AddFriendItem {
 }
 
 /**
- * Admits a submission: items that failed their check (G6) are recorded as rejected; within the submission
- * and against items still waiting in the queue, the last item for a To_Account wins and the
- * earlier one is rejected as superseded. Returns what was accepted, plus the IDs of submissions
- * this completed (all of a submission's items may be rejected at once).
+ * Admits a submission: items that failed their check are recorded as rejected; within the
+ * submission and against items still waiting in the queue, the last item for a To_Account wins
+ * and the earlier one is rejected as superseded.
  */
 export function admit(
   state: LedgerState,
   submission: Submission,
-): { accepted: SubmissionAccepted; completed: string[] } {
+): Settled & { accepted: SubmissionAccepted } {
+  const out: ItemOutcome[] = [];
   if (state.seenSubmissions.includes(submission.id))
     return {
       accepted: { submissionId: submission.id, duplicate: true, accepted: 0, rejected: 0 },
       completed: [],
+      outcomes: out,
     };
   state.seenSubmissions.push(submission.id);
   if (state.seenSubmissions.length > MAX_SEEN_SUBMISSIONS) state.seenSubmissions.shift();
@@ -132,7 +144,6 @@ export function admit(
     pending: total,
     failedByCode: {},
     calls: 0,
-    ...(submission.notify ? { notify: submission.notify } : {}),
   };
   state.items += total;
 
@@ -140,8 +151,8 @@ export function admit(
   const lastIndex = new Map<string, number>();
   submission.items.forEach((s, i) => lastIndex.set(toAccountOf(s.item), i));
 
-  // Items already queued, by To_Account (the first one, as a scan of the queue finds it): looking
-  // each new item up here keeps admitting linear in queue + submission, not their product.
+  // Items already queued, by To_Account: looking each new item up here keeps admitting linear in
+  // queue + submission, not their product.
   const queued = new Map<string, QueuedItem>();
   for (const w of state.queue) if (!queued.has(w.item.To_Account)) queued.set(w.item.To_Account, w);
   const superseded = new Set<QueuedItem>();
@@ -156,14 +167,14 @@ export function admit(
       rejected++;
       const reason =
         s.rejected ?? 'is not an AddFriendItem (submit items through the client library, which checks them)';
-      fail(state, q, toAccount, { code: 'rejected', reason, kind: 'rejected' });
+      fail(state, out, q, toAccount, { code: 'rejected', reason, kind: 'rejected' });
       return;
     }
     const last = lastIndex.get(toAccount);
     if (last !== i) {
       rejected++;
       const laterRef = submission.items[last ?? i]?.ref ?? last;
-      fail(state, q, toAccount, {
+      fail(state, out, q, toAccount, {
         code: 'rejected',
         reason: `To_Account ${toAccount} appears again later (${String(laterRef)}); the last one wins`,
         kind: 'rejected',
@@ -174,13 +185,13 @@ export function admit(
     if (older) {
       queued.delete(toAccount);
       superseded.add(older);
-      fail(state, older, toAccount, {
+      fail(state, out, older, toAccount, {
         code: 'rejected',
-        reason: `superseded by a later item for To_Account ${toAccount} (submission ${submission.id}); the last one wins`,
+        reason: `superseded by a later item for To_Account ${toAccount} (${String(q.ref)}); the last one wins`,
         kind: 'rejected',
       });
     }
-    added.push({ ...q, item: s.item, attempts: 0 });
+    added.push({ ...q, item: s.item, attempts: 0, ...(s.maybeLanded && { maybeLanded: true }) });
     accepted++;
   });
   if (superseded.size > 0) state.queue = state.queue.filter((w) => !superseded.has(w));
@@ -188,39 +199,27 @@ export function admit(
   return {
     accepted: { submissionId: submission.id, duplicate: false, accepted, rejected },
     completed: settle(state),
+    outcomes: out,
   };
 }
 
-/** Whether an item may be sent now (its bulk job is not paused). */
-export function sendable(state: LedgerState, q: QueuedItem): boolean {
-  if (state.pausedJobs.length === 0) return true;
-  const job = state.submissions[q.submissionId]?.notify?.workflowId;
-  return job === undefined || !state.pausedJobs.includes(job);
+/** Bytes an item adds to a request body (its JSON and a comma). */
+export function itemBytes(item: AddFriendItem): number {
+  return utf8Length(JSON.stringify(item)) + 1;
 }
 
-/**
- * Removes and returns the next batch: at most `batchSize` sendable items and about `maxBytes` of
- * JSON, in queue order (items of paused jobs stay where they are).
- */
+/** Removes and returns the next batch: at most `batchSize` items and about `maxBytes` of JSON, in queue order. */
 export function takeBatch(state: LedgerState, batchSize: number, maxBytes: number): QueuedItem[] {
-  const batch: QueuedItem[] = [];
-  const keep: QueuedItem[] = [];
   let bytes = 64;
-  let i = 0;
-  for (; i < state.queue.length && batch.length < batchSize; i++) {
-    const next = state.queue[i];
-    if (!next) continue;
-    if (!sendable(state, next)) {
-      keep.push(next);
-      continue;
-    }
-    const size = utf8Length(JSON.stringify(next.item)) + 1;
-    if (batch.length > 0 && bytes + size > maxBytes) break;
+  let n = 0;
+  for (; n < state.queue.length && n < batchSize; n++) {
+    const next = state.queue[n];
+    if (!next) break;
+    const size = itemBytes(next.item);
+    if (n > 0 && bytes + size > maxBytes) break;
     bytes += size;
-    batch.push(next);
   }
-  state.queue = [...keep, ...state.queue.slice(i)];
-  return batch;
+  return state.queue.splice(0, n);
 }
 
 /**
@@ -232,23 +231,22 @@ export function applyAnswer(
   batch: readonly QueuedItem[],
   answer: FriendImportAnswer,
   maxItemAttempts: number,
-): string[] {
+): Settled {
+  const out: ItemOutcome[] = [];
   countCalls(state, batch, answer.attempt);
   const byAccount = new Map(batch.map((q) => [q.item.To_Account, q]));
+  const invalid = new Set(answer.invalidAccounts);
+  const failed = new Set(answer.failAccounts);
   const listedIn = (a: string) =>
-    answer.invalidAccounts.includes(a)
-      ? 'Invalid_Account'
-      : answer.failAccounts.includes(a)
-        ? 'Fail_Account'
-        : undefined;
+    invalid.has(a) ? 'Invalid_Account' : failed.has(a) ? 'Fail_Account' : undefined;
   for (const a of answer.imported) {
     const q = byAccount.get(a);
-    if (q) succeed(state, q);
+    if (q) succeed(state, out, q);
   }
   for (const p of answer.permanent) {
     const q = byAccount.get(p.toAccount);
     if (q)
-      fail(state, q, p.toAccount, {
+      fail(state, out, q, p.toAccount, {
         code: p.code,
         reason: p.info || `error ${p.code}`,
         kind: 'permanent',
@@ -269,7 +267,7 @@ export function applyAnswer(
     if (!q) continue;
     // A newer item for this friend arrived while the call was in flight: it wins, this one never goes again.
     if (queued?.has(r.account)) {
-      fail(state, q, r.account, {
+      fail(state, out, q, r.account, {
         code: 'rejected',
         reason: `superseded by a later item for To_Account ${r.account} while this one was in flight; the last one wins`,
         kind: 'rejected',
@@ -277,8 +275,10 @@ export function applyAnswer(
       continue;
     }
     q.attempts++;
+    // It may have been written although the answer did not say so.
+    q.maybeLanded = true;
     if (q.attempts >= maxItemAttempts)
-      fail(state, q, r.account, {
+      fail(state, out, q, r.account, {
         code: r.code,
         reason: `${r.reason} (transient; gave up after ${q.attempts} attempts)`,
         kind: 'exhausted',
@@ -286,7 +286,7 @@ export function applyAnswer(
       });
     else state.queue.push(q);
   }
-  return settle(state);
+  return { completed: settle(state), outcomes: out };
 }
 
 /** Records the same failure for every item of a batch (a whole-request permanent code, or retries spent). */
@@ -296,10 +296,11 @@ export function failBatch(
   failure: { code: number; reason: string; kind: FailureKind },
   /** HTTP calls this batch took (its attempts). */
   calls: number,
-): string[] {
+): Settled {
+  const out: ItemOutcome[] = [];
   countCalls(state, batch, calls);
-  for (const q of batch) fail(state, q, q.item.To_Account, failure);
-  return settle(state);
+  for (const q of batch) fail(state, out, q, q.item.To_Account, failure);
+  return { completed: settle(state), outcomes: out };
 }
 
 /** Calls are HTTP attempts (retries included), credited to the whole user and to each submission in the batch. */
@@ -311,19 +312,14 @@ function countCalls(state: LedgerState, batch: readonly QueuedItem[], calls: num
   }
 }
 
-/** Cancellation: every item still waiting (or only those of one bulk job) gets the outcome `cancelled`. */
-export function cancelQueued(state: LedgerState, jobWorkflowId?: string): string[] {
-  const ofJob = (q: QueuedItem): boolean =>
-    jobWorkflowId === undefined || state.submissions[q.submissionId]?.notify?.workflowId === jobWorkflowId;
-  const cancelled = state.queue.filter(ofJob);
-  state.queue = state.queue.filter((q) => !ofJob(q));
+/** Cancellation: every item still waiting gets the outcome `cancelled`. */
+export function cancelQueued(state: LedgerState, reason = 'not sent: the import was cancelled'): Settled {
+  const out: ItemOutcome[] = [];
+  const cancelled = state.queue;
+  state.queue = [];
   for (const q of cancelled)
-    fail(state, q, q.item.To_Account, {
-      code: 'rejected',
-      reason: 'not sent: the import was cancelled',
-      kind: 'cancelled',
-    });
-  return settle(state);
+    fail(state, out, q, q.item.To_Account, { code: 'rejected', reason, kind: 'cancelled' });
+  return { completed: settle(state), outcomes: out };
 }
 
 /** IDs of submissions that just completed; trims old completed tallies. */

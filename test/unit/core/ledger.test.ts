@@ -8,10 +8,10 @@ import {
   MAX_FAILURE_DETAILS,
   newLedger,
   takeBatch,
-} from '../../../workflows/ledger.js';
+} from '../../../core/ledger.js';
 import { resultOf, submissionOutcome } from '../../../workflows/outcomes.js';
 import { checkItems } from '../../../client/importFriends.js';
-import type { LedgerState, SubmittedItem } from '../../../workflows/types.js';
+import type { LedgerState, SubmittedItem } from '../../../core/types.js';
 
 const item = (to: string, extra: Record<string, unknown> = {}): SubmittedItem => ({
   item: { To_Account: to, AddSource: 'AddSource_Type_Web', ...extra },

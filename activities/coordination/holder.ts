@@ -1,0 +1,349 @@
+/**
+ * One holder's side of the app coordinator (core/leases.ts): the users it holds and its rate
+ * share per API, kept current by lease requests it batches and sends in the background. A bulk
+ * job's page is one holder; a worker process's service-path calls are another.
+ *
+ * Before each call the holder checks three things: its share of that API (its own CallWindow
+ * paces the calls), that its lease outlives the call (a lease counts from when the request that
+ * renewed it was sent), and that no earlier incarnation may still be calling (`holdMs`).
+ */
+import {
+  APIS,
+  type Api,
+  type LeaseRequest,
+  type LeaseResponse,
+  type Rates,
+} from '../../core/leases.js';
+import { CallWindow } from '../callWindow.js';
+
+export interface HolderOptions {
+  /** Sends one request to the coordinator (an Update); may throw, the holder retries. */
+  send(request: LeaseRequest): Promise<LeaseResponse>;
+  holder: string;
+  generation: number;
+  ttlMs: number;
+  /** The app's rates as this process is configured. */
+  capacity: Rates;
+  /** Rates this holder wants from the start (more can be asked for with `want`). */
+  want?: Rates;
+  /** The previous incarnation's last second of calls, per API (see CallWindow.preload). */
+  tail?: Partial<Record<Api, number[]>>;
+  /** A call must end this long before the lease does (client timeout plus a margin). */
+  callBudgetMs: number;
+  onError?: (err: unknown) => void;
+}
+
+export class RevokedError extends Error {
+  override name = 'RevokedError';
+}
+
+export class HolderSession {
+  readonly #o: HolderOptions;
+  readonly #windows = new Map<Api, CallWindow>();
+  readonly #want: Rates;
+  #share: Rates = {};
+  readonly #held = new Set<string>();
+  readonly #toAcquire = new Set<string>();
+  readonly #waiting = new Set<string>();
+  readonly #toRelease = new Set<string>();
+  #othersWant = new Set<string>();
+  #seq = 0;
+  #validUntil = -Infinity;
+  #holdUntil = -Infinity;
+  #nextPollAt = 0;
+  #sending: Promise<void> | undefined;
+  #revoked: string | undefined;
+  #ended = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #listeners = new Set<() => void>();
+  /** Requests answered so far (for the figures of a run). */
+  requests = 0;
+
+  constructor(options: HolderOptions) {
+    this.#o = options;
+    this.#want = { ...options.want };
+    for (const api of APIS) {
+      const w = new CallWindow(0);
+      const tail = options.tail?.[api];
+      if (tail) w.preload(tail);
+      this.#windows.set(api, w);
+    }
+  }
+
+  get revoked(): string | undefined {
+    return this.#revoked;
+  }
+
+  /** Users held now. */
+  holds(user: string): boolean {
+    return this.#held.has(user);
+  }
+
+  /** Every user held now. */
+  heldUsers(): ReadonlySet<string> {
+    return this.#held;
+  }
+
+  /** Users held by this holder that another holder waits for. */
+  isWanted(user: string): boolean {
+    return this.#othersWant.has(user);
+  }
+
+  share(api: Api): number {
+    return this.#share[api] ?? 0;
+  }
+
+  /** Asks for these users (granted in the background; `onChange` listeners hear of it). */
+  acquire(users: Iterable<string>): void {
+    for (const u of users) if (!this.#held.has(u) && !this.#waiting.has(u)) this.#toAcquire.add(u);
+    this.#kick();
+  }
+
+  /** Gives users back (also cancels a wait for them). */
+  release(users: Iterable<string>): void {
+    for (const u of users) {
+      this.#toAcquire.delete(u);
+      if (this.#held.delete(u) || this.#waiting.delete(u)) this.#toRelease.add(u);
+    }
+    this.#kick();
+  }
+
+  /** Raises (or lowers) what this holder wants of an API's rate. */
+  want(api: Api, rate: number): void {
+    if ((this.#want[api] ?? 0) === rate) return;
+    this.#want[api] = rate;
+    this.#nextPollAt = 0;
+    this.#kick();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Sends a request now (and waits for its answer) unless one is on its way. */
+  async flush(): Promise<void> {
+    if (this.#sending) return this.#sending;
+    this.#sending = this.#send().finally(() => {
+      this.#sending = undefined;
+      this.#kick();
+    });
+    return this.#sending;
+  }
+
+  /**
+   * Waits until a call of `api` may start (share, lease, hold, window), then returns the function
+   * to call with its answer. `budgetMs` is how long the call may take at most.
+   */
+  async slot(api: Api, signal?: AbortSignal): Promise<() => void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.#revoked) throw new RevokedError(this.#revoked);
+      if (this.#ended) throw new RevokedError('the holder has ended');
+      const now = performance.now();
+      if (now < this.#holdUntil) {
+        await this.#sleep(this.#holdUntil - now, signal);
+        continue;
+      }
+      if (this.share(api) <= 0 || this.#validUntil - now < this.#o.callBudgetMs) {
+        if ((this.#want[api] ?? 0) <= 0) this.want(api, this.#o.capacity[api] ?? 0);
+        this.#nextPollAt = 0;
+        this.#kick();
+        await this.#changed(signal, 1_000);
+        continue;
+      }
+      const window = this.#windows.get(api);
+      if (!window) throw new Error(`no window for ${api}`);
+      const done = await window.acquire(signal);
+      // The window may have made us wait: the lease must still outlive the call.
+      if (this.#validUntil - performance.now() < this.#o.callBudgetMs || this.#revoked) {
+        done();
+        continue;
+      }
+      return () => {
+        done();
+        // A shrinking share is reported once the window has drained to it.
+        if (window.counted() <= window.limit && (this.#share[api] ?? 0) < this.#reported(api)) this.#kick();
+      };
+    }
+  }
+
+  /** The last second of calls per API, for the next incarnation (see CallWindow.preload). */
+  tail(): Partial<Record<Api, number[]>> {
+    const out: Partial<Record<Api, number[]>> = {};
+    for (const [api, w] of this.#windows) {
+      const t = w.tail();
+      if (t.length > 0) out[api] = t;
+    }
+    return out;
+  }
+
+  /** Ends this incarnation: `epoch` keeps the holder's rate for its next one, `holder` gives everything back. */
+  async end(kind: 'epoch' | 'holder'): Promise<void> {
+    if (this.#ended || this.#revoked) return;
+    await this.#sending?.catch(() => undefined);
+    this.#ended = true;
+    clearTimeout(this.#timer);
+    const request = this.#request();
+    request.end = kind;
+    request.release = [...this.#held, ...this.#toRelease, ...this.#waiting];
+    await this.#sendWithRetry(request);
+    this.#wakeAll();
+  }
+
+  /** Stops background requests without telling the coordinator (the lease will run out). */
+  abandon(): void {
+    this.#ended = true;
+    clearTimeout(this.#timer);
+    this.#wakeAll();
+  }
+
+  #reported(api: Api): number {
+    return this.#lastBound[api] ?? Infinity;
+  }
+
+  #lastBound: Rates = {};
+
+  #request(): LeaseRequest {
+    const bound: Rates = {};
+    for (const [api, w] of this.#windows) {
+      // What this holder may still be using: its share, or more while calls made under a larger
+      // share still count in its window.
+      bound[api] = Math.max(this.#share[api] ?? 0, w.counted());
+    }
+    return {
+      holder: this.#o.holder,
+      generation: this.#o.generation,
+      seq: ++this.#seq,
+      ttlMs: this.#o.ttlMs,
+      capacity: this.#o.capacity,
+      want: { ...this.#want },
+      bound,
+    };
+  }
+
+  async #send(): Promise<void> {
+    const request = this.#request();
+    const acquire = [...this.#toAcquire];
+    const release = [...this.#toRelease];
+    if (acquire.length > 0) request.acquire = acquire;
+    if (release.length > 0) request.release = release;
+    this.#toAcquire.clear();
+    this.#toRelease.clear();
+    for (const u of acquire) this.#waiting.add(u);
+    const sentAt = performance.now();
+    let response: LeaseResponse;
+    try {
+      response = await this.#sendWithRetry(request);
+    } catch (err) {
+      // Not sent: put the work back for the next try.
+      for (const u of acquire) {
+        this.#waiting.delete(u);
+        this.#toAcquire.add(u);
+      }
+      for (const u of release) this.#toRelease.add(u);
+      this.#o.onError?.(err);
+      this.#nextPollAt = performance.now() + 1_000;
+      return;
+    }
+    this.#apply(response, sentAt, request);
+  }
+
+  async #sendWithRetry(request: LeaseRequest): Promise<LeaseResponse> {
+    let delay = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.#o.send(request);
+        this.requests++;
+        return response;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
+  }
+
+  #apply(r: LeaseResponse, sentAt: number, request: LeaseRequest): void {
+    const now = performance.now();
+    if (r.revoked) {
+      this.#revoked = r.revoked;
+      this.#held.clear();
+      this.#wakeAll();
+      return;
+    }
+    this.#validUntil = sentAt + this.#o.ttlMs;
+    this.#holdUntil = Math.max(this.#holdUntil, now + r.holdMs);
+    for (const u of r.granted) {
+      this.#waiting.delete(u);
+      // Released while the request was on its way: it goes back with the next request.
+      if (this.#toRelease.has(u)) continue;
+      this.#held.add(u);
+    }
+    const waiting = new Set(r.waiting);
+    for (const u of [...this.#waiting]) if (!waiting.has(u) && !this.#held.has(u)) this.#waiting.delete(u);
+    for (const u of waiting) if (!this.#held.has(u)) this.#waiting.add(u);
+    this.#othersWant = new Set(r.wanted);
+    this.#share = { ...r.share };
+    this.#lastBound = { ...request.bound };
+    for (const [api, w] of this.#windows) w.setLimit(this.#share[api] ?? 0);
+    this.#nextPollAt = now + r.pollMs;
+    this.#wakeAll();
+  }
+
+  /** Schedules the next request: now if something waits to be sent, else at the poll time. */
+  #kick(): void {
+    if (this.#ended || this.#revoked || this.#sending) return;
+    const pending = this.#toAcquire.size > 0 || this.#toRelease.size > 0;
+    const shrinking = APIS.some(
+      (api) => (this.#share[api] ?? 0) < this.#reported(api) && this.#drained(api),
+    );
+    const due = pending || shrinking ? 0 : Math.max(0, this.#nextPollAt - performance.now());
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.flush(), due);
+    this.#timer.unref?.();
+  }
+
+  #drained(api: Api): boolean {
+    const w = this.#windows.get(api);
+    return w !== undefined && w.counted() <= w.limit;
+  }
+
+  #wakeAll(): void {
+    for (const l of [...this.#listeners]) l();
+  }
+
+  /** Resolves at the next answer (or after `maxMs`). */
+  #changed(signal: AbortSignal | undefined, maxMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        off();
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      const off = this.onChange(done);
+      const timer = setTimeout(done, maxMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

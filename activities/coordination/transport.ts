@@ -1,0 +1,63 @@
+/**
+ * Sends lease requests to the app's AppCoordinatorWorkflow: an Update on its fixed workflow ID,
+ * starting it first when it is not running (Update-with-Start). A request that meets a run that is
+ * continuing as new or completing is sent again; the coordinator answers a repeated request with
+ * its recorded answer, so a retry never leases twice.
+ */
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
+import type { LeaseRequest, LeaseResponse } from '../../core/leases.js';
+import { coordinatorWorkflowId, leaseUpdate } from '../../workflows/definitions.js';
+import type { AppCoordinatorWorkflow } from '../../workflows/coordinator.js';
+
+export interface CoordinatorTarget {
+  client: Client;
+  /** The task queue the app's workflows run on. */
+  taskQueue: string;
+  sdkAppId: number;
+}
+
+export type LeaseSender = (request: LeaseRequest) => Promise<LeaseResponse>;
+
+export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
+  const workflowId = coordinatorWorkflowId(target.sdkAppId);
+  const withStart = async (request: LeaseRequest): Promise<LeaseResponse> => {
+    const start = new WithStartWorkflowOperation<typeof AppCoordinatorWorkflow>('AppCoordinatorWorkflow', {
+      workflowId,
+      taskQueue: target.taskQueue,
+      args: [{ sdkAppId: target.sdkAppId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Friend-import coordinator for IM app ${target.sdkAppId}`,
+      staticDetails:
+        'Leases users and shares of the app’s API rates to bulk-job pages and service-path workers, so that one writer per user and the app-wide rate hold on any number of workers.',
+    });
+    return target.client.workflow.executeUpdateWithStart(leaseUpdate, {
+      args: [request],
+      startWorkflowOperation: start,
+    });
+  };
+  let running = false;
+  return async (request) => {
+    // A plain Update when the coordinator runs (no start to de-duplicate); a start only when needed.
+    if (running) {
+      try {
+        return await target.client.workflow.getHandle(workflowId).executeUpdate(leaseUpdate, { args: [request] });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError) && !isClosedRun(err)) throw err;
+        running = false;
+      }
+    }
+    const response = await withStart(request);
+    running = true;
+    return response;
+  };
+}
+
+/** The run completed or continued as new while the update was on its way. */
+function isClosedRun(err: unknown): boolean {
+  const text = `${(err as Error | null)?.message ?? ''} ${String((err as { cause?: unknown } | null)?.cause ?? '')}`;
+  return /already completed|workflow execution (is )?already (completed|closed)|continued as new|not found/i.test(text);
+}

@@ -1,0 +1,185 @@
+/**
+ * What goes in and out of BulkImportWorkflow and its page activity: plain data, small, bounded
+ * by a page and never by the whole file (docs/architecture.md, history hygiene).
+ */
+import type { FailureKind } from './types.js';
+
+export type SourceFormat = 'jsonl' | 'csv';
+
+/** Where the reader resumes: a byte offset (the file never enters history) and the line number there. */
+export interface SourceCursor {
+  offset: number;
+  line: number;
+  /** CSV: the header's columns, read once at the start. */
+  columns?: string[];
+}
+
+/** One row of the failure report: one failed item (or one unusable input line). */
+export interface ReportRow {
+  line: number;
+  fromAccount: string;
+  toAccount: string;
+  code: number | 'rejected';
+  reason: string;
+  kind: FailureKind;
+}
+
+/**
+ * What a page recorded for one input line and user (a line of a page's outcome file): the
+ * friends imported and the items that failed, so each item of the line has exactly one outcome.
+ */
+export interface LineOutcome {
+  line: number;
+  fromAccount: string;
+  imported: string[];
+  failed: Omit<ReportRow, 'line' | 'fromAccount'>[];
+}
+
+export interface BulkJobInput {
+  jobId: string;
+  source: { path: string; format: SourceFormat };
+  /** Folder for the outcome files and the final report (on the workers' file system). */
+  reportDir: string;
+  /** Final report files (defaults under reportDir). */
+  reportJsonl: string;
+  reportCsv: string;
+  /** friend_import calls in flight at once (adjustable while running). */
+  concurrency: number;
+  /** Upper bound on lines per page (a page is one activity; it may run long, checkpointing as it goes). */
+  pageLines: number;
+  /** Upper bound on items per page. */
+  pageItems?: number;
+  /** Continue as new after this many history events (or when the server suggests it). */
+  continueAsNewAfterEvents?: number;
+}
+
+export type JobState = 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled' | 'failed';
+
+export interface JobCounters {
+  /** Input lines consumed so far. */
+  lines: number;
+  /** Distinct From_Accounts, counted once per page they appear in. */
+  users: number;
+  /** Items read (valid or not), plus one per unusable line. */
+  items: number;
+  imported: number;
+  failed: number;
+  /** Vendor code, or `rejected`, → items. */
+  failedByCode: Record<string, number>;
+  /** friend_import calls made for this job (retries included). */
+  calls: number;
+}
+
+export function emptyCounters(): JobCounters {
+  return { lines: 0, users: 0, items: 0, imported: 0, failed: 0, failedByCode: {}, calls: 0 };
+}
+
+/** Adds `b` into `a` (job totals, page totals). */
+export function addCounters(a: JobCounters, b: JobCounters): void {
+  a.lines += b.lines;
+  a.users += b.users;
+  a.items += b.items;
+  a.imported += b.imported;
+  a.failed += b.failed;
+  a.calls += b.calls;
+  for (const [code, n] of Object.entries(b.failedByCode)) a.failedByCode[code] = (a.failedByCode[code] ?? 0) + n;
+}
+
+/** Counts `n` failed items under `code`. */
+export function countFailed(c: JobCounters, code: string, n = 1): void {
+  c.failed += n;
+  c.failedByCode[code] = (c.failedByCode[code] ?? 0) + n;
+}
+
+/** What a running page tells the job (through its control query) and the Temporal UI (heartbeat details). */
+export interface JobControl {
+  state: JobState;
+  concurrency: number;
+}
+
+/** The most friend_import calls one job keeps in flight (`--concurrency`, `concurrency JOB N`). */
+export const MAX_CONCURRENCY = 1_000;
+export const DEFAULT_CONCURRENCY = 100;
+
+export interface PageInput {
+  jobId: string;
+  jobWorkflowId: string;
+  /** 1, 2, … across the job's runs: with the attempt, it orders the job's incarnations at the coordinator. */
+  page: number;
+  source: { path: string; format: SourceFormat };
+  cursor: SourceCursor;
+  limits: { maxLines: number; maxItems: number };
+  reportDir: string;
+  concurrency: number;
+  /** The previous page stopped early (a pause): items it sent may already be in the service. */
+  resumed?: boolean;
+  /**
+   * How long ago (ms) each call of the previous page in its last second was answered, as that page
+   * ended: those calls still count in this page's first second (the app-wide rate).
+   */
+  windowTail: number[];
+}
+
+/** The checkpoint a page's retry resumes from (its last heartbeat), and what the UI shows. */
+export interface PageProgress {
+  page: number;
+  /** Every line before this has its outcomes in the page's first `segments` outcome files. */
+  resumeAt: SourceCursor;
+  segments: number;
+  /** Totals of the lines before `resumeAt`. */
+  counters: JobCounters;
+  /** For the UI and the CLI: the page as it runs. */
+  live: {
+    usersDone: number;
+    usersRead: number;
+    imported: number;
+    failed: number;
+    calls: number;
+    inFlight: number;
+    linesRead: number;
+    items: number;
+    bytesRead: number;
+    sourceBytes: number;
+    state: string;
+  };
+}
+
+export interface PageResult {
+  page: number;
+  next: SourceCursor;
+  eof: boolean;
+  /** The page stopped early because the job was paused or cancelled. */
+  stopped?: 'paused' | 'cancelled';
+  counters: JobCounters;
+  segments: number;
+  sourceBytes: number;
+  windowTail: number[];
+  /** A setting is wrong (no retry can help): the job stops with this message. */
+  error?: string;
+}
+
+export interface JobProgress extends JobCounters {
+  jobId: string;
+  state: JobState;
+  /** friend_import calls in flight in the running page (0 between pages). */
+  inFlight: number;
+  concurrency: number;
+  /** Bytes of the source consumed, for the ETA. */
+  offset: number;
+  sourceBytes: number;
+  eof: boolean;
+  startedAt: number;
+  elapsedMs: number;
+  /** Pages completed. */
+  pages: number;
+  /** Set when the job failed (e.g. a configuration error). */
+  error?: string;
+  /** Where the final report goes (set by every run that answers the query). */
+  reportJsonl?: string;
+  reportCsv?: string;
+}
+
+export interface JobSummary extends JobProgress {
+  reportJsonl: string;
+  reportCsv: string;
+}
