@@ -33,6 +33,16 @@ export interface HolderOptions {
   onError?: (err: unknown) => void;
 }
 
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the app coordinator did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class RevokedError extends Error {
   override name = 'RevokedError';
 }
@@ -178,8 +188,12 @@ export class HolderSession {
     return out;
   }
 
-  /** Ends this incarnation: `epoch` keeps the holder's rate for its next one, `holder` gives everything back. */
-  async end(kind: 'epoch' | 'holder'): Promise<void> {
+  /**
+   * Ends this incarnation: `epoch` keeps the holder's rate for its next one, `holder` gives
+   * everything back. `attempts` bounds the tries (a worker shutting down does not wait long: its
+   * lease runs out by itself).
+   */
+  async end(kind: 'epoch' | 'holder', attempts = 5, timeoutMs = REQUEST_TIMEOUT_MS): Promise<void> {
     if (this.#ended || this.#revoked) return;
     await this.#sending?.catch(() => undefined);
     this.#ended = true;
@@ -187,7 +201,7 @@ export class HolderSession {
     const request = this.#request();
     request.end = kind;
     request.release = [...this.#held, ...this.#toRelease, ...this.#waiting];
-    await this.#sendWithRetry(request);
+    await this.#sendWithRetry(request, attempts, timeoutMs);
     this.#wakeAll();
   }
 
@@ -249,15 +263,21 @@ export class HolderSession {
     this.#apply(response, sentAt, request);
   }
 
-  async #sendWithRetry(request: LeaseRequest): Promise<LeaseResponse> {
+  async #sendWithRetry(
+    request: LeaseRequest,
+    attempts = 5,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<LeaseResponse> {
     let delay = 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await this.#o.send(request);
+        // No answer within the timeout (no worker runs the coordinator right now, or its run is
+        // changing): ask again; the coordinator answers a repeated request with its first answer.
+        const response = await withTimeout(this.#o.send(request), timeoutMs);
         this.requests++;
         return response;
       } catch (err) {
-        if (attempt >= 5) throw err;
+        if (attempt >= attempts) throw err;
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 2_000);
       }

@@ -22,7 +22,7 @@ import type { ImClient } from '../../im/client.js';
 import { jobControlQuery } from '../../workflows/definitions.js';
 import { HolderSession, RevokedError } from '../coordination/holder.js';
 import type { LeaseSender } from '../coordination/transport.js';
-import { callFriendImport } from '../importCall.js';
+import { callFriendImport, presentFriends } from '../importCall.js';
 import { dropOutcomesAfter, writeOutcomes } from '../report.js';
 import { readRecords, SourceError, type SourceRecord } from '../source/stream.js';
 import { Wakeup } from './wakeup.js';
@@ -188,12 +188,14 @@ export function createImportPage(deps: ImportPageDeps) {
             from,
             batch,
             tryNo,
-            stop.signal,
+            // A pause or a cancel lets the call in flight finish (its items get their real
+            // outcomes); only the activity's own cancellation (worker shutdown) aborts it.
+            ctx.cancellationSignal,
           );
         } catch (err) {
           answered();
-          // Aborted (the page is stopping): the outcome is unknown, the lines are done again.
-          if (stop.signal.aborted) return book.abandon(from, batch, tryNo);
+          // Aborted: the outcome is unknown, the lines are done again by the page's retry.
+          if (ctx.cancellationSignal.aborted) return book.abandon(from, batch, tryNo);
           throw err;
         }
         answered();
@@ -219,11 +221,34 @@ export function createImportPage(deps: ImportPageDeps) {
         }
       }
     };
-    /** A batch that will not be (re)sent because the page stops: cancelled items end here, others go again on resume. */
-    const settleStopped = (from: string, batch: QueuedItem[], calls: number): void => {
-      if (stopping === 'cancelled')
-        book.fail(from, batch, { code: 'rejected', reason: 'not sent: the job was cancelled', kind: 'cancelled' }, calls);
-      else book.abandon(from, batch, calls);
+    /**
+     * A batch that will not be (re)sent because the page stops: on a pause it goes again on resume;
+     * on a cancel its items end `cancelled` — unless an earlier try may have written them (it was
+     * sent and the answer was lost), in which case the service is asked which it holds.
+     */
+    const settleStopped = async (from: string, batch: QueuedItem[], sent: number): Promise<void> => {
+      if (stopping !== 'cancelled') return book.abandon(from, batch, sent);
+      const cancelled = { code: 'rejected' as const, reason: 'not sent: the job was cancelled', kind: 'cancelled' as const };
+      if (sent === 0 || ctx.cancellationSignal.aborted) return book.fail(from, batch, cancelled, sent);
+      const present = await presentFriends(
+        { im: deps.im, checkSlot: (signal) => session.slot('friend_check', signal) },
+        from,
+        batch.map((q) => q.item.To_Account),
+        ctx.cancellationSignal,
+      ).catch(() => new Set<string>());
+      const landed = batch.filter((q) => present.has(q.item.To_Account));
+      const notSent = batch.filter((q) => !present.has(q.item.To_Account));
+      if (landed.length > 0)
+        book.answer(from, landed, {
+          attempt: sent,
+          imported: landed.map((q) => q.item.To_Account),
+          transient: [],
+          permanent: [],
+          missing: [],
+          failAccounts: [],
+          invalidAccounts: [],
+        });
+      if (notSent.length > 0) book.fail(from, notSent, cancelled, landed.length > 0 ? 0 : sent);
     };
 
     const progress = (state: string): PageProgress => ({

@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { ImClient } from '../../im/client.js';
 import { LOCAL_IM_APP } from '../../im/config.js';
 import { friendItem } from '../support/data.js';
+import { localServiceHolder } from '../support/localCoordinator.js';
 
 // Failed attempts are expected here; the environment would log each one at WARN.
 const quiet = { logger: new DefaultLogger('ERROR') };
@@ -36,7 +37,7 @@ describe('friendImport activity', { timeout: 60_000 }, () => {
   const input = { fromAccount: 'a', items: [friendItem('b')] };
   const run = async (attempt: number, client = im): Promise<unknown> =>
     env(attempt)
-      .run(createFriendImportActivity({ im: client }), input)
+      .run(createFriendImportActivity({ im: client, service: localServiceHolder() }), input)
       .catch((e: unknown) => e);
   const failure = (err: unknown): ApplicationFailure => {
     assert.ok(err instanceof ApplicationFailure, String(err));
@@ -47,7 +48,7 @@ describe('friendImport activity', { timeout: 60_000 }, () => {
 
   it('returns the answer of a successful call with the attempt number', async () => {
     emulator.setFaults(undefined);
-    const answer: FriendImportAnswer = await env(2).run(createFriendImportActivity({ im }), input);
+    const answer: FriendImportAnswer = await env(2).run(createFriendImportActivity({ im, service: localServiceHolder() }), input);
     assert.deepEqual(answer.imported, ['b']);
     assert.equal(answer.attempt, 2);
   });
@@ -89,7 +90,7 @@ describe('friendImport activity', { timeout: 60_000 }, () => {
     emulator.setFaults(undefined);
     const p = failure(
       await env()
-        .run(createFriendImportActivity({ im }), { fromAccount: 'ghost', items: [friendItem('b')] })
+        .run(createFriendImportActivity({ im, service: localServiceHolder() }), { fromAccount: 'ghost', items: [friendItem('b')] })
         .catch((e: unknown) => e),
     );
     assert.deepEqual([p.type, p.nonRetryable], ['IM_PERMANENT_30003', true]);

@@ -61,6 +61,7 @@ describe('the demo dataset', () => {
       eof: true,
       startedAt: 0,
       elapsedMs: 1,
+      pages: 1,
     };
     assert.deepEqual(differences(jobSummary('j', 'w', base), expect), []);
     const off = jobSummary('j', 'w', {

@@ -26,6 +26,7 @@ const progress = (over: Partial<JobProgress>): JobProgress => ({
   eof: false,
   startedAt: 0,
   elapsedMs: 0,
+  pages: 0,
   ...over,
 });
 

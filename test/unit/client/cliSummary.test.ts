@@ -22,6 +22,7 @@ const done: JobSummary = {
   eof: true,
   startedAt: 0,
   elapsedMs: 1_500,
+  pages: 1,
   reportJsonl: '/r/report.jsonl',
   reportCsv: '/r/report.csv',
 };

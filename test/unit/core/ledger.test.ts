@@ -9,7 +9,7 @@ import {
   newLedger,
   takeBatch,
 } from '../../../core/ledger.js';
-import { resultOf, submissionOutcome } from '../../../workflows/outcomes.js';
+import { resultOf, submissionOutcome } from '../../../core/outcomes.js';
 import { checkItems } from '../../../client/importFriends.js';
 import type { LedgerState, SubmittedItem } from '../../../core/types.js';
 
@@ -110,8 +110,7 @@ describe('ledger: admitting submissions', () => {
     const s = newLedger('alice', 0);
     const r = admit(s, {
       id: 's1',
-      items: checkItems('alice', [item('alice')]),
-      notify: { workflowId: 'job' },
+      items: checkItems('alice', [item('alice')])
     });
     assert.deepEqual(r.completed, ['s1']);
     assert.equal(submissionOutcome(s, 's1').status, 'done');
@@ -144,7 +143,7 @@ describe('ledger: batches and answers', () => {
 
   it('records imports and permanent codes, requeues transient items until their attempts run out', () => {
     const s = newLedger('alice', 0);
-    admit(s, { id: 's1', items: items(4), notify: { workflowId: 'job' } });
+    admit(s, { id: 's1', items: items(4) });
     let batch = takeBatch(s, 1000, 1e9);
     let done = applyAnswer(
       s,
@@ -160,7 +159,7 @@ describe('ledger: batches and answers', () => {
         failAccounts: ['u1', 'u2'],
       },
       2,
-    );
+    ).completed;
     assert.deepEqual(done, []);
     assert.deepEqual(
       s.queue.map((q) => [q.item.To_Account, q.attempts]),
@@ -180,7 +179,7 @@ describe('ledger: batches and answers', () => {
         failAccounts: ['u2'],
       },
       2,
-    );
+    ).completed;
     assert.deepEqual(done, ['s1']);
     const out = submissionOutcome(s, 's1');
     assert.equal(out.imported, 2);
@@ -199,19 +198,50 @@ describe('ledger: batches and answers', () => {
     assertAccounted(s);
   });
 
-  it('holds back the items of a paused bulk job, and cancels only that job’s items', () => {
-    const s = newLedger('alice', 0);
-    admit(s, { id: 'job-a:1', items: items(2, 'a'), notify: { workflowId: 'job-a' } });
-    admit(s, { id: 'svc', items: items(2, 's') });
-    s.pausedJobs.push('job-a');
+  it('reports every outcome it settles, imported or failed, with its ref', () => {
+    const s = newLedger('alice', 0, { failureDetailCap: 0 });
+    const admitted = admit(s, {
+      id: 's1',
+      items: [
+        { ref: 7, item: { To_Account: 'bob', AddSource: 'AddSource_Type_Web' } },
+        { ref: 8, item: { To_Account: 'bob', AddSource: 'AddSource_Type_Web', Remark: 'later' } },
+        { ref: 9, item: { To_Account: 'carol', AddSource: 'AddSource_Type_Web' } },
+      ],
+    });
     assert.deepEqual(
-      takeBatch(s, 10, 1e9).map((q) => q.item.To_Account),
-      ['s0', 's1'],
+      admitted.outcomes.map((o) => [o.ref, o.toAccount, o.ok]),
+      [[7, 'bob', false]],
     );
-    assert.equal(s.queue.length, 2);
-    const done = cancelQueued(s, 'job-a');
-    assert.deepEqual(done, ['job-a:1']);
-    assert.deepEqual(s.failedByCode, { rejected: 2 });
+    const batch = takeBatch(s, 10, 1e9);
+    const settled = applyAnswer(
+      s,
+      batch,
+      { ...none, imported: ['bob'], permanent: [{ toAccount: 'carol', code: 30003, info: 'no such account' }] },
+      5,
+    );
+    assert.deepEqual(
+      settled.outcomes.map((o) => [o.ref, o.toAccount, o.ok ? 'imported' : o.code]),
+      [
+        [8, 'bob', 'imported'],
+        [9, 'carol', 30003],
+      ],
+    );
+    // The cap keeps no details in the ledger; the outcomes still carry every failure.
+    assert.equal(s.failures.length, 0);
+    assert.equal(s.failuresOmitted, 2);
+  });
+
+  it('cancels every queued item with one `cancelled` outcome each', () => {
+    const s = newLedger('alice', 0);
+    admit(s, { id: 'a', items: items(2, 'a') });
+    admit(s, { id: 'b', items: items(2, 'b') });
+    const { completed, outcomes } = cancelQueued(s);
+    assert.deepEqual(completed, ['a', 'b']);
+    assert.deepEqual(
+      outcomes.map((o) => (o.ok ? 'imported' : o.kind)),
+      ['cancelled', 'cancelled', 'cancelled', 'cancelled'],
+    );
+    assert.deepEqual(s.failedByCode, { rejected: 4 });
   });
 
   it('an item retried after a transient code yields to a newer item queued meanwhile (last one wins)', () => {
