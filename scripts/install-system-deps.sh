@@ -11,6 +11,9 @@ need python3 python3
 need docker-compose docker-compose
 # The Temporal UI test drives Debian's Chromium with playwright-core (no browser download):
 need chromium chromium
+# The production-like stack (scripts/prod-stack) runs the Temporal server on a throw-away cluster
+# of Debian's PostgreSQL server (initdb and postgres live outside PATH, under /usr/lib/postgresql):
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
 if [ ${#packages[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q

@@ -1,15 +1,32 @@
 /**
- * docker-compose.yml and the Dockerfile, checked without a Docker engine (product.md §8): Debian's
- * docker-compose (v1, installed by scripts/install-system-deps.sh) validates and resolves the
- * file, and the resolved configuration is checked for the facts the stack depends on.
+ * docker-compose.yml and the Dockerfile, checked without a Docker engine: Debian's docker-compose
+ * (v1, installed by scripts/install-system-deps.sh) validates and resolves the file, and the
+ * resolved configuration is checked for the facts the stack depends on. The Temporal services
+ * run the shared files in deploy/temporal/; the pinned server renders its config from them with
+ * compose's environment and with the local production-like stack's, and the two must agree on
+ * everything but where things run.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { ensureServerBinaries } from '../../scripts/prod-stack/binaries.js';
+import {
+  COMPOSE_MOUNT,
+  CREATE_NAMESPACE_SCRIPT,
+  DEPLOY_DIR,
+  DYNAMIC_CONFIG_FILE,
+  SERVER_PORT_VARS,
+  SETUP_SCHEMA_SCRIPT,
+  START_SERVER_SCRIPT,
+  serverEnv,
+  templateEnvVars,
+  type ServerPorts,
+} from '../../scripts/prod-stack/settings.js';
+import { DEV_DYNAMIC_CONFIG } from '../../workers/devServer.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,6 +41,8 @@ interface Service {
   healthcheck?: { test: string[] };
   profiles?: string[];
   ports?: string[];
+  expose?: string[];
+  volumes?: string[];
 }
 type Resolved = { services: Record<string, Service> };
 
@@ -49,13 +68,52 @@ function compose(args: string[], env: Record<string, string> = {}) {
 function resolved(profiles: string[] = [], env: Record<string, string> = {}): Resolved {
   const r = compose([...profiles.flatMap((p) => ['--profile', p]), 'config'], env);
   assert.equal(r.status, 0, r.stderr);
+  return yamlOf(r.stdout) as Resolved;
+}
+
+/** YAML as data, read by the PyYAML docker-compose brings along. */
+function yamlOf(text: string): unknown {
   const json = spawnSync(
     'python3',
     ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'],
-    { input: r.stdout, encoding: 'utf8', timeout: 30_000 },
+    { input: text, encoding: 'utf8', timeout: 30_000 },
   );
   assert.equal(json.status, 0, json.stderr);
-  return JSON.parse(json.stdout) as Resolved;
+  return JSON.parse(json.stdout) as unknown;
+}
+
+function yamlFile(path: string): unknown {
+  return yamlOf(readFileSync(path, 'utf8'));
+}
+
+interface RenderedConfig {
+  persistence: {
+    numHistoryShards: number;
+    datastores: Record<
+      string,
+      { sql?: { pluginName: string; connectAddr: string } & Record<string, unknown> }
+    >;
+  } & Record<string, unknown>;
+  global: {
+    membership: { broadcastAddress: string };
+    metrics: { prometheus: { listenAddress: string } & Record<string, unknown> } & Record<string, unknown>;
+  };
+  services: Record<string, { rpc: { grpcPort: number; bindOnIP: string } }>;
+  clusterMetadata: Record<string, unknown>;
+  dynamicConfigClient: { filepath: string };
+  archival: unknown;
+}
+
+/** The config the pinned server loads from deploy/temporal with exactly `env` (its own renderer). */
+function renderConfig(server: string, env: Record<string, string>): RenderedConfig {
+  const r = spawnSync(server, ['--root', '.', '--config', 'config', '--env', 'production', 'render-config'], {
+    cwd: DEPLOY_DIR,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return yamlOf(r.stdout) as RenderedConfig;
 }
 
 function service(config: Resolved, name: string): Service {
@@ -103,7 +161,6 @@ describe('docker-compose.yml and Dockerfile', () => {
       assert.match(s.image ?? '', /^[\w./-]+:\d+\.\d+[\w.-]*$/, `${name} image ${s.image} is pinned`);
     const temporal = service(config, 'temporal');
     assert.equal(temporal.image, 'temporalio/server:1.29.1', 'the server the dev-server tests use');
-    assert.equal(temporal.environment?.DB, 'postgres12');
     assert.equal(temporal.environment?.POSTGRES_SEEDS, 'postgresql');
   });
 
@@ -122,20 +179,148 @@ describe('docker-compose.yml and Dockerfile', () => {
       assert.ok(service(config, name).healthcheck?.test.length, `${name} has a healthcheck`);
   });
 
-  it('registers every search attribute our workflows use, and one task-queue partition', () => {
+  it('runs the Temporal services on the shared files in deploy/temporal', () => {
     const config = resolved();
-    const init = (service(config, 'temporal-init').command ?? []).join('\n');
+    const scripts: Record<string, string> = {
+      'temporal-schema': SETUP_SCHEMA_SCRIPT,
+      temporal: START_SERVER_SCRIPT,
+      'temporal-init': CREATE_NAMESPACE_SCRIPT,
+    };
+    for (const [name, script] of Object.entries(scripts)) {
+      const s = service(config, name);
+      assert.deepEqual(s.volumes, [`${DEPLOY_DIR}:${COMPOSE_MOUNT}:ro`], `${name} mounts deploy/temporal`);
+      assert.deepEqual(
+        s.entrypoint,
+        ['/bin/sh', `${COMPOSE_MOUNT}/${basename(script)}`],
+        `${name} runs ${script}`,
+      );
+      assert.equal(s.command, undefined, `${name} has no command of its own`);
+      assert.ok(existsSync(script), `${script} exists`);
+    }
+    // Nothing else configures the server: no config or dynamic config of the image's own.
+    const env = service(config, 'temporal').environment ?? {};
+    const read = templateEnvVars();
+    for (const key of Object.keys(env)) assert.ok(read.includes(key), `the server config reads ${key}`);
+    assert.equal(env.DYNAMIC_CONFIG_FILE_PATH, undefined, 'the shared dynamic config, not another');
+  });
+
+  it('registers every search attribute our workflows use, and one task-queue partition', () => {
+    const init = readFileSync(CREATE_NAMESPACE_SCRIPT, 'utf8');
+    const listed = /for attr in ([^;]+);/.exec(init)?.[1]?.trim().split(/\s+/) ?? [];
     const cliType: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int', TEXT: 'Text', BOOL: 'Bool' };
-    for (const key of SEARCH_ATTRIBUTES)
-      assert.ok(init.includes(`${key.name}=${cliType[key.type]}`), `${key.name} (${key.type}) is created`);
-    assert.match(init, /temporal operator search-attribute create/);
-    const schema = (service(config, 'temporal-schema').command ?? []).join('\n');
-    const dynamic = String(service(config, 'temporal').environment?.DYNAMIC_CONFIG_FILE_PATH);
-    assert.ok(
-      schema.includes(dynamic.replace('/etc/temporal/config', '')),
-      'the server reads the file it writes',
+    assert.deepEqual(
+      listed.sort(),
+      SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliType[key.type]}`).sort(),
+      'exactly the attributes workflows/searchAttributes.ts defines',
     );
-    assert.match(schema, /matching\.numTaskqueueReadPartitions:\n\s+- value: 1/);
+    assert.match(init, /"\$cli" operator search-attribute create/);
+
+    const dynamic = yamlFile(DYNAMIC_CONFIG_FILE) as Record<string, { value: unknown }[]>;
+    assert.deepEqual(dynamic, {
+      'matching.numTaskqueueReadPartitions': [{ value: 1 }],
+      'matching.numTaskqueueWritePartitions': [{ value: 1 }],
+    });
+    // The dev server the other tests use runs with the same values.
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(dynamic).map(([k, v]) => [k, v[0]?.value])),
+      DEV_DYNAMIC_CONFIG,
+    );
+  });
+
+  it('renders the same server config for compose and for the local stack, but for where things run', async () => {
+    const binaries = await ensureServerBinaries();
+    const config = resolved();
+    const temporal = service(config, 'temporal');
+    const composeEnv = Object.fromEntries(
+      Object.entries(temporal.environment ?? {}).map(([k, v]) => [k, String(v)]),
+    );
+    // start-server.sh adds the container's address (checked below), as it does in the container.
+    const inCompose = renderConfig(binaries.server, {
+      ...composeEnv,
+      TEMPORAL_BROADCAST_ADDRESS: '172.18.0.5',
+    });
+    const ports = Object.fromEntries(SERVER_PORT_VARS.map((name, i) => [name, 21_000 + i])) as ServerPorts;
+    const localEnv = serverEnv({
+      postgres: { host: '127.0.0.1', port: 45432, user: 'temporal', password: 'temporal' },
+      ports,
+      metricsAddress: '127.0.0.1:48000',
+      binary: binaries.server,
+      logLevel: 'warn',
+    });
+    const local = renderConfig(binaries.server, localEnv);
+    const read = templateEnvVars();
+    for (const key of Object.keys(localEnv).filter((k) => !['PATH', 'TEMPORAL_SERVER'].includes(k)))
+      assert.ok(read.includes(key), `the server config reads ${key}`);
+
+    const store = (c: RenderedConfig, name: string) => c.persistence.datastores[name]?.sql;
+    assert.equal(store(inCompose, 'default')?.connectAddr, `postgresql:${composeEnv.DB_PORT}`);
+    assert.equal(store(local, 'default')?.connectAddr, '127.0.0.1:45432');
+    const published = (temporal.ports ?? [])
+      .map((p) => /:(\d+)\/tcp$|:(\d+)$/.exec(p))
+      .map((m) => m?.[1] ?? m?.[2]);
+    assert.deepEqual(
+      published,
+      [String(inCompose.services.frontend?.rpc.grpcPort)],
+      'the port compose publishes',
+    );
+    assert.equal(inCompose.services.frontend?.rpc.bindOnIP, '0.0.0.0');
+    assert.equal(inCompose.global.membership.broadcastAddress, '172.18.0.5');
+    assert.equal(local.services.frontend?.rpc.bindOnIP, '127.0.0.1');
+    assert.equal(local.services.frontend?.rpc.grpcPort, ports.FRONTEND_GRPC_PORT);
+    const metricsPort = inCompose.global.metrics.prometheus.listenAddress.split(':')[1];
+    assert.deepEqual(temporal.expose, [metricsPort], 'compose exposes the metrics port');
+
+    // Everything else is the same: stores, shards, connection pools, metrics, dynamic config.
+    const shared = (c: RenderedConfig) => ({
+      persistence: {
+        ...c.persistence,
+        datastores: Object.fromEntries(
+          Object.entries(c.persistence.datastores).map(([k, v]) => [
+            k,
+            { ...v, sql: { ...v.sql, connectAddr: '' } },
+          ]),
+        ),
+      },
+      metrics: { ...c.global.metrics, prometheus: { ...c.global.metrics.prometheus, listenAddress: '' } },
+      dynamicConfigClient: c.dynamicConfigClient,
+      archival: c.archival,
+      clusterMetadata: { ...c.clusterMetadata, clusterInformation: {} },
+      services: Object.keys(c.services).sort(),
+    });
+    assert.deepEqual(shared(local), shared(inCompose));
+    assert.equal(inCompose.persistence.numHistoryShards, 4);
+    for (const name of ['default', 'visibility'])
+      assert.equal(store(inCompose, name)?.pluginName, 'postgres12');
+    assert.equal(inCompose.dynamicConfigClient.filepath, 'dynamicconfig/production.yaml');
+    assert.equal(join(DEPLOY_DIR, inCompose.dynamicConfigClient.filepath), DYNAMIC_CONFIG_FILE);
+  });
+
+  it('start-server.sh starts the server in deploy/temporal, with the container address when bound to all', () => {
+    const fake = join(dir, 'fake-server');
+    writeFileSync(
+      fake,
+      '#!/bin/sh\necho "cwd=$(pwd)"\necho "args=$*"\necho "broadcast=${TEMPORAL_BROADCAST_ADDRESS:-}"\n',
+      { mode: 0o755 },
+    );
+    const start = (env: Record<string, string>): Record<string, string> => {
+      const r = spawnSync('sh', [START_SERVER_SCRIPT], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TEMPORAL_SERVER: fake, ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return Object.fromEntries(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l): [string, string] => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+    };
+    const all = start({ BIND_ON_IP: '0.0.0.0' });
+    assert.equal(all.cwd, DEPLOY_DIR);
+    assert.equal(all.args, '--root . --config config --env production --allow-no-auth start');
+    assert.match(all.broadcast ?? '', /^[\d.]+$|^[\da-f:]+$/i, 'an address of this host');
+    assert.equal(start({ BIND_ON_IP: '127.0.0.1' }).broadcast, '', 'loopback needs none');
   });
 
   it('runs the worker and the emulator from our image, configured by TEMPORAL_* and IM_*', () => {
