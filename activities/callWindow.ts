@@ -11,7 +11,9 @@
  * window of the service's stamps holds at most `limit` calls, whatever the delays. The price is the
  * answer time: a saturated holder makes `limit` calls per `windowMs` + one answer time.
  *
- * Why evenly spaced: so that the calls of one second do not all leave, and land, together.
+ * Why evenly spaced: so that the calls of one second do not all leave, and land, together. The
+ * spacing follows a schedule rather than the last start, so a timer that fires a little late does
+ * not make every later call late too (at 200 calls/s, 1 ms of timer lag per call costs 17%).
  */
 export class CallWindow {
   /** When recent answers came in, ascending (performance.now()). */
@@ -20,7 +22,8 @@ export class CallWindow {
   #spacingMs = Infinity;
   #capacity = 0;
   #inFlight = 0;
-  #lastStart = -Infinity;
+  /** The earliest time the next call may start, by the spacing schedule. */
+  #nextAt = -Infinity;
   #tail: Promise<unknown> = Promise.resolve();
   readonly #wakers = new Set<() => void>();
 
@@ -61,7 +64,7 @@ export class CallWindow {
     const stamps = agesMs.filter((a) => a >= 0 && a < this.windowMs).map((a) => now - a);
     this.#answeredAt.push(...stamps);
     this.#answeredAt.sort((a, b) => a - b);
-    if (stamps.length > 0) this.#lastStart = Math.max(this.#lastStart, Math.max(...stamps));
+    if (stamps.length > 0) this.#nextAt = Math.max(this.#nextAt, Math.max(...stamps) + this.#spacingMs);
   }
 
   /** How long ago each counted call was answered (in-flight calls count as answered now). */
@@ -89,7 +92,7 @@ export class CallWindow {
       signal?.throwIfAborted();
       const now = performance.now();
       this.#prune(now);
-      const spacedAt = this.#lastStart + this.#spacingMs;
+      const spacedAt = this.#nextAt;
       const counted = this.#inFlight + this.#answeredAt.length;
       let windowAt: number;
       if (counted < this.#capacity) windowAt = now;
@@ -108,7 +111,10 @@ export class CallWindow {
 
   #start(now: number): () => void {
     this.#inFlight++;
-    this.#lastStart = now;
+    // On schedule, the next slot is one spacing after this one's; a late timer is made up for by
+    // at most 1 ms per call, and after a pause the schedule restarts from now (no burst).
+    const catchUp = Math.min(1, this.#spacingMs / 4);
+    this.#nextAt = Math.max(this.#nextAt + this.#spacingMs, now + this.#spacingMs - catchUp);
     let done = false;
     return () => {
       if (done) return;

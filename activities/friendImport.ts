@@ -51,12 +51,22 @@ function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImport
   const details = [{ code, attempt }];
   switch (verdict.action) {
     case 'stop':
-      throw ApplicationFailure.create({ type: failureType('config', code), nonRetryable: true, message: verdict.message, details });
+      throw ApplicationFailure.create({
+        type: failureType('config', code),
+        nonRetryable: true,
+        message: verdict.message,
+        details,
+      });
     case 'fail':
       // Spent retries are Temporal's to count: it stops at the policy's maximum attempts.
       if (verdict.kind === 'exhausted')
         throw ApplicationFailure.create({ type: failureType(cls, code), message: verdict.reason, details });
-      throw ApplicationFailure.create({ type: failureType('permanent', code), nonRetryable: true, message: verdict.reason, details });
+      throw ApplicationFailure.create({
+        type: failureType('permanent', code),
+        nonRetryable: true,
+        message: verdict.reason,
+        details,
+      });
     case 'retry':
       if (verdict.renewUserSig) deps.im.renewUserSig();
       if (cls === 'rateLimit') deps.metrics?.rateLimitBackoff(code);
@@ -90,7 +100,11 @@ export function createFriendImportActivity(deps: FriendImportDeps) {
         throw err;
       }
       // The send side of the app-wide rate: one line per call (retries included), stamped as it leaves.
-      ctx.log.debug('friend_import call', { fromAccount: from, items: input.items.length, attempt: ctx.info.attempt });
+      ctx.log.debug('friend_import call', {
+        fromAccount: from,
+        items: input.items.length,
+        attempt: ctx.info.attempt,
+      });
       const maybe = new Set(input.maybeLanded ?? []);
       const batch: QueuedItem[] = input.items.map((item, i) => ({
         submissionId: '',
@@ -117,7 +131,10 @@ export function createFriendImportActivity(deps: FriendImportDeps) {
       }
       if (!result.ok) return throwFor(result.class, result.code, result.info, deps);
       if (result.inconsistencies.length > 0)
-        ctx.log.warn('friend_import answer is inconsistent', { fromAccount: from, notes: result.inconsistencies.slice(0, 5) });
+        ctx.log.warn('friend_import answer is inconsistent', {
+          fromAccount: from,
+          notes: result.inconsistencies.slice(0, 5),
+        });
       deps.metrics?.items(result.answer.imported.length, result.answer.permanent.length);
       return result.answer;
     } finally {

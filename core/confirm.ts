@@ -7,10 +7,7 @@
 import type { FriendImportAnswer, QueuedItem } from './types.js';
 
 /** Refused items of this answer that may already be in the service (sent before, or re-sent now). */
-export function refusalsToConfirm(
-  batch: readonly QueuedItem[],
-  answer: FriendImportAnswer,
-): string[] {
+export function refusalsToConfirm(batch: readonly QueuedItem[], answer: FriendImportAnswer): string[] {
   if (answer.permanent.length === 0) return [];
   const resent = answer.attempt > 1;
   const byAccount = new Map(batch.map((q) => [q.item.To_Account, q]));

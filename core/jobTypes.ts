@@ -82,7 +82,8 @@ export function addCounters(a: JobCounters, b: JobCounters): void {
   a.imported += b.imported;
   a.failed += b.failed;
   a.calls += b.calls;
-  for (const [code, n] of Object.entries(b.failedByCode)) a.failedByCode[code] = (a.failedByCode[code] ?? 0) + n;
+  for (const [code, n] of Object.entries(b.failedByCode))
+    a.failedByCode[code] = (a.failedByCode[code] ?? 0) + n;
 }
 
 /** Counts `n` failed items under `code`. */

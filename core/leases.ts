@@ -19,11 +19,20 @@
  * - A new incarnation (epoch) of a holder, such as a page's retry on another worker, takes over
  *   the users and rate of the old one, but holds its calls until the old one's lease has run out,
  *   unless the old one ended cleanly; requests from a replaced epoch are answered `revoked`.
+ *
+ * The blanket: a bulk job alone in the app would otherwise ask for every user it meets. When no
+ * one else holds or waits for a user, a holder that asks for it gets the *blanket*: it holds every
+ * user no one else holds, without naming them. The first request of anyone else for a user makes
+ * the coordinator ask the blanket's holder to convert: it names the users it is working with
+ * (they stay its own) and gives the blanket up, and only then are the others served.
  */
 
 export const APIS = ['friend_import', 'friend_check', 'friend_get'] as const;
 export type Api = (typeof APIS)[number];
 export type Rates = Partial<Record<Api, number>>;
+
+/** How often a blanket's holder checks whether others wait. */
+export const BLANKET_POLL_MS = 3_000;
 
 /** One second: the service counts calls per second. */
 export const WINDOW_MS = 1_000;
@@ -47,6 +56,11 @@ export interface LeaseRequest {
   release?: string[];
   /** `epoch`: this incarnation makes no more calls (the holder goes on); `holder`: done, give back everything. */
   end?: 'epoch' | 'holder';
+  /** Wants the blanket (see above) when it is free. */
+  blanket?: boolean;
+  /** Gives the blanket up, keeping `inUse` as its own users. */
+  dropBlanket?: boolean;
+  inUse?: string[];
 }
 
 export interface LeaseResponse {
@@ -65,6 +79,10 @@ export interface LeaseResponse {
   pollMs: number;
   /** Set when a newer epoch of the holder replaced this one: stop calling now. */
   revoked?: string;
+  /** This holder holds the blanket: every user no one else holds is its own. */
+  blanket?: boolean;
+  /** Others wait for users: name the ones in use and give the blanket up (`dropBlanket`), now. */
+  convert?: boolean;
 }
 
 interface Holder {
@@ -99,10 +117,19 @@ export interface CoordinatorState {
   cooling: { until: number; rates: Rates; tombstone?: string }[];
   /** The app's rates last seen (kept when no holder is live). */
   capacity: Rates;
+  /** Who holds the blanket (or its tombstone while its holder's last calls may still land). */
+  blanket?: string;
+  /** Someone waits for a user the blanket covers: its holder must convert. */
+  blanketContended?: boolean;
 }
 
 export function newCoordinatorState(): CoordinatorState {
   return { holders: {}, owners: {}, queues: {}, cooling: [], capacity: {} };
+}
+
+/** Who owns a user: its named owner, else the blanket's holder (or tombstone), else no one. */
+function ownerOf(s: CoordinatorState, user: string): string | undefined {
+  return s.owners[user] ?? s.blanket;
 }
 
 const ZERO: Rates = {};
@@ -119,7 +146,12 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
   const existing = s.holders[req.holder];
   if (existing && req.generation < existing.generation)
     return revokedAnswer(req, `replaced by a newer incarnation (${existing.generation})`);
-  if (existing && req.generation === existing.generation && req.seq <= existing.lastSeq && existing.lastResponse)
+  if (
+    existing &&
+    req.generation === existing.generation &&
+    req.seq <= existing.lastSeq &&
+    existing.lastResponse
+  )
     return existing.lastResponse;
 
   let holdMs = 0;
@@ -157,12 +189,18 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
   }
   refreshCapacity(s);
 
+  if (req.dropBlanket && s.blanket === h.id) {
+    for (const user of req.inUse ?? []) if (s.owners[user] === undefined) s.owners[user] = h.id;
+    s.blanket = undefined;
+    s.blanketContended = false;
+    serveQueues(s);
+  }
   const granted = [...h.untold];
   h.untold = [];
   const waiting: string[] = [];
   for (const user of req.release ?? []) releaseUser(s, h, user, now, holdMs);
   for (const user of req.acquire ?? []) {
-    const owner = s.owners[user];
+    const owner = ownerOf(s, user);
     if (owner === h.id) {
       if (!granted.includes(user)) granted.push(user);
     } else if (owner === undefined && !(s.queues[user]?.length ?? 0)) {
@@ -172,7 +210,18 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
       const queue = (s.queues[user] ??= []);
       if (!queue.includes(h.id)) queue.push(h.id);
       waiting.push(user);
+      if (s.owners[user] === undefined && s.blanket) s.blanketContended = true;
     }
+  }
+  if (
+    req.blanket &&
+    !s.blanket &&
+    Object.keys(s.queues).length === 0 &&
+    Object.values(s.owners).every((o) => o === h.id)
+  ) {
+    // Alone: its named users are covered by the blanket from now on.
+    s.blanket = h.id;
+    s.owners = {};
   }
 
   if (req.end === 'holder') {
@@ -198,8 +247,12 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
     .filter(([, q]) => q.includes(h.id))
     .map(([user]) => user);
   const shrinking = APIS.some((api) => get(h.allocated, api) > get(share, api));
-  const starved = APIS.some((api) => get(share, api) < Math.min(get(h.want, api), fairShares(s)[h.id]?.[api] ?? 0));
+  const starved = APIS.some(
+    (api) => get(share, api) < Math.min(get(h.want, api), fairShares(s)[h.id]?.[api] ?? 0),
+  );
   const busy = stillWaiting.length > 0 || wanted.length > 0 || shrinking || starved;
+  const blanket = s.blanket === h.id;
+  const convert = blanket && s.blanketContended === true;
   const response: LeaseResponse = {
     seq: req.seq,
     granted,
@@ -207,14 +260,26 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
     wanted,
     share,
     holdMs,
-    pollMs: busy ? 500 : Math.max(500, Math.floor(req.ttlMs / 4)),
+    // A blanket's holder asks often enough that others are not kept waiting long.
+    pollMs: busy ? 500 : blanket ? BLANKET_POLL_MS : Math.max(500, Math.floor(req.ttlMs / 4)),
+    ...(blanket && { blanket: true }),
+    ...(convert && { convert: true }),
   };
   h.lastResponse = response;
   return response;
 }
 
 function revokedAnswer(req: LeaseRequest, why: string): LeaseResponse {
-  return { seq: req.seq, granted: [], waiting: [], wanted: [], share: {}, holdMs: 0, pollMs: 0, revoked: why };
+  return {
+    seq: req.seq,
+    granted: [],
+    waiting: [],
+    wanted: [],
+    share: {},
+    holdMs: 0,
+    pollMs: 0,
+    revoked: why,
+  };
 }
 
 /** Frees (or, while an old epoch may still be calling, defers) one user the holder gives back. */
@@ -232,6 +297,11 @@ function releaseUser(s: CoordinatorState, h: Holder, user: string, now: number, 
     return;
   }
   handOver(s, user);
+}
+
+/** Queued users that no one owns any more go to the first live holder waiting for each. */
+function serveQueues(s: CoordinatorState): void {
+  for (const user of Object.keys(s.queues)) if (ownerOf(s, user) === undefined) handOver(s, user);
 }
 
 /** The user is free: the first live holder waiting for it gets it (and is told at its next request). */
@@ -254,6 +324,7 @@ const tombstoneOf = (h: Holder): string => `~${h.id}@${h.generation}`;
 function endHolder(s: CoordinatorState, h: Holder, freeAt: number): void {
   const tombstone = tombstoneOf(h);
   for (const [user, owner] of Object.entries(s.owners)) if (owner === h.id) s.owners[user] = tombstone;
+  if (s.blanket === h.id) s.blanket = tombstone;
   for (const [user, queue] of Object.entries(s.queues)) {
     if (!queue.includes(h.id)) continue;
     s.queues[user] = queue.filter((id) => id !== h.id);
@@ -272,6 +343,11 @@ export function expire(s: CoordinatorState, now: number): void {
   // A tombstone whose entries have not all cooled keeps its users until the last one has.
   for (const c of s.cooling) if (c.tombstone) ready.delete(c.tombstone);
   for (const [user, owner] of Object.entries(s.owners)) if (ready.has(owner)) handOver(s, user);
+  if (s.blanket !== undefined && ready.has(s.blanket)) {
+    s.blanket = undefined;
+    s.blanketContended = false;
+    serveQueues(s);
+  }
 }
 
 function refreshCapacity(s: CoordinatorState): void {

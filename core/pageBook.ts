@@ -8,8 +8,22 @@
  * order after it are done again rather than recorded twice (one outcome per item).
  */
 import { admit, applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from './ledger.js';
-import { countFailed, emptyCounters, type JobCounters, type LineOutcome, type ReportRow, type SourceCursor } from './jobTypes.js';
-import type { FailureKind, FriendImportAnswer, ItemOutcome, LedgerState, QueuedItem, SubmittedItem } from './types.js';
+import {
+  countFailed,
+  emptyCounters,
+  type JobCounters,
+  type LineOutcome,
+  type ReportRow,
+  type SourceCursor,
+} from './jobTypes.js';
+import type {
+  FailureKind,
+  FriendImportAnswer,
+  ItemOutcome,
+  LedgerState,
+  QueuedItem,
+  SubmittedItem,
+} from './types.js';
 import type { AddFriendItem } from '../im/schemas.js';
 
 /** A record read from the source: one line's items for one user, or the line's rejections. */
@@ -303,7 +317,11 @@ export class PageBook {
     c.items += Math.max(1, o.imported.length + o.failed.length);
     c.imported += o.imported.length;
     for (const f of o.failed) countFailed(c, String(f.code));
-    if (o.fromAccount && o.imported.length + o.failed.length > 0 && !this.#checkpointUsers.has(o.fromAccount)) {
+    if (
+      o.fromAccount &&
+      o.imported.length + o.failed.length > 0 &&
+      !this.#checkpointUsers.has(o.fromAccount)
+    ) {
       this.#checkpointUsers.add(o.fromAccount);
       c.users++;
     }

@@ -66,7 +66,8 @@ export function decideOnFailure(
   const meaning = codeInfo(code);
   if (cls === 'config')
     return { action: 'stop', code, message: `configuration error ${detail}: ${meaning.advice}` };
-  if (cls === 'permanent') return { action: 'fail', code, kind: 'permanent', reason: `friend_import refused: ${detail}` };
+  if (cls === 'permanent')
+    return { action: 'fail', code, kind: 'permanent', reason: `friend_import refused: ${detail}` };
   if (cls === 'auth' && attempt >= policy.authAttemptsBeforeConfigError)
     return {
       action: 'stop',

@@ -49,8 +49,7 @@ export interface ItemFailure {
 
 /** One item's one outcome, as the ledger records it. */
 export type ItemOutcome =
-  | { ok: true; submissionId: string; ref: ItemRef; toAccount: string }
-  | ({ ok: false } & ItemFailure);
+  { ok: true; submissionId: string; ref: ItemRef; toAccount: string } | ({ ok: false } & ItemFailure);
 
 /** What a ledger step settled: submissions now complete, and the items that got their outcome. */
 export interface Settled {

@@ -165,15 +165,15 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: JobRunSt
       }
       const page = s.pages + 1;
       const result = await pageActivity(`page ${page} from line ${s.cursor.line}`).importPage({
-          jobId: input.jobId,
-          jobWorkflowId,
-          page,
-          source: input.source,
-          cursor: s.cursor,
-          limits: { maxLines: input.pageLines, maxItems: input.pageItems ?? DEFAULT_PAGE_ITEMS },
-          reportDir: input.reportDir,
-          concurrency: s.concurrency,
-          ...(s.resumed && { resumed: true }),
+        jobId: input.jobId,
+        jobWorkflowId,
+        page,
+        source: input.source,
+        cursor: s.cursor,
+        limits: { maxLines: input.pageLines, maxItems: input.pageItems ?? DEFAULT_PAGE_ITEMS },
+        reportDir: input.reportDir,
+        concurrency: s.concurrency,
+        ...(s.resumed && { resumed: true }),
         windowTail: s.windowTail,
       });
       applyPage(s, result);

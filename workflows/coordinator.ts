@@ -5,8 +5,19 @@
  * app-wide rate hold). The workflow only applies requests, continues as new before its history
  * grows large, and completes after a quiet spell with no holder (the next request starts it again).
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { applyLeaseRequest, newCoordinatorState, type CoordinatorState } from '../core/leases.js';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  applyLeaseRequest,
+  newCoordinatorState,
+  type CoordinatorState,
+  type LeaseRequest,
+} from '../core/leases.js';
 import { coordinatorStateQuery, leaseUpdate } from './definitions.js';
 
 /** A coordinator with no holder for this long completes. */
@@ -24,7 +35,7 @@ export async function AppCoordinatorWorkflow(input: AppCoordinatorInput): Promis
   const holders = (): number => Object.keys(state.holders).length;
 
   setHandler(leaseUpdate, (request) => applyLeaseRequest(state, request, Date.now()), {
-    validator: (request) => {
+    validator: (request: Partial<LeaseRequest> | null) => {
       if (typeof request?.holder !== 'string' || !Number.isInteger(request.generation))
         throw new Error('a lease request needs a holder and a generation');
     },

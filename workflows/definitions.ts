@@ -5,7 +5,12 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CoordinatorState, LeaseRequest, LeaseResponse } from '../core/leases.js';
 import type { JobControl, JobProgress } from '../core/jobTypes.js';
-import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from '../core/types.js';
+import type {
+  ImportFriendsProgress,
+  Submission,
+  SubmissionAccepted,
+  SubmissionOutcome,
+} from '../core/types.js';
 
 /** One workflow per user per app: its ID is what makes every service import of a user join one run. */
 export function importFriendsWorkflowId(sdkAppId: number, fromAccount: string): string {

@@ -7,13 +7,7 @@
  * paces the calls), that its lease outlives the call (a lease counts from when the request that
  * renewed it was sent), and that no earlier incarnation may still be calling (`holdMs`).
  */
-import {
-  APIS,
-  type Api,
-  type LeaseRequest,
-  type LeaseResponse,
-  type Rates,
-} from '../../core/leases.js';
+import { APIS, type Api, type LeaseRequest, type LeaseResponse, type Rates } from '../../core/leases.js';
 import { CallWindow } from '../callWindow.js';
 
 export interface HolderOptions {
@@ -30,6 +24,10 @@ export interface HolderOptions {
   tail?: Partial<Record<Api, number[]>>;
   /** A call must end this long before the lease does (client timeout plus a margin). */
   callBudgetMs: number;
+  /** Ask for the blanket (every user no one else holds) when it is free: a bulk job's page. */
+  blanket?: boolean;
+  /** Users asked for are gathered this long into one request (unless `hurry()`); default 0. */
+  gatherMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -53,6 +51,10 @@ export class HolderSession {
   readonly #want: Rates;
   #share: Rates = {};
   readonly #held = new Set<string>();
+  /** Holds the blanket: every user no one else holds is ours; `#covered` are the ones asked for. */
+  #blanket = false;
+  readonly #covered = new Set<string>();
+  #converting = false;
   readonly #toAcquire = new Set<string>();
   readonly #waiting = new Set<string>();
   readonly #toRelease = new Set<string>();
@@ -61,6 +63,8 @@ export class HolderSession {
   #validUntil = -Infinity;
   #holdUntil = -Infinity;
   #nextPollAt = 0;
+  #lastSentAt = -Infinity;
+  #hurry = false;
   #sending: Promise<void> | undefined;
   #revoked: string | undefined;
   #ended = false;
@@ -86,12 +90,16 @@ export class HolderSession {
 
   /** Users held now. */
   holds(user: string): boolean {
-    return this.#held.has(user);
+    return this.#held.has(user) || (this.#blanket && this.#covered.has(user));
   }
 
-  /** Every user held now. */
+  /** Every user held now by name (the blanket's users are not named). */
   heldUsers(): ReadonlySet<string> {
     return this.#held;
+  }
+
+  get blanket(): boolean {
+    return this.#blanket;
   }
 
   /** Users held by this holder that another holder waits for. */
@@ -105,15 +113,22 @@ export class HolderSession {
 
   /** Asks for these users (granted in the background; `onChange` listeners hear of it). */
   acquire(users: Iterable<string>): void {
-    for (const u of users) if (!this.#held.has(u) && !this.#waiting.has(u)) this.#toAcquire.add(u);
+    for (const u of users) {
+      if (this.#blanket) this.#covered.add(u);
+      else if (!this.#held.has(u) && !this.#waiting.has(u)) this.#toAcquire.add(u);
+    }
     this.#kick();
+    this.#wakeAll();
   }
 
   /** Gives users back (also cancels a wait for them). */
   release(users: Iterable<string>): void {
     for (const u of users) {
+      this.#covered.delete(u);
       this.#toAcquire.delete(u);
       if (this.#held.delete(u) || this.#waiting.delete(u)) this.#toRelease.add(u);
+      // Someone waits for it: it goes back now, not with the next gathered request.
+      if (this.#othersWant.has(u)) this.#hurry = true;
     }
     this.#kick();
   }
@@ -129,6 +144,13 @@ export class HolderSession {
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** The caller has nothing to do until users are granted: send what is gathered now. */
+  hurry(): void {
+    if (this.#toAcquire.size === 0 && this.#waiting.size === 0) return;
+    this.#hurry = true;
+    this.#kick();
   }
 
   /** Sends a request now (and waits for its answer) unless one is on its way. */
@@ -201,6 +223,11 @@ export class HolderSession {
     const request = this.#request();
     request.end = kind;
     request.release = [...this.#held, ...this.#toRelease, ...this.#waiting];
+    if (this.#blanket && kind === 'holder') {
+      // Every call is over: the users go to whoever waits, at once.
+      request.dropBlanket = true;
+      request.inUse = [];
+    }
     await this.#sendWithRetry(request, attempts, timeoutMs);
     this.#wakeAll();
   }
@@ -233,11 +260,23 @@ export class HolderSession {
       capacity: this.#o.capacity,
       want: { ...this.#want },
       bound,
+      ...(this.#o.blanket && !this.#blanket && { blanket: true }),
     };
   }
 
   async #send(): Promise<void> {
+    this.#hurry = false;
+    this.#lastSentAt = performance.now();
     const request = this.#request();
+    if (this.#converting) {
+      // Name the users in use and give the blanket up; from now on every user is asked for by name.
+      this.#converting = false;
+      this.#blanket = false;
+      request.dropBlanket = true;
+      request.inUse = [...this.#covered];
+      for (const u of this.#covered) this.#held.add(u);
+      this.#covered.clear();
+    }
     const acquire = [...this.#toAcquire];
     const release = [...this.#toRelease];
     if (acquire.length > 0) request.acquire = acquire;
@@ -304,6 +343,15 @@ export class HolderSession {
     for (const u of [...this.#waiting]) if (!waiting.has(u) && !this.#held.has(u)) this.#waiting.delete(u);
     for (const u of waiting) if (!this.#held.has(u)) this.#waiting.add(u);
     this.#othersWant = new Set(r.wanted);
+    if (r.blanket && !this.#blanket && !request.dropBlanket) {
+      // Granted the blanket: what we asked for by name is covered now.
+      this.#blanket = true;
+      for (const u of [...this.#held, ...this.#waiting, ...this.#toAcquire]) this.#covered.add(u);
+      this.#held.clear();
+      this.#waiting.clear();
+      this.#toAcquire.clear();
+    }
+    if (r.convert && this.#blanket) this.#converting = true;
     this.#share = { ...r.share };
     this.#lastBound = { ...request.bound };
     for (const [api, w] of this.#windows) w.setLimit(this.#share[api] ?? 0);
@@ -314,11 +362,12 @@ export class HolderSession {
   /** Schedules the next request: now if something waits to be sent, else at the poll time. */
   #kick(): void {
     if (this.#ended || this.#revoked || this.#sending) return;
+    const now = performance.now();
+    const shrinking = APIS.some((api) => (this.#share[api] ?? 0) < this.#reported(api) && this.#drained(api));
+    const urgent = this.#converting || shrinking || this.#hurry;
     const pending = this.#toAcquire.size > 0 || this.#toRelease.size > 0;
-    const shrinking = APIS.some(
-      (api) => (this.#share[api] ?? 0) < this.#reported(api) && this.#drained(api),
-    );
-    const due = pending || shrinking ? 0 : Math.max(0, this.#nextPollAt - performance.now());
+    const gathered = Math.max(0, this.#lastSentAt + (this.#o.gatherMs ?? 0) - now);
+    const due = urgent ? 0 : Math.min(Math.max(0, this.#nextPollAt - now), pending ? gathered : Infinity);
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.flush(), due);
     this.#timer.unref?.();

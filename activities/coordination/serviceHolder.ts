@@ -84,10 +84,13 @@ export class ServiceHolder {
           clearTimeout(timer);
           resolve();
         });
-        const timer = setTimeout(() => {
-          off();
-          resolve();
-        }, Math.min(left, 1_000));
+        const timer = setTimeout(
+          () => {
+            off();
+            resolve();
+          },
+          Math.min(left, 1_000),
+        );
       });
     }
     return true;
@@ -120,7 +123,8 @@ export class ServiceHolder {
     try {
       return await session.slot(api, both);
     } catch (err) {
-      if (timeout.aborted && !signal?.aborted) throw new WaitTimeout(`no share of the ${api} rate within ${maxWaitMs} ms`);
+      if (timeout.aborted && !signal?.aborted)
+        throw new WaitTimeout(`no share of the ${api} rate within ${maxWaitMs} ms`);
       throw err;
     }
   }

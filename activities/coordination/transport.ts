@@ -4,11 +4,7 @@
  * continuing as new or completing is sent again; the coordinator answers a repeated request with
  * its recorded answer, so a retry never leases twice.
  */
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  type Client,
-} from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LeaseRequest, LeaseResponse } from '../../core/leases.js';
 import { coordinatorWorkflowId, leaseUpdate } from '../../workflows/definitions.js';
 import type { AppCoordinatorWorkflow } from '../../workflows/coordinator.js';
@@ -44,7 +40,9 @@ export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
     // A plain Update when the coordinator runs (no start to de-duplicate); a start only when needed.
     if (running) {
       try {
-        return await target.client.workflow.getHandle(workflowId).executeUpdate(leaseUpdate, { args: [request] });
+        return await target.client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(leaseUpdate, { args: [request] });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError) && !isClosedRun(err)) throw err;
         running = false;
@@ -58,6 +56,9 @@ export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
 
 /** The run completed or continued as new while the update was on its way. */
 function isClosedRun(err: unknown): boolean {
-  const text = `${(err as Error | null)?.message ?? ''} ${String((err as { cause?: unknown } | null)?.cause ?? '')}`;
-  return /already completed|workflow execution (is )?already (completed|closed)|continued as new|not found/i.test(text);
+  const cause = (err as { cause?: Error } | null)?.cause;
+  const text = `${(err as Error | null)?.message ?? ''} ${cause?.message ?? ''}`;
+  return /already completed|workflow execution (is )?already (completed|closed)|continued as new|not found/i.test(
+    text,
+  );
 }

@@ -16,7 +16,13 @@ import { stat } from 'node:fs/promises';
 import type { Rates } from '../../core/leases.js';
 import { PageBook } from '../../core/pageBook.js';
 import { decideOnFailure } from '../../core/retry.js';
-import { MAX_CONCURRENCY, type JobControl, type PageInput, type PageProgress, type PageResult } from '../../core/jobTypes.js';
+import {
+  MAX_CONCURRENCY,
+  type JobControl,
+  type PageInput,
+  type PageProgress,
+  type PageResult,
+} from '../../core/jobTypes.js';
 import type { QueuedItem } from '../../core/types.js';
 import type { ImClient } from '../../im/client.js';
 import { jobControlQuery } from '../../workflows/definitions.js';
@@ -61,7 +67,10 @@ export function createImportPage(deps: ImportPageDeps) {
     const sourceBytes = await stat(input.source.path).then(
       (s) => s.size,
       (err: Error) => {
-        throw ApplicationFailure.nonRetryable(`cannot read ${input.source.path}: ${err.message}`, 'SourceUnreadable');
+        throw ApplicationFailure.nonRetryable(
+          `cannot read ${input.source.path}: ${err.message}`,
+          'SourceUnreadable',
+        );
       },
     );
     const book = new PageBook(
@@ -88,7 +97,13 @@ export function createImportPage(deps: ImportPageDeps) {
       want: { friend_import: deps.capacity.friend_import ?? 0 },
       ...(attempt === 1 && { tail: { friend_import: input.windowTail } }),
       callBudgetMs: deps.im.timeoutMs + 2_000,
-      onError: (err) => ctx.log.warn('lease request failed', { error: String(err) }),
+      // Alone in the app, a page holds every user no one else holds, without naming them; else it
+      // names its users, gathered into one request a second (sooner when it has nothing to do).
+      blanket: true,
+      gatherMs: 1_000,
+      onError: (err) => {
+        ctx.log.warn('lease request failed', { error: String(err) });
+      },
     });
     const offChange = session.onChange(() => {
       if (session.revoked) halt('revoked');
@@ -139,7 +154,8 @@ export function createImportPage(deps: ImportPageDeps) {
         try {
           next = await records.next();
         } catch (err) {
-          if (err instanceof SourceError) throw ApplicationFailure.nonRetryable(err.message, 'SourceUnreadable');
+          if (err instanceof SourceError)
+            throw ApplicationFailure.nonRetryable(err.message, 'SourceUnreadable');
           throw err;
         }
         if (next.done) {
@@ -149,8 +165,7 @@ export function createImportPage(deps: ImportPageDeps) {
         const { record, start, next: after } = next.value;
         // A page ends at its limits, but not in the middle of one user's consecutive rows.
         const sameUser = record.fromAccount !== undefined && record.fromAccount === lastUser;
-        const overLimit =
-          linesThisPage >= input.limits.maxLines || itemsThisPage >= input.limits.maxItems;
+        const overLimit = linesThisPage >= input.limits.maxLines || itemsThisPage >= input.limits.maxItems;
         if (overLimit && (!sameUser || linesThisPage >= input.limits.maxLines * 4) && linesThisPage > 0) {
           pageEnd = start;
           readerDone = true;
@@ -201,12 +216,27 @@ export function createImportPage(deps: ImportPageDeps) {
         answered();
         if (result.ok) {
           if (result.inconsistencies.length > 0)
-            ctx.log.warn('friend_import answer is inconsistent', { fromAccount: from, notes: result.inconsistencies.slice(0, 5) });
+            ctx.log.warn('friend_import answer is inconsistent', {
+              fromAccount: from,
+              notes: result.inconsistencies.slice(0, 5),
+            });
           return book.answer(from, batch, result.answer);
         }
-        const verdict = decideOnFailure(result.class, result.code, result.info, tryNo, undefined, Math.random());
+        const verdict = decideOnFailure(
+          result.class,
+          result.code,
+          result.info,
+          tryNo,
+          undefined,
+          Math.random(),
+        );
         if (verdict.action === 'fail')
-          return book.fail(from, batch, { code: verdict.code, reason: verdict.reason, kind: verdict.kind }, tryNo);
+          return book.fail(
+            from,
+            batch,
+            { code: verdict.code, reason: verdict.reason, kind: verdict.kind },
+            tryNo,
+          );
         if (verdict.action === 'stop') {
           fatal ??= verdict.message;
           halt('failed');
@@ -228,7 +258,11 @@ export function createImportPage(deps: ImportPageDeps) {
      */
     const settleStopped = async (from: string, batch: QueuedItem[], sent: number): Promise<void> => {
       if (stopping !== 'cancelled') return book.abandon(from, batch, sent);
-      const cancelled = { code: 'rejected' as const, reason: 'not sent: the job was cancelled', kind: 'cancelled' as const };
+      const cancelled = {
+        code: 'rejected' as const,
+        reason: 'not sent: the job was cancelled',
+        kind: 'cancelled' as const,
+      };
       if (sent === 0 || ctx.cancellationSignal.aborted) return book.fail(from, batch, cancelled, sent);
       const present = await presentFriends(
         { im: deps.im, checkSlot: (signal) => session.slot('friend_check', signal) },
@@ -287,7 +321,9 @@ export function createImportPage(deps: ImportPageDeps) {
         if (toLease.length > 0) session.acquire(toLease);
         if (!stopping) {
           const room = Math.max(0, Math.min(control.concurrency, MAX_CONCURRENCY) - inFlight);
-          for (const from of book.ready(readerDone, room, (u) => session.holds(u))) {
+          const ready = book.ready(readerDone, room, (u) => session.holds(u));
+          if (ready.length === 0 && room > 0 && book.buffered > 0) session.hurry();
+          for (const from of ready) {
             inFlight++;
             const p: Promise<void> = runUser(from)
               .catch((err: unknown) => {
@@ -305,7 +341,8 @@ export function createImportPage(deps: ImportPageDeps) {
         const done = book.done(readerDone || stopping !== undefined);
         for (const u of [...session.heldUsers()]) if (session.isWanted(u) && book.idle(u)) done.push(u);
         if (done.length > 0) session.release(done);
-        if (performance.now() - lastCheckpoint >= CHECKPOINT_EVERY_MS) await checkpoint(stopping ?? 'running');
+        if (performance.now() - lastCheckpoint >= CHECKPOINT_EVERY_MS)
+          await checkpoint(stopping ?? 'running');
         if (stopping && inFlight === 0) break;
         if (readerDone && inFlight === 0 && book.buffered === 0) break;
         await wake.wait(readerDone || book.full || stopping ? 250 : 0);
@@ -325,7 +362,10 @@ export function createImportPage(deps: ImportPageDeps) {
       throw ApplicationFailure.retryable('a newer attempt of this page took over its leases', 'PageRevoked');
     if (ctx.cancellationSignal.aborted && !fatal) {
       session.abandon();
-      throw ApplicationFailure.retryable('the page was cancelled (worker shutting down or timed out)', 'PageInterrupted');
+      throw ApplicationFailure.retryable(
+        'the page was cancelled (worker shutting down or timed out)',
+        'PageInterrupted',
+      );
     }
     const eof = readerDone && pageEnd === undefined && !stopping;
     const last = eof || stopping !== undefined;

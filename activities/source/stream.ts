@@ -43,7 +43,11 @@ export async function* readRecords(
       : format === 'csv'
         ? parseCsvRecord(columns ?? [], line.text ?? '', line.lineNo)
         : parseJsonlRecord(line.text ?? '', line.lineNo);
-    yield { record, start: withColumns(line.start, line.lineNo), next: withColumns(line.end, line.lineNo + 1) };
+    yield {
+      record,
+      start: withColumns(line.start, line.lineNo),
+      next: withColumns(line.end, line.lineNo + 1),
+    };
   }
   if (format === 'csv' && !sawHeader) throw new SourceError('the CSV file is empty: it needs a header line');
 }

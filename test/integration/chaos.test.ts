@@ -113,7 +113,6 @@ describe('chaos: faults, SIGKILLed workers and a dev-server restart', { timeout:
     workers.push(
       await stack.spawnWorker({
         IM_BASE_URL: service.baseUrl,
-        WORKER_CALLS_PER_SECOND: String(RATE / WORKERS),
       }),
     );
   };

@@ -122,7 +122,9 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     const file = join(dir, 'detach.jsonl');
     await writeJsonl(file, list);
     // Slow answers keep the job running while the CLI attaches and detaches.
-    stack.emulator.setFaults({ rules: [{ kind: 'slow', delayMs: 1_000, fromAccounts: list.map((u) => u.from) }] });
+    stack.emulator.setFaults({
+      rules: [{ kind: 'slow', delayMs: 1_000, fromAccounts: list.map((u) => u.from) }],
+    });
     t.after(() => stack.emulator.setFaults(undefined));
     const detached = await cli(['import', file, '--detach', '--concurrency', '5']);
     assert.equal(detached.code, 0, detached.stderr);
@@ -385,7 +387,9 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     const file = join(dir, 'cancel.jsonl');
     await writeJsonl(file, list);
     // Slow answers keep the job running while the cancel command starts.
-    stack.emulator.setFaults({ rules: [{ kind: 'slow', delayMs: 300, fromAccounts: list.map((u) => u.from) }] });
+    stack.emulator.setFaults({
+      rules: [{ kind: 'slow', delayMs: 300, fromAccounts: list.map((u) => u.from) }],
+    });
     t.after(() => stack.emulator.setFaults(undefined));
     const seen = stack.emulator.calls().length;
     const job = spawnCli(['import', file, '--job-id', 'cli-cancel', '--concurrency', '5', '--json'], {

@@ -10,9 +10,9 @@ export function localCoordinator(): { send: LeaseSender; requests: () => number 
   const state = newCoordinatorState();
   let n = 0;
   return {
-    send: async (request) => {
+    send: (request) => {
       n++;
-      return applyLeaseRequest(state, request, Date.now());
+      return Promise.resolve(applyLeaseRequest(state, request, Date.now()));
     },
     requests: () => n,
   };

@@ -99,6 +99,44 @@ describe('coordinator: users', () => {
   });
 });
 
+describe('coordinator: the blanket', () => {
+  it('a holder alone gets the blanket; a waiter makes it convert, keeping only the users in use', () => {
+    const s = newCoordinatorState();
+    const a = holder(s, 'job:a');
+    const svc = holder(s, 'svc:1');
+    assert.equal(a(0, { blanket: true }).blanket, true);
+    // The service path asks for two users the blanket covers: it waits, and a is asked to convert.
+    assert.deepEqual(svc(10, { acquire: ['u1', 'u2'] }).waiting, ['u1', 'u2']);
+    const told = a(20, { blanket: true });
+    assert.deepEqual([told.blanket, told.convert], [true, true]);
+    // a is writing for u1 only: u2 goes to the waiter at once, u1 when a gives it back.
+    a(30, { dropBlanket: true, inUse: ['u1'] });
+    assert.equal(s.blanket, undefined);
+    const r = svc(40);
+    assert.deepEqual([r.granted, r.waiting], [['u2'], ['u1']]);
+    assert.deepEqual(a(50).wanted, ['u1']);
+    a(60, { release: ['u1'] });
+    assert.deepEqual(svc(70).granted, ['u1']);
+  });
+
+  it('no blanket while someone else holds or waits; a dead blanket holder keeps it one window past its lease', () => {
+    const s = newCoordinatorState();
+    const svc = holder(s, 'svc:1', 1, 1_000);
+    const a = holder(s, 'job:a', 1, 1_000);
+    svc(0, { acquire: ['u9'] });
+    assert.equal(a(10, { blanket: true }).blanket, undefined);
+    // svc dies holding u9: its lease ends at 1,000, and its last call may land one window later.
+    assert.equal(a(1_100, { blanket: true }).blanket, undefined, 'not while the dead holder may still land');
+    const granted = 1_000 + HANDOVER;
+    assert.equal(a(granted, { blanket: true }).blanket, true);
+    // a dies too: its lease ended at granted + 1,000; b waits one window more.
+    const b = holder(s, 'job:b', 1, 60_000);
+    const lease = granted + 1_000;
+    assert.deepEqual(b(lease + 100, { acquire: ['u1'] }).waiting, ['u1']);
+    assert.deepEqual(b(lease + HANDOVER).granted, ['u1']);
+  });
+});
+
 describe('coordinator: rate shares', () => {
   it('water-fills: small wants are met, the rest split evenly, never above capacity', () => {
     assert.deepEqual(
@@ -145,7 +183,14 @@ describe('coordinator: rate shares', () => {
     const s = newCoordinatorState();
     applyLeaseRequest(
       s,
-      { holder: 'a', generation: 1, seq: 1, ttlMs: 20_000, capacity: { friend_import: 50 }, want: { friend_import: 200 } },
+      {
+        holder: 'a',
+        generation: 1,
+        seq: 1,
+        ttlMs: 20_000,
+        capacity: { friend_import: 50 },
+        want: { friend_import: 200 },
+      },
       0,
     );
     const r = applyLeaseRequest(

@@ -110,7 +110,7 @@ describe('ledger: admitting submissions', () => {
     const s = newLedger('alice', 0);
     const r = admit(s, {
       id: 's1',
-      items: checkItems('alice', [item('alice')])
+      items: checkItems('alice', [item('alice')]),
     });
     assert.deepEqual(r.completed, ['s1']);
     assert.equal(submissionOutcome(s, 's1').status, 'done');
@@ -216,7 +216,11 @@ describe('ledger: batches and answers', () => {
     const settled = applyAnswer(
       s,
       batch,
-      { ...none, imported: ['bob'], permanent: [{ toAccount: 'carol', code: 30003, info: 'no such account' }] },
+      {
+        ...none,
+        imported: ['bob'],
+        permanent: [{ toAccount: 'carol', code: 30003, info: 'no such account' }],
+      },
       5,
     );
     assert.deepEqual(

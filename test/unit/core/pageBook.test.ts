@@ -46,7 +46,10 @@ describe('PageBook', () => {
     assert.deepEqual(book.ready(false, 10, all), ['a', 'b']);
     assert.deepEqual(book.ready(true, 10, all), ['a', 'b', 'c']);
     // Only held users go; `max` bounds the calls started at once.
-    assert.deepEqual(book.ready(true, 10, (u) => u !== 'a'), ['b', 'c']);
+    assert.deepEqual(
+      book.ready(true, 10, (u) => u !== 'a'),
+      ['b', 'c'],
+    );
     assert.deepEqual(book.ready(true, 1, all), ['a']);
   });
 
@@ -103,7 +106,16 @@ describe('PageBook', () => {
       {
         line: 1,
         items: [],
-        rejections: [{ line: 1, fromAccount: '', toAccount: '', code: 'rejected', reason: 'is not valid JSON', kind: 'rejected' }],
+        rejections: [
+          {
+            line: 1,
+            fromAccount: '',
+            toAccount: '',
+            code: 'rejected',
+            reason: 'is not valid JSON',
+            kind: 'rejected',
+          },
+        ],
         itemCount: 1,
       },
       at(1),
@@ -114,7 +126,10 @@ describe('PageBook', () => {
     book.answer(
       'a',
       batch,
-      answer(['x'], { permanent: [{ toAccount: 'y', code: 30003, info: 'no such account' }], failAccounts: ['y'] }),
+      answer(['x'], {
+        permanent: [{ toAccount: 'y', code: 30003, info: 'no such account' }],
+        failAccounts: ['y'],
+      }),
     );
     const out = book.settle()?.outcomes ?? [];
     assert.deepEqual(
