@@ -1,9 +1,11 @@
 /**
  * The bulk job's activities: `importPage` (activities/page/importPage.ts) and the report written
- * at the end from the pages' outcome files.
+ * at the end from the pages' outcome files; and a verify job's (activities/verify/), which run on
+ * the same workers with the same coordinator.
  */
 import { finalizeReport } from './report.js';
 import { createImportPage, type ImportPageDeps } from './page/importPage.js';
+import { createVerifyActivities } from './verify/index.js';
 
 export function createBulkActivities(deps: ImportPageDeps) {
   return {
@@ -16,6 +18,8 @@ export function createBulkActivities(deps: ImportPageDeps) {
     }): Promise<{ rows: number }> {
       return finalizeReport(input.reportDir, input.reportJsonl, input.reportCsv);
     },
+
+    ...createVerifyActivities(deps),
   };
 }
 

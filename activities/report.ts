@@ -12,7 +12,7 @@ import type { LineOutcome, ReportRow } from '../core/jobTypes.js';
 
 export const REPORT_COLUMNS = ['line', 'fromAccount', 'toAccount', 'code', 'reason', 'kind'] as const;
 
-async function writeAtomic(path: string, content: string): Promise<void> {
+export async function writeAtomic(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, content);
@@ -24,12 +24,15 @@ const pad = (n: number): string => String(n).padStart(6, '0');
 const fileName = (page: number, segment: number): string => `p${pad(page)}-${pad(segment)}.jsonl`;
 const NAME = /^p(\d{6})-(\d{6})\.jsonl$/;
 
-/** Writes one outcome file of a page (replacing one a crashed attempt may have left). */
+/**
+ * Writes one outcome file of a page (replacing one a crashed attempt may have left). A verify job's
+ * pages write their own kind of line (core/verifyTypes.ts) under the same names and rules.
+ */
 export async function writeOutcomes(
   reportDir: string,
   page: number,
   segment: number,
-  lines: readonly LineOutcome[],
+  lines: readonly object[],
 ): Promise<void> {
   await writeAtomic(
     join(outcomesDir(reportDir), fileName(page, segment)),
@@ -50,14 +53,14 @@ export async function dropOutcomesAfter(reportDir: string, page: number, keep: n
   return dropped;
 }
 
-/** Every outcome line of the job so far, in page and file order. */
-export async function* readOutcomes(reportDir: string): AsyncGenerator<LineOutcome> {
+/** Every outcome line of the job so far, in page and file order (`T`: a verify job's lines). */
+export async function* readOutcomes<T = LineOutcome>(reportDir: string): AsyncGenerator<T> {
   const names = (await readdir(outcomesDir(reportDir)).catch(() => [] as string[]))
     .filter((n) => NAME.test(n))
     .sort();
   for (const name of names) {
     const text = await readFile(join(outcomesDir(reportDir), name), 'utf8');
-    for (const line of text.split('\n')) if (line) yield JSON.parse(line) as LineOutcome;
+    for (const line of text.split('\n')) if (line) yield JSON.parse(line) as T;
   }
 }
 

@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     scale: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '100' },
     'latency-ms': { type: 'string', default: '20' },
     'plain-concurrency': { type: 'string', default: '32' },
     'no-plain': { type: 'boolean', default: false },
@@ -73,8 +73,8 @@ print(`commit: ${commit()}`);
 print(`machine: ${machine()}`);
 print(`load average before: ${load()}`);
 print(
-  `settings: IM_RATE_LIMIT=${rate} IM_BATCH_SIZE=1000, ${options.workers} worker process(es) ` +
-    `(WORKER_CALLS_PER_SECOND=${rate / options.workers}), bulk concurrency ${options.concurrency}, ` +
+  `settings: IM_RATE_LIMIT=${rate} IM_BATCH_SIZE=1000, ${options.workers} worker process(es), ` +
+    `bulk concurrency ${options.concurrency} calls in flight, ` +
     `emulator write latency ${options.writeLatencyMs} ms and rate limit ${rate}/s, plain script concurrency ` +
     `${options.plainConcurrency} with a token bucket of 1 token at ${rate}/s` +
     (options.workerNodeArgs ? `; worker Node flags: ${options.workerNodeArgs.join(' ')}` : ''),

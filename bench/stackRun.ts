@@ -22,7 +22,7 @@ export interface BenchStackOptions {
   batchSize: number;
   /** How long the emulator holds each write (a stand-in for the service's latency). */
   writeLatencyMs: number;
-  /** Worker processes; each paces itself at rate ÷ workers (WORKER_CALLS_PER_SECOND). */
+  /** Worker processes (the app coordinator shares the rate among them). */
   workers: number;
   /** `--cpu-prof` the workers into this folder. */
   cpuProfDir?: string;
@@ -73,7 +73,6 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
               IM_BASE_URL: emulator.baseUrl,
               IM_RATE_LIMIT: String(o.rate),
               IM_BATCH_SIZE: String(o.batchSize),
-              WORKER_CALLS_PER_SECOND: String(o.rate / o.workers),
             },
             [
               ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),

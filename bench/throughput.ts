@@ -9,7 +9,7 @@ import { startBulkJob } from '../client/bulk.js';
 import type { JobSummary } from '../core/jobTypes.js';
 import { usersOf, type DatasetFiles } from './dataset.js';
 import { runPlainScript, type PlainResult } from './plainScript.js';
-import { diffCounts, type ProcSample } from './probe.js';
+import { diffCounts, frontendRequests, type ProcSample } from './probe.js';
 import { startBenchStack, verifyState, watchMemory, type Sample } from './stackRun.js';
 import { timeline, type Timeline } from './timeline.js';
 
@@ -27,12 +27,39 @@ export interface RunOptions {
 }
 
 export interface HistoryFigures {
+  /** Per-user workflows (a bulk job starts none). */
   userRuns: number;
   userEvents: number;
   userBytes: number;
   maxUserEvents: number;
   jobRuns: number;
   jobEvents: number[];
+  /** The app coordinator's runs and events (the stack is fresh, so all of them served this job). */
+  coordinatorRuns: number;
+  coordinatorEvents: number;
+}
+
+/**
+ * Billable Temporal actions, counted from the server's own request counters: workflow starts,
+ * signals, updates (Update-with-Start counts as a start and an update), activity attempts (every
+ * completion, failure or cancellation an activity reported), heartbeats that reached the server,
+ * and timers (from the histories).
+ */
+export function billableActions(frontend: Record<string, number>, timers: number): Record<string, number> {
+  const n = (k: string) => frontend[k] ?? 0;
+  return {
+    starts: n('StartWorkflowExecution') + n('SignalWithStartWorkflowExecution') + n('ExecuteMultiOperation'),
+    signals: n('SignalWorkflowExecution') + n('SignalWithStartWorkflowExecution'),
+    updates: n('UpdateWorkflowExecution') + n('ExecuteMultiOperation'),
+    activityAttempts:
+      n('RespondActivityTaskCompleted') +
+      n('RespondActivityTaskFailed') +
+      n('RespondActivityTaskCanceled') +
+      n('RespondActivityTaskCompletedById') +
+      n('RespondActivityTaskFailedById'),
+    heartbeats: n('RecordActivityTaskHeartbeat') + n('RecordActivityTaskHeartbeatById'),
+    timers,
+  };
 }
 
 export interface RunFigures {
@@ -81,6 +108,8 @@ async function histories(client: Client, jobId: string): Promise<HistoryFigures>
     maxUserEvents: 0,
     jobRuns: 0,
     jobEvents: [],
+    coordinatorRuns: 0,
+    coordinatorEvents: 0,
   };
   for await (const w of client.workflow.list({ query: `WorkflowType = 'ImportFriendsWorkflow'` })) {
     h.userRuns++;
@@ -91,6 +120,11 @@ async function histories(client: Client, jobId: string): Promise<HistoryFigures>
   for await (const w of client.workflow.list({ query: `WorkflowId = 'friend-import-job:${jobId}'` })) {
     h.jobRuns++;
     h.jobEvents.push(w.historyLength);
+  }
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'AppCoordinatorWorkflow'` })) {
+    h.coordinatorRuns++;
+    // A run still open counts what it has so far (it completes after ten idle minutes).
+    h.coordinatorEvents += (await client.workflow.getHandle(w.workflowId, w.runId).describe()).historyLength;
   }
   return h;
 }
@@ -156,7 +190,7 @@ export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFi
         (p) =>
           o.log(
             `  ${spec.name} ours ${((performance.now() - t0) / 1000).toFixed(0)} s: ${p.calls} calls, ` +
-              `${p.imported}/${files.manifest.items} imported, ${p.inFlight} users in flight`,
+              `${p.imported}/${files.manifest.items} imported, ${p.inFlight} calls in flight`,
           ),
         () => undefined,
       );
@@ -166,6 +200,9 @@ export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFi
     const peak = memory.stop();
     const after = await bench.sample();
     const history = await histories(stack.client, jobId);
+    // The server reports its request counters about once a second: read them once they have caught up.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const frontendAfter = await frontendRequests(stack.devServer.metricsUrl);
     figures = {
       ...emulatorFigures(files, 'ours', after, elapsedMs),
       imported: summary.imported,
@@ -176,9 +213,9 @@ export async function runOurs(files: DatasetFiles, o: RunOptions): Promise<RunFi
       workerHwmMiB: Math.max(
         ...Object.entries(after.procs).map(([k, p]) => (k.startsWith('worker') ? (p?.hwmMiB ?? 0) : 0)),
       ),
-      frontend: diffCounts(after.frontend, before.frontend),
+      frontend: diffCounts(frontendAfter, before.frontend),
       history,
-      timeline: await timeline(stack.client, jobId),
+      timeline: await timeline(stack.client, `friend-import-job:${jobId}`),
       summary,
     };
   } finally {

@@ -1,7 +1,6 @@
 /**
- * Where a bulk job's time goes, read from workflow histories: for a sample of user workflows, the
- * time from start to the first call being scheduled, waiting for dispatch, the call itself, and
- * finishing; for the job's runs, how long each page took to read and deliver and the gaps between.
+ * Where a bulk job's time goes, read from its history: each page (an importPage activity) from
+ * scheduled to started to completed, and the gaps between pages.
  */
 import type { Client } from '@temporalio/client';
 import proto, { type temporal } from '@temporalio/proto';
@@ -16,100 +15,66 @@ export const typeOf = (e: Event): string =>
   (proto.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'UNKNOWN').replace(/^EVENT_TYPE_/, '');
 
 export interface Timeline {
-  users: number;
-  /** Median and p90 per phase, ms. */
-  phases: Record<string, { p50: number; p90: number }>;
-  pages: { count: number; p50Ms: number; maxMs: number; usersPerPage: number; gapP50Ms: number };
+  pages: number;
+  /** Job started → first page started (ms). */
+  toFirstPageMs: number;
+  /** Each page from started to completed (ms). */
+  pageMs: number[];
+  /** From one page's completion to the next one's start (ms). */
+  gapsMs: number[];
+  /** Last page completed → job closed (ms). */
+  closingMs: number;
+  /** Timers started by the job's runs (each one is a billable action). */
+  timers: number;
 }
 
-function quantiles(xs: number[]): { p50: number; p90: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-  return { p50: at(0.5), p90: at(0.9) };
-}
-
-export async function timeline(client: Client, jobId: string, sample = 100): Promise<Timeline> {
-  const phases: Record<string, number[]> = {
-    'start → first WFT started': [],
-    'start → call scheduled': [],
-    'scheduled → started (dispatch)': [],
-    'started → completed (call)': [],
-    'last call → closed': [],
-    'start → closed': [],
-  };
-  const add = (k: string, v: number | undefined) => {
-    if (v !== undefined && Number.isFinite(v)) phases[k]?.push(v);
-  };
-  const ids: { workflowId: string; runId: string }[] = [];
-  for await (const w of client.workflow.list({ query: `WorkflowType = 'ImportFriendsWorkflow'` }))
-    ids.push({ workflowId: w.workflowId, runId: w.runId });
-  const step = Math.max(1, Math.floor(ids.length / sample));
-  let users = 0;
-  for (let i = 0; i < ids.length; i += step) {
-    const { workflowId, runId } = ids[i]!;
+export async function timeline(client: Client, workflowId: string): Promise<Timeline> {
+  const t: Timeline = { pages: 0, toFirstPageMs: 0, pageMs: [], gapsMs: [], closingMs: 0, timers: 0 };
+  const runs: { runId: string; start: number }[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+    runs.push({ runId: w.runId, start: w.startTime.getTime() });
+  runs.sort((a, b) => a.start - b.start);
+  let jobStart: number | undefined;
+  let lastCompleted: number | undefined;
+  let closed: number | undefined;
+  for (const { runId } of runs) {
     const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
-    const find = (t: string) => events.find((e) => typeOf(e) === t);
-    const start = ms(events[0]);
-    const closed = ms(events[events.length - 1]);
-    const scheduled = events.filter((e) => typeOf(e) === 'ACTIVITY_TASK_SCHEDULED');
-    const started = events.filter((e) => typeOf(e) === 'ACTIVITY_TASK_STARTED');
-    const completed = events.filter((e) => typeOf(e) === 'ACTIVITY_TASK_COMPLETED');
-    if (start === undefined || closed === undefined) continue;
-    users++;
-    add('start → first WFT started', (ms(find('WORKFLOW_TASK_STARTED')) ?? NaN) - start);
-    add('start → call scheduled', (ms(scheduled[0]) ?? NaN) - start);
-    scheduled.forEach((s, k) =>
-      add('scheduled → started (dispatch)', (ms(started[k]) ?? NaN) - (ms(s) ?? NaN)),
-    );
-    started.forEach((s, k) => add('started → completed (call)', (ms(completed[k]) ?? NaN) - (ms(s) ?? NaN)));
-    add('last call → closed', closed - (ms(completed[completed.length - 1]) ?? NaN));
-    add('start → closed', closed - start);
-  }
-  const pageDurations: number[] = [];
-  const gaps: number[] = [];
-  let pages = 0;
-  for await (const w of client.workflow.list({ query: `WorkflowId = 'friend-import-job:${jobId}'` })) {
-    const events = (await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events ?? [];
-    let lastEnd: number | undefined;
-    const open = new Map<string, number>();
+    jobStart ??= ms(events[0]);
+    closed = ms(events[events.length - 1]);
+    const scheduled = new Map<string, string>();
     for (const e of events) {
-      const t = typeOf(e);
-      if (t === 'ACTIVITY_TASK_SCHEDULED') {
-        const type = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
-        if (type === 'readAndDeliver') {
-          open.set(String(e.eventId), ms(e) ?? 0);
-          if (lastEnd !== undefined) gaps.push((ms(e) ?? 0) - lastEnd);
-        }
-      } else if (t === 'ACTIVITY_TASK_COMPLETED') {
-        const from = open.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId));
-        if (from !== undefined) {
-          pages++;
-          pageDurations.push((ms(e) ?? 0) - from);
-          lastEnd = ms(e);
-        }
+      const type = typeOf(e);
+      if (type === 'TIMER_STARTED') t.timers++;
+      if (type === 'ACTIVITY_TASK_SCHEDULED') {
+        const a = e.activityTaskScheduledEventAttributes;
+        scheduled.set(String(e.eventId), a?.activityType?.name ?? '');
+      }
+      if (type === 'ACTIVITY_TASK_STARTED') {
+        const id = String(e.activityTaskStartedEventAttributes?.scheduledEventId);
+        if (scheduled.get(id) !== 'importPage') continue;
+        const at = ms(e) ?? 0;
+        if (t.pages === 0 && jobStart !== undefined) t.toFirstPageMs = at - jobStart;
+        if (lastCompleted !== undefined) t.gapsMs.push(at - lastCompleted);
+        t.pages++;
+        t.pageMs.push(-at);
+      }
+      if (type === 'ACTIVITY_TASK_COMPLETED') {
+        const id = String(e.activityTaskCompletedEventAttributes?.scheduledEventId);
+        if (scheduled.get(id) !== 'importPage') continue;
+        lastCompleted = ms(e) ?? 0;
+        const i = t.pageMs.length - 1;
+        if (i >= 0) t.pageMs[i] = (t.pageMs[i] ?? 0) + lastCompleted;
       }
     }
   }
-  const q = quantiles(pageDurations);
-  return {
-    users,
-    phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, quantiles(v)])),
-    pages: {
-      count: pages,
-      p50Ms: q.p50,
-      maxMs: Math.max(0, ...pageDurations),
-      usersPerPage: ids.length / Math.max(1, pages),
-      gapP50Ms: quantiles(gaps).p50,
-    },
-  };
+  if (closed !== undefined && lastCompleted !== undefined) t.closingMs = closed - lastCompleted;
+  return t;
 }
 
 export function formatTimeline(t: Timeline): string {
-  return [
-    `  timeline (sample of ${t.users} users; p50 / p90 ms): ${Object.entries(t.phases)
-      .map(([k, v]) => `${k} ${v.p50}/${v.p90}`)
-      .join('; ')}`,
-    `  pages: ${t.pages.count} readAndDeliver (≈${t.pages.usersPerPage.toFixed(0)} users each), ` +
-      `p50 ${t.pages.p50Ms} ms, max ${t.pages.maxMs} ms; gap between pages p50 ${t.pages.gapP50Ms} ms`,
-  ].join('\n');
+  const list = (xs: number[]) => (xs.length > 8 ? `${xs.slice(0, 8).join(', ')} …` : xs.join(', '));
+  return (
+    `  timeline: ${t.pages} page(s); job start → first page ${t.toFirstPageMs} ms; page durations ms [${list(t.pageMs)}]; ` +
+    `gaps between pages ms [${list(t.gapsMs)}]; last page → job closed ${t.closingMs} ms; timers ${t.timers}`
+  );
 }

@@ -7,7 +7,7 @@
  * Every step returns what it settled: the submissions it completed and each item that got its
  * outcome, so a caller can write per-item records (the page activity) or only count (the workflow).
  */
-import { utf8Length } from '../im/utf8.js';
+import { jsonByteLength } from '../im/utf8.js';
 import type { AddFriendItem } from '../im/schemas.js';
 import type {
   FailureKind,
@@ -205,7 +205,7 @@ export function admit(
 
 /** Bytes an item adds to a request body (its JSON and a comma). */
 export function itemBytes(item: AddFriendItem): number {
-  return utf8Length(JSON.stringify(item)) + 1;
+  return jsonByteLength(item) + 1;
 }
 
 /** Removes and returns the next batch: at most `batchSize` items and about `maxBytes` of JSON, in queue order. */

@@ -18,3 +18,61 @@ export function utf8Length(s: string): number {
   }
   return bytes;
 }
+
+/**
+ * Bytes of `JSON.stringify(value)` in UTF-8, without building the string (a bulk job sizes every
+ * item it batches). Plain data only: strings, finite numbers, booleans, null, arrays and objects.
+ */
+export function jsonByteLength(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return jsonStringBytes(value);
+    case 'number':
+      return Number.isInteger(value) && Math.abs(value) < 1e21 ? integerDigits(value) : String(value).length;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (Array.isArray(value)) {
+        let n = 2 + Math.max(0, value.length - 1);
+        for (const v of value) n += v === undefined ? 4 : jsonByteLength(v);
+        return n;
+      }
+      let n = 2;
+      let fields = 0;
+      for (const [k, v] of Object.entries(value)) {
+        if (v === undefined || typeof v === 'function') continue;
+        n += jsonStringBytes(k) + 1 + jsonByteLength(v);
+        fields++;
+      }
+      return n + Math.max(0, fields - 1);
+    }
+    default:
+      return 0;
+  }
+}
+
+function integerDigits(n: number): number {
+  let digits = n < 0 ? 2 : 1;
+  for (let a = Math.abs(n); a >= 10; a = Math.floor(a / 10)) digits++;
+  return digits;
+}
+
+/**
+ * A JSON string's bytes: quotes, UTF-8 bytes, and escapes (\" \\ and control characters; a lone
+ * surrogate is written as \uXXXX, 6 bytes where UTF-8 would count 3).
+ */
+function jsonStringBytes(s: string): number {
+  let n = utf8Length(s) + 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09)
+      n += 1;
+    else if (c < 0x20) n += 5;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      if ((s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+      else n += 3;
+    } else if (c >= 0xdc00 && c <= 0xdfff) n += 3;
+  }
+  return n;
+}

@@ -57,6 +57,12 @@ const WorkerEnvSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(200, 'WORKER_MAX_CONCURRENT_PAGES must be 1–200'))
     .optional(),
+  /** The JavaScript heap the process aims to stay under (MiB; 0 leaves it to V8). */
+  WORKER_HEAP_BUDGET_MB: z
+    .string()
+    .regex(/^\d+$/, 'WORKER_HEAP_BUDGET_MB must be a whole number of MiB')
+    .transform(Number)
+    .optional(),
   /** Workflows kept in memory between tasks (memory vs. replays). */
   WORKER_MAX_CACHED_WORKFLOWS: z
     .string()
@@ -123,6 +129,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       role: workerEnv.WORKER_ROLE,
       maxConcurrentCalls: workerEnv.WORKER_MAX_CONCURRENT_CALLS,
       maxConcurrentPages: workerEnv.WORKER_MAX_CONCURRENT_PAGES,
+      heapBudgetMb: workerEnv.WORKER_HEAP_BUDGET_MB,
       maxCachedWorkflows: workerEnv.WORKER_MAX_CACHED_WORKFLOWS,
       metrics,
       onUserSigRenew: () => metrics.userSigRenewed(),

@@ -19,6 +19,7 @@ import { coordinatorSender } from '../activities/coordination/transport.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImport.js';
 import { callsTaskQueue } from '../workflows/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
+import { startHeapGuard } from './heapGuard.js';
 
 export interface ImportWorkerOptions {
   connection: NativeConnection;
@@ -39,6 +40,8 @@ export interface ImportWorkerOptions {
   identity?: string;
   /** Only the service path's calls worker, or only the main one. */
   role?: 'all' | 'calls' | 'main';
+  /** JavaScript heap this process aims to stay under, MiB (0: leave it to V8); see heapGuard.ts. */
+  heapBudgetMb?: number;
 }
 
 export interface ImportWorkers {
@@ -131,9 +134,11 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     bundle,
     callsTaskQueue: calls,
     run: async () => {
+      const heap = startHeapGuard(options.heapBudgetMb);
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        heap.stop();
         for (const close of closers) await close();
       }
     },

@@ -50,6 +50,8 @@ export interface ImportPageDeps {
 /** How often the page asks its job whether it was paused, cancelled or re-sized. */
 const CONTROL_POLL_MS = 400;
 const CHECKPOINT_EVERY_MS = 1_000;
+/** Batches cut and waiting for a call slot at most (the rest of the items wait unparsed-for-longer). */
+const MAX_WAITING_FOR_SLOT = 4;
 /** Reading yields to the calls after this much work. */
 const READ_SLICE_MS = 8;
 
@@ -79,7 +81,7 @@ export function createImportPage(deps: ImportPageDeps) {
         maxBatchBytes: deps.maxBatchBytes ?? 1_000_000,
         maxItemAttempts: deps.maxItemAttempts ?? 5,
         lookaheadItems: 1_000,
-        maxBufferedItems: Math.max(20_000, deps.batchSize * 64),
+        maxBufferedItems: Math.max(4_000, deps.batchSize * 4),
         resumed: attempt > 1 || input.resumed === true,
       },
       resumeFrom,
@@ -115,6 +117,7 @@ export function createImportPage(deps: ImportPageDeps) {
     let fatal: string | undefined;
     let calls = 0;
     let inFlight = 0;
+    let waitingForSlot = 0;
     let readerDone = false;
     let linesThisPage = 0;
     let itemsThisPage = 0;
@@ -185,11 +188,14 @@ export function createImportPage(deps: ImportPageDeps) {
       for (let tryNo = 1; ; tryNo++) {
         if (stopping) return settleStopped(from, batch, tryNo - 1);
         let answered: () => void;
+        waitingForSlot++;
         try {
           answered = await session.slot('friend_import', stop.signal);
         } catch (err) {
           if (err instanceof RevokedError) halt('revoked');
           return settleStopped(from, batch, tryNo - 1);
+        } finally {
+          waitingForSlot--;
         }
         calls++;
         let result;
@@ -320,7 +326,15 @@ export function createImportPage(deps: ImportPageDeps) {
         const toLease = book.toLease();
         if (toLease.length > 0) session.acquire(toLease);
         if (!stopping) {
-          const room = Math.max(0, Math.min(control.concurrency, MAX_CONCURRENCY) - inFlight);
+          // Batches are cut only when a call could start soon: a batch waiting for its slot holds
+          // its items in memory, so only a few wait at a time.
+          const room = Math.max(
+            0,
+            Math.min(
+              Math.min(control.concurrency, MAX_CONCURRENCY) - inFlight,
+              MAX_WAITING_FOR_SLOT - waitingForSlot,
+            ),
+          );
           const ready = book.ready(readerDone, room, (u) => session.holds(u));
           if (ready.length === 0 && room > 0 && book.buffered > 0) session.hurry();
           for (const from of ready) {

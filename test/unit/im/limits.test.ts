@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkFriendImportBody, checkFriendItem, utf8Length, type AddFriendItem } from '../../../im/index.js';
+import { jsonByteLength } from '../../../im/utf8.js';
 
 const base: AddFriendItem = { To_Account: 'bob', AddSource: 'AddSource_Type_Web' };
 
@@ -150,5 +151,25 @@ describe('checkFriendImportBody', () => {
     const r = checkFriendImportBody({ From_Account: 'x'.repeat(33), AddFriendItem: 'no', Extra: 1 });
     assert.deepEqual(r.bodyViolations.map((v) => v.path).sort(), ['(body)', 'AddFriendItem', 'From_Account']);
     assert.equal(r.fromAccount, undefined);
+  });
+});
+
+describe('jsonByteLength', () => {
+  it('equals the UTF-8 length of JSON.stringify for plain data, escapes and surrogates included', () => {
+    const samples: unknown[] = [
+      { To_Account: 'a', AddSource: 'AddSource_Type_X', Remark: 'é"\\\n\u0001', GroupName: ['g1', '中文'] },
+      { AddTime: 1_700_000_000, CustomItem: [{ Tag: 'Tag_SNS_Custom_A', Value: -12 }], skipped: undefined },
+      '😀',
+      '\u2028',
+      '\ud800x',
+      'x\udc00',
+      1.5,
+      1e21,
+      [1, [2, null, true]],
+      {},
+      [],
+    ];
+    for (const s of samples)
+      assert.equal(jsonByteLength(s), Buffer.byteLength(JSON.stringify(s)), JSON.stringify(s));
   });
 });

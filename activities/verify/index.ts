@@ -1,0 +1,44 @@
+/**
+ * A verify job's activities: the import job's permanent failures read once before the first page,
+ * `verifyPage` (one page of reads), and the report merged at the end.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { VerifyTotals } from '../../core/verifyTypes.js';
+import { createVerifyPage, type VerifyPageDeps } from './verifyPage.js';
+import {
+  expectedAbsentFile,
+  finalizeVerifyReport,
+  NoOutcomesError,
+  writeExpectedAbsent,
+} from './verifyReport.js';
+
+export function createVerifyActivities(deps: VerifyPageDeps) {
+  return {
+    verifyPage: createVerifyPage(deps),
+
+    async prepareVerify(input: {
+      importReportDir: string;
+      reportDir: string;
+    }): Promise<{ expectedAbsentFile: string; permanent: number }> {
+      try {
+        const { permanent } = await writeExpectedAbsent(input.importReportDir, input.reportDir);
+        return { expectedAbsentFile: expectedAbsentFile(input.reportDir), permanent };
+      } catch (err) {
+        if (err instanceof NoOutcomesError)
+          throw ApplicationFailure.nonRetryable(err.message, 'ImportJobUnreadable');
+        throw err;
+      }
+    },
+
+    async finalizeVerify(input: {
+      reportDir: string;
+      reportJsonl: string;
+      reportCsv: string;
+      repairJsonl: string;
+    }): Promise<VerifyTotals> {
+      return finalizeVerifyReport(input);
+    },
+  };
+}
+
+export type VerifyActivities = ReturnType<typeof createVerifyActivities>;
