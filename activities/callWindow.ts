@@ -24,6 +24,8 @@ export class CallWindow {
   #inFlight = 0;
   /** The earliest time the next call may start, by the spacing schedule. */
   #nextAt = -Infinity;
+  /** The latest answer preloaded from a previous holder (the schedule restarts one spacing after it). */
+  #lastPreloaded = -Infinity;
   #tail: Promise<unknown> = Promise.resolve();
   readonly #wakers = new Set<() => void>();
 
@@ -47,6 +49,9 @@ export class CallWindow {
     this.#spacingMs = limit > 0 ? this.windowMs / limit : Infinity;
     // Below 1 call per window the spacing alone keeps the rate.
     this.#capacity = limit > 0 ? Math.max(1, Math.floor(limit)) : 0;
+    // A tail preloaded while there was no limit yet (a new incarnation before its first answer)
+    // put the schedule at infinity: it starts one spacing after the tail's last call instead.
+    if (this.#nextAt === Infinity) this.#nextAt = this.#lastPreloaded + this.#spacingMs;
     this.#wake();
   }
 
@@ -64,7 +69,9 @@ export class CallWindow {
     const stamps = agesMs.filter((a) => a >= 0 && a < this.windowMs).map((a) => now - a);
     this.#answeredAt.push(...stamps);
     this.#answeredAt.sort((a, b) => a - b);
-    if (stamps.length > 0) this.#nextAt = Math.max(this.#nextAt, Math.max(...stamps) + this.#spacingMs);
+    if (stamps.length === 0) return;
+    this.#lastPreloaded = Math.max(this.#lastPreloaded, ...stamps);
+    this.#nextAt = Math.max(this.#nextAt, this.#lastPreloaded + this.#spacingMs);
   }
 
   /** How long ago each counted call was answered (in-flight calls count as answered now). */

@@ -1,5 +1,5 @@
 /**
- * Records workflow histories of the scenarios that exercise every path of our two workflows, into
+ * Records workflow histories of the scenarios that exercise every path of our workflows, into
  * test/fixtures/histories/. test/unit/replay.test.ts replays them against the current workflow code:
  * a change that makes old histories non-deterministic fails there before it can break running
  * imports. Re-record only on purpose (a deliberate, versioned change):
@@ -15,6 +15,7 @@ import { importFriends } from '../client/importFriends.js';
 import { friendItem, friendItems, submitted } from '../test/support/data.js';
 import { writeJsonl } from '../test/support/files.js';
 import { startStack, type Stack } from '../test/support/stack.js';
+import { coordinatorWorkflowId } from '../workflows/definitions.js';
 import { projectRoot } from '../workers/temporalCli.js';
 import { promisify } from 'node:util';
 
@@ -138,13 +139,15 @@ try {
       report: join(dir, 'report.jsonl'),
       concurrency: 3,
       pageLines: 4,
-      continueAsNewAfterEvents: 40,
+      continueAsNewAfterEvents: 20,
     },
   );
   await job.pause();
   await job.resume();
   await job.result();
   await save(stack, 'bulk-job', job.workflowId);
+  // The app coordinator served the job's pages and every service import above.
+  await save(stack, 'coordinator', coordinatorWorkflowId(stack.im.sdkAppId));
 } finally {
   await stack.stop();
   await rm(dir, { recursive: true, force: true });

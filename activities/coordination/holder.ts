@@ -12,7 +12,7 @@ import { CallWindow } from '../callWindow.js';
 
 export interface HolderOptions {
   /** Sends one request to the coordinator (an Update); may throw, the holder retries. */
-  send(request: LeaseRequest): Promise<LeaseResponse>;
+  send(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse>;
   holder: string;
   generation: number;
   ttlMs: number;
@@ -312,7 +312,8 @@ export class HolderSession {
       try {
         // No answer within the timeout (no worker runs the coordinator right now, or its run is
         // changing): ask again; the coordinator answers a repeated request with its first answer.
-        const response = await withTimeout(this.#o.send(request), timeoutMs);
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const response = await withTimeout(this.#o.send(request, timeout), timeoutMs);
         this.requests++;
         return response;
       } catch (err) {

@@ -16,7 +16,8 @@ export interface CoordinatorTarget {
   sdkAppId: number;
 }
 
-export type LeaseSender = (request: LeaseRequest) => Promise<LeaseResponse>;
+/** Sends one request; `signal` abandons it (its gRPC call included). */
+export type LeaseSender = (request: LeaseRequest, signal?: AbortSignal) => Promise<LeaseResponse>;
 
 export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
   const workflowId = coordinatorWorkflowId(target.sdkAppId);
@@ -36,7 +37,7 @@ export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
     });
   };
   let running = false;
-  return async (request) => {
+  const send = async (request: LeaseRequest): Promise<LeaseResponse> => {
     // A plain Update when the coordinator runs (no start to de-duplicate); a start only when needed.
     if (running) {
       try {
@@ -52,6 +53,8 @@ export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
     running = true;
     return response;
   };
+  return (request, signal) =>
+    signal ? target.client.withAbortSignal(signal, () => send(request)) : send(request);
 }
 
 /** The run completed or continued as new while the update was on its way. */

@@ -14,6 +14,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
+import { setMaxListeners } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import type { Rates } from '../../core/leases.js';
 import { MAX_CONCURRENCY, type JobControl } from '../../core/jobTypes.js';
@@ -84,6 +85,8 @@ export function createVerifyPage(deps: VerifyPageDeps) {
     const writers = new WriterLog(previous?.writers);
     const wake = new Wakeup();
     const stop = new AbortController();
+    // Every run in flight may wait for a call slot on this signal (up to the job's concurrency).
+    setMaxListeners(MAX_CONCURRENCY + 16, stop.signal);
     const holder = verifyHolder(input.jobId);
     const session = new HolderSession({
       send: deps.sendLease,

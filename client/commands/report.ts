@@ -1,7 +1,8 @@
 /**
- * `friend-import report JOB [--json] [--limit N]`: where a bulk job's failure report is, and its
- * rows when this machine can read them (the workers write it on their file system). For a running
- * job it says so and shows the rows written so far.
+ * `friend-import report JOB [--json] [--limit N] [--user FROM_ACCOUNT]`: where a bulk job's failure
+ * report is, and its rows when this machine can read them (the workers write it on their file
+ * system). For a running job it says so and shows the rows written so far. `--user` shows one
+ * user's outcomes instead: every line of theirs, the friends imported and the items that failed.
  */
 import type { Command } from 'commander';
 import type { ReportRow as Row } from '../../core/jobTypes.js';
@@ -10,6 +11,7 @@ import { CliError, EXIT } from './errors.js';
 interface ReportOptions {
   json?: boolean;
   limit?: string;
+  user?: string;
 }
 
 export function registerReport(program: Command): void {
@@ -19,6 +21,7 @@ export function registerReport(program: Command): void {
     .description("show where a bulk job's failure report is, and its rows")
     .option('--json', 'print { jobId, status, reportJsonl, reportCsv, final, readable, rows } as JSON')
     .option('--limit <n>', 'rows to print (default 100; with --json all)')
+    .option('--user <fromAccount>', "show one user's outcomes in the job (imported and failed, by line)")
     .action(async (job: string, opts: ReportOptions) => {
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0))
@@ -33,7 +36,18 @@ export function registerReport(program: Command): void {
       const ctx = await openTemporal();
       let summary;
       try {
-        const { handle, status } = await requireJob(ctx, job);
+        const { handle, status, kind } = await requireJob(ctx, job);
+        if (kind === 'verify') {
+          // A verify job's report is its diff report (docs/verify.md).
+          const { verifyJob } = await import('../verify.js');
+          const { currentVerifySummary, printVerifyReport } = await import('./support/verifyView.js');
+          const target = { client: ctx.client, taskQueue: ctx.taskQueue };
+          const v = await currentVerifySummary(verifyJob(target, handle.jobId), status);
+          return await printVerifyReport(v, {
+            ...(opts.json && { json: true }),
+            ...(limit !== undefined && { limit }),
+          });
+        }
         summary = await currentSummary(handle, status);
       } finally {
         await ctx.close();
@@ -43,6 +57,35 @@ export function registerReport(program: Command): void {
         throw new CliError(
           `job ${jobId} is ${summary.status} and did not say where its report is (no worker answered?)`,
         );
+      if (opts.user !== undefined) {
+        const { userOutcomes } = await import('../../activities/report.js');
+        const lines = await userOutcomes(reportPaths(jobId, reportJsonl).reportDir, opts.user).catch(
+          (err: NodeJS.ErrnoException) => {
+            throw new CliError(
+              `cannot read job ${jobId}'s outcome files here (${err.code ?? err.message}); the workers write them on their machine`,
+            );
+          },
+        );
+        const imported = lines.reduce((n, l) => n + l.imported.length, 0);
+        const failed = lines.reduce((n, l) => n + l.failed.length, 0);
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify({ jobId, status: summary.status, fromAccount: opts.user, imported, failed, lines })}\n`,
+          );
+          return;
+        }
+        const out = [
+          lines.length === 0
+            ? `Job ${jobId} (${summary.status}) has no outcome for ${opts.user} yet.`
+            : `Job ${jobId} (${summary.status}): ${opts.user} — ${count(imported)} imported, ${count(failed)} failed, on ${count(lines.length)} input line${lines.length === 1 ? '' : 's'}.`,
+        ];
+        for (const l of lines.slice(0, limit ?? 100)) {
+          if (l.imported.length > 0) out.push(`line ${l.line}: imported ${l.imported.join(', ')}`);
+          for (const f of l.failed) out.push(`line ${l.line}: ${f.toAccount || '?'} failed: ${f.reason} [${f.code}, ${f.kind}]`);
+        }
+        process.stdout.write(`${out.join('\n')}\n`);
+        return;
+      }
       const running = !['completed', 'cancelled', 'failed'].includes(summary.status);
       let rows: Row[] | undefined;
       let unreadable: string | undefined;

@@ -107,6 +107,16 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     assert.match(human.stdout, /line 3: bad2 → ghost-cli: .*\[30003, permanent\]/);
     assert.match(human.stdout, /line 11: is not valid JSON/);
 
+    // One user's outcomes in the job: what was imported and what failed, by line.
+    const one = await cli(['report', 'cli-failures', '--user', 'bad2', '--json']);
+    assert.equal(one.code, 0, one.stderr);
+    const mine = jsonOut<{ imported: number; failed: number; lines: { line: number; imported: string[] }[] }>(one);
+    assert.deepEqual([mine.imported, mine.failed, mine.lines.map((l) => l.line)], [4, 1, [3]]);
+    assert.deepEqual(mine.lines[0]?.imported.sort(), list[2]!.items.slice(0, 4).map((i) => i.To_Account).sort());
+    const oneHuman = await cli(['report', 'cli-failures', '--user', 'bad2']);
+    assert.match(oneHuman.stdout, /bad2 — 4 imported, 1 failed, on 1 input line\./);
+    assert.match(oneHuman.stdout, /line 3: ghost-cli failed: .*\[30003, permanent\]/);
+
     // The same command again re-attaches to the finished job: the same answer, no second job.
     const jobs = await bulkJobs();
     const again = await cli(['import', file, '--json', '--job-id', 'cli-failures']);

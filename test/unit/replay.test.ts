@@ -2,7 +2,8 @@
  * Replays recorded histories (test/fixtures/histories, written by scripts/record-histories.ts)
  * against the current workflow code: any change that would make a running import non-deterministic
  * fails here. The histories cover a 2,500-friend user, mixed per-item results, transient retries,
- * continue-as-new, and a bulk job with pause, resume and continue-as-new.
+ * continue-as-new, a bulk job of several pages with pause, resume and continue-as-new, and the app
+ * coordinator that leased users and rates to all of them.
  */
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
@@ -20,9 +21,10 @@ const files = readdirSync(DIR)
 describe('replay of recorded histories', { timeout: 120_000 }, () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 
-  it('has histories of both workflows to replay', () => {
+  it('has histories of every workflow to replay', () => {
     assert.ok(files.some((f) => f.startsWith('user-')));
     assert.ok(files.some((f) => f.startsWith('bulk-')));
+    assert.ok(files.some((f) => f.startsWith('coordinator')));
   });
 
   for (const file of files)
