@@ -94,6 +94,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const route = isImport || companion ? path : UNKNOWN_ROUTE;
   // Arrival is counted before anything else: the window and the fault plan see every request.
   const seq = isImport ? stats.friendImportArrived(performance.now()) : 0;
+  if (companion) stats.routeArrived(path, performance.now());
   const faultN = isImport ? deps.nextFaultN() : 0;
 
   const hardCap = Math.max(HARD_CAP_MIN, deps.maxBodyBytes * HARD_CAP_FACTOR);

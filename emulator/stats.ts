@@ -1,6 +1,8 @@
 /**
  * What the emulator has seen: calls per route and code, the friend_import arrival rate (max in any
- * sliding second), overlaps of writes for one user, per-item codes, and (optionally) a call log.
+ * sliding second), the same arrival rate for every other vendor route (friend_check, friend_get …:
+ * each API has its own limit), overlaps of writes for one user, per-item codes, and (optionally) a
+ * call log.
  */
 import { WindowCounter } from './rateWindow.js';
 import type { EmulatorStats, FriendImportCall } from './types.js';
@@ -13,6 +15,7 @@ export class StatsCollector {
   requests = 0;
   readonly #byRoute = new Map<string, Map<string, number>>();
   readonly #arrivals = new WindowCounter(1000);
+  readonly #routeArrivals = new Map<string, WindowCounter>();
   readonly #itemCodes = new Map<string, number>();
   readonly #overlapAccounts: string[] = [];
   #calls: FriendImportCall[] = [];
@@ -37,6 +40,13 @@ export class StatsCollector {
   friendImportArrived(nowMs: number): number {
     this.#arrivals.add(nowMs);
     return ++this.fiCalls;
+  }
+
+  /** A request for another vendor route arrived at `nowMs` (monotonic). */
+  routeArrived(route: string, nowMs: number): void {
+    let w = this.#routeArrivals.get(route);
+    if (!w) this.#routeArrivals.set(route, (w = new WindowCounter(1000)));
+    w.add(nowMs);
   }
 
   overlap(fromAccount: string): void {
@@ -68,9 +78,12 @@ export class StatsCollector {
   snapshot(): EmulatorStats {
     const byRoute: EmulatorStats['byRoute'] = {};
     for (const [route, codes] of this.#byRoute) byRoute[route] = Object.fromEntries(codes);
+    const maxInAnyWindowByRoute: EmulatorStats['maxInAnyWindowByRoute'] = {};
+    for (const [route, w] of this.#routeArrivals) maxInAnyWindowByRoute[route] = w.max;
     return {
       requests: this.requests,
       byRoute,
+      maxInAnyWindowByRoute,
       friendImport: {
         calls: this.fiCalls,
         maxCallsInAnyWindow: this.#arrivals.max,
@@ -89,6 +102,7 @@ export class StatsCollector {
     this.requests = 0;
     this.#byRoute.clear();
     this.#arrivals.reset();
+    this.#routeArrivals.clear();
     this.#itemCodes.clear();
     this.#overlapAccounts.length = 0;
     this.#calls = [];

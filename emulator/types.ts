@@ -65,6 +65,11 @@ export interface EmulatorStats {
   requests: number;
   /** Route path → code ('0' for OK, 'http502' …) → count. Unknown paths count under '(unknown)'. */
   byRoute: Record<string, Record<string, number>>;
+  /**
+   * Route path → max requests that arrived within any sliding 1000 ms window, for the vendor
+   * routes other than friend_import (friend_check, friend_get … each have their own limit).
+   */
+  maxInAnyWindowByRoute: Record<string, number>;
   friendImport: {
     /** friend_import requests received (every one, whatever the answer). */
     calls: number;
