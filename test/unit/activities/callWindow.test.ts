@@ -68,4 +68,17 @@ describe('CallWindow', () => {
     answered();
     await assert.rejects(w.acquire(AbortSignal.timeout(50)), /aborted due to timeout/);
   });
+
+  it('a tail preloaded before the limit is known counts, and the first call follows it once a limit comes', async () => {
+    // A holder's next incarnation: its windows start at 0 and get the previous one's last second.
+    const w = new CallWindow(0, 200);
+    w.preload([150, 100]);
+    w.setLimit(2);
+    const start = clock();
+    const answered = await w.acquire(AbortSignal.timeout(2_000));
+    answered();
+    const waited = clock() - start;
+    // The two preloaded calls fill the window until the older one is 200 ms old (50 ms from now).
+    assert.ok(waited >= 45 && waited < 1_000, `first call after ${waited} ms`);
+  });
 });
