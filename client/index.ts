@@ -14,8 +14,9 @@
  * const outcome = await handle.outcome(); // this call's items: imported / failed with codes
  * ```
  *
- * This module is a thin, typed layer over `client/importFriends.ts` (service path) and
- * `client/bulk.ts` (bulk jobs); the worker does the IM calls, so callers need no IM secret.
+ * This module is a thin, typed layer over `client/importFriends.ts` (service path),
+ * `client/bulk.ts` (bulk jobs) and `client/verify.ts` (verify jobs); the worker does the IM calls,
+ * so callers need no IM secret.
  */
 import type { Client, DataConverter } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +30,7 @@ import { bulkJob, startBulkJob, type BulkJobHandle, type StartJobOptions } from 
 import { dataConverterFromEnv } from './codec.js';
 import { connectClient, loadTemporalSettings, TEMPORAL_DEFAULTS } from './connection.js';
 import { importFriends as submitItems, type ImportTarget, type UserImportHandle } from './importFriends.js';
+import { startVerifyJob, verifyJob, type StartVerifyOptions, type VerifyJobHandle } from './verify.js';
 
 export type { AddFriendItem, CustomItem } from '../im/schemas.js';
 export type {
@@ -50,6 +52,15 @@ export type {
   SourceFormat,
 } from '../core/jobTypes.js';
 export type { BulkJobHandle, StartJobOptions } from './bulk.js';
+export type {
+  FieldValues,
+  VerifyProgress,
+  VerifyReportRow,
+  VerifySummary,
+  WriterSeen,
+} from '../core/verifyTypes.js';
+export type { StartVerifyOptions, VerifyJobHandle } from './verify.js';
+export { startVerifyJob, verifyJob, newVerifyId, verifyReportPaths } from './verify.js';
 export type { UserImportHandle } from './importFriends.js';
 export type { TemporalSettings } from './connection.js';
 export { DEFAULT_CONCURRENCY, DEFAULT_PAGE_LINES, newJobId, reportPaths } from './bulk.js';
@@ -116,6 +127,13 @@ export interface FriendImporter {
   startJob(options: StartJobOptions): Promise<BulkJob>;
   /** A handle on an existing job: progress, result, pause, resume, cancel, concurrency, report. */
   job(jobId: string): BulkJob;
+  /**
+   * Starts a verify job for a file (docs/verify.md): does the app hold what the file imports?
+   * With `importJobId`, the items that job failed with a permanent code must be absent.
+   */
+  startVerify(options: StartVerifyOptions): Promise<VerifyJobHandle>;
+  /** A handle on an existing verify job. */
+  verifyJob(jobId: string): VerifyJobHandle;
 }
 
 /** Builds an importer on a connected client; no network call happens until you use it. */
@@ -151,6 +169,8 @@ export function createFriendImporter(options: FriendImporterOptions): FriendImpo
     userWorkflowId: (fromAccount) => importFriendsWorkflowId(options.sdkAppId, fromAccount),
     startJob: async (opts) => withReport(await startBulkJob(bulkTarget, opts)),
     job: (jobId) => withReport(bulkJob(bulkTarget, jobId)),
+    startVerify: (opts) => startVerifyJob(bulkTarget, opts),
+    verifyJob: (jobId) => verifyJob(bulkTarget, jobId),
   };
 }
 

@@ -2,3 +2,4 @@
 export { ImportFriendsWorkflow } from './importFriends.js';
 export { BulkImportWorkflow } from './bulkImport.js';
 export { AppCoordinatorWorkflow } from './coordinator.js';
+export { VerifyJobWorkflow } from './verifyJob.js';

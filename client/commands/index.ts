@@ -11,6 +11,7 @@ import { registerReport } from './report.js';
 import { registerResume } from './resume.js';
 import { registerStatus } from './status.js';
 import { registerUser } from './user.js';
+import { registerVerify } from './verify.js';
 import { registerWorker } from './worker.js';
 
 /** Adds every command to the program; each command's heavy modules are imported only when it runs. */
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerDev(program);
   registerImport(program);
+  registerVerify(program);
   registerStatus(program);
   registerReport(program);
   registerPause(program);

@@ -1,4 +1,4 @@
-/** `friend-import status JOB [--json]`: where a bulk job stands (product.md §5). */
+/** `friend-import status JOB [--json]`: where a bulk job stands, an import or a verify (docs/verify.md). */
 import type { Command } from 'commander';
 
 export function registerStatus(program: Command): void {
@@ -13,7 +13,17 @@ export function registerStatus(program: Command): void {
       const { formatSummary } = await import('./support/summary.js');
       const ctx = await openTemporal();
       try {
-        const { handle, status } = await requireJob(ctx, job);
+        const { handle, status, kind } = await requireJob(ctx, job);
+        if (kind === 'verify') {
+          const { verifyJob } = await import('../verify.js');
+          const { currentVerifySummary, formatVerifySummary } = await import('./support/verifyView.js');
+          const v = await currentVerifySummary(
+            verifyJob({ client: ctx.client, taskQueue: ctx.taskQueue }, handle.jobId),
+            status,
+          );
+          process.stdout.write(opts.json ? `${JSON.stringify(v)}\n` : `${formatVerifySummary(v)}\n`);
+          return;
+        }
         const summary = await currentSummary(handle, status);
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
       } finally {

@@ -1,7 +1,7 @@
 /**
- * The embedded stack from the CLI: `friend-import demo` imports the bundled sample and exits 0;
- * `friend-import dev` prints its addresses and one `ready {…}` line, serves imports, refuses a busy
- * port in one sentence, and stops everything on Ctrl-C.
+ * The embedded stack from the CLI: `friend-import demo` imports the bundled sample, verifies it
+ * and exits 0; `friend-import dev` prints its addresses and one `ready {…}` line, serves imports,
+ * refuses a busy port in one sentence, and stops everything on Ctrl-C.
  */
 import { Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
@@ -29,6 +29,17 @@ describe('embedded stack commands', { timeout: 600_000 }, () => {
     assert.equal(r.stdout.match(/completed after/g)?.length, 2);
     assert.match(r.stdout, new RegExp(`${join(dir, 'reports')}/demo-jsonl-[0-9a-f]+/report\\.csv`));
     assert.match(r.stderr, /job demo-jsonl-\w+: \d+% · /, 'progress lines on stderr');
+    // Each import is verified against the emulator: every expected pair there, the bad rows absent.
+    assert.equal(
+      r.stdout.match(
+        /^Verdict: every expected pair is present \([\d,]+\) with the fields the file gives them, and the \d+ pairs of the intentionally bad rows are absent\.$/gm,
+      )?.length,
+      2,
+    );
+    assert.match(
+      r.stdout,
+      /Verify demo-csv-\w+-verify completed in .*\n {2}read {8}189 lines · 40 users · 187 pairs checked/,
+    );
   });
 
   it('dev runs the stack until Ctrl-C: ready line, imports, clean stop', async () => {

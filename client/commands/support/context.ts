@@ -5,6 +5,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { bulkJob, type BulkJobHandle } from '../../bulk.js';
 import { dataConverterFromEnv } from '../../codec.js';
+import { describeJob, type JobKind } from '../../verify.js';
 import { connectClient, loadTemporalSettings } from '../../connection.js';
 import type { Env } from '../../../im/config.js';
 import { bulkJobWorkflowId } from '../../../workflows/definitions.js';
@@ -61,17 +62,24 @@ export async function jobStatus(ctx: TemporalContext, jobId: string): Promise<st
   }
 }
 
-/** A handle on an existing job; a clear error when there is no such job. */
+/**
+ * A handle on an existing job, and its kind (an import or a verify job: both answer the job
+ * updates the same way); a clear error when there is no such job.
+ */
 export async function requireJob(
   ctx: TemporalContext,
   value: string,
-): Promise<{ handle: BulkJobHandle; status: string }> {
+): Promise<{ handle: BulkJobHandle; status: string; kind: JobKind | 'other' }> {
   const jobId = jobIdOf(value);
-  const status = await jobStatus(ctx, jobId);
-  if (!status)
+  const job = await describeJob(ctx.client, jobId);
+  if (!job)
     throw new CliError(
       `there is no job "${jobId}" in namespace ${ctx.namespace} at ${ctx.address}`,
       EXIT.usage,
     );
-  return { handle: bulkJob({ client: ctx.client, taskQueue: ctx.taskQueue }, jobId), status };
+  return {
+    handle: bulkJob({ client: ctx.client, taskQueue: ctx.taskQueue }, jobId),
+    status: job.status,
+    kind: job.kind,
+  };
 }

@@ -31,10 +31,13 @@ export async function controlJob(
       );
     }
     if (json) process.stdout.write(`${JSON.stringify(progress)}\n`);
-    else
-      process.stdout.write(
-        `Job ${handle.jobId}: ${describe(progress)} (${count(progress.imported)} imported, ${count(progress.failed)} failed, ${count(progress.inFlight)} users in flight).\n`,
-      );
+    else {
+      const { isVerifyProgress, verifyCounts } = await import('./verifyView.js');
+      const counts = isVerifyProgress(progress)
+        ? verifyCounts(progress)
+        : `${count(progress.imported)} imported, ${count(progress.failed)} failed, ${count(progress.inFlight)} users in flight`;
+      process.stdout.write(`Job ${handle.jobId}: ${describe(progress)} (${counts}).\n`);
+    }
   } finally {
     await ctx.close();
   }
