@@ -163,7 +163,14 @@ export async function startBulkJob(target: BulkTarget, options: StartJobOptions)
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     });
-  if (existing) return bulkJob(target, jobId, false);
+  if (existing) {
+    // A verify job shares the job ID space: re-attaching an import to it would read its progress as an import's.
+    if (existing.type !== 'BulkImportWorkflow')
+      throw new Error(
+        `job "${jobId}" exists and is not an import job (it is a ${existing.type}); choose another --job-id`,
+      );
+    return bulkJob(target, jobId, false);
+  }
   try {
     await target.client.workflow.start<typeof BulkImportWorkflow>('BulkImportWorkflow', {
       workflowId: bulkJobWorkflowId(jobId),

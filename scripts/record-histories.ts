@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBulkJob } from '../client/bulk.js';
 import { importFriends } from '../client/importFriends.js';
+import { startVerifyJob } from '../client/verify.js';
 import { friendItem, friendItems, submitted } from '../test/support/data.js';
 import { writeJsonl } from '../test/support/files.js';
 import { startStack, type Stack } from '../test/support/stack.js';
@@ -146,6 +147,20 @@ try {
   await job.resume();
   await job.result();
   await save(stack, 'bulk-job', job.workflowId);
+  // A verify of the same file, comparing fields (friend_get), over several pages.
+  const verify = await startVerifyJob(
+    { client: stack.client, taskQueue: stack.taskQueue },
+    {
+      jobId: 'recorded-verify',
+      path: file,
+      format: 'jsonl',
+      fields: true,
+      report: join(dir, 'verify.jsonl'),
+      pageLines: 5,
+    },
+  );
+  await verify.result();
+  await save(stack, 'verify-job', verify.workflowId);
   // The app coordinator served the job's pages and every service import above.
   await save(stack, 'coordinator', coordinatorWorkflowId(stack.im.sdkAppId));
 } finally {

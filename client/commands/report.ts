@@ -81,7 +81,8 @@ export function registerReport(program: Command): void {
         ];
         for (const l of lines.slice(0, limit ?? 100)) {
           if (l.imported.length > 0) out.push(`line ${l.line}: imported ${l.imported.join(', ')}`);
-          for (const f of l.failed) out.push(`line ${l.line}: ${f.toAccount || '?'} failed: ${f.reason} [${f.code}, ${f.kind}]`);
+          for (const f of l.failed)
+            out.push(`line ${l.line}: ${f.toAccount || '?'} failed: ${f.reason} [${f.code}, ${f.kind}]`);
         }
         process.stdout.write(`${out.join('\n')}\n`);
         return;
