@@ -14,6 +14,8 @@ import { resolve } from 'node:path';
 import type { BulkImportWorkflow } from '../workflows/bulkImport.js';
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_PAGE_LINES,
+  concurrencyProblem,
   type BulkJobInput,
   type JobProgress,
   type JobSummary,
@@ -43,16 +45,23 @@ export interface StartJobOptions {
   format: SourceFormat;
   /** The report's JSONL file; the CSV sits beside it. Default `./friend-import-reports/<jobId>/report.jsonl`. */
   report?: string;
-  /** friend_import calls in flight at once (default 100). */
+  /** friend_import calls in flight at once: a whole number 1–MAX_CONCURRENCY (default 100). */
   concurrency?: number;
   pageLines?: number;
   pageItems?: number;
   continueAsNewAfterEvents?: number;
 }
 
-export { DEFAULT_CONCURRENCY } from '../core/jobTypes.js';
-/** Lines per page: a page is one long activity that checkpoints as it goes, so pages can be large. */
-export const DEFAULT_PAGE_LINES = 100_000;
+export { DEFAULT_CONCURRENCY, DEFAULT_PAGE_LINES, MAX_CONCURRENCY } from '../core/jobTypes.js';
+
+/**
+ * Throws a RangeError for a concurrency outside 1–MAX_CONCURRENCY: the job workflow would clamp
+ * it without a word, and a caller should learn that the number they passed is not the one used.
+ */
+export function assertConcurrency(concurrency: number | undefined): void {
+  const problem = concurrency === undefined ? undefined : concurrencyProblem(concurrency);
+  if (problem) throw new RangeError(problem);
+}
 
 export function newJobId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
@@ -143,6 +152,7 @@ async function runningPage(
 
 /** Starts a job for a file, or re-attaches to the job with that ID. */
 export async function startBulkJob(target: BulkTarget, options: StartJobOptions): Promise<BulkJobHandle> {
+  assertConcurrency(options.concurrency);
   const jobId = options.jobId ?? newJobId();
   const input: BulkJobInput = {
     jobId,

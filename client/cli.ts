@@ -6,9 +6,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { exitWithError } from './commands/errors.js';
+import { packageVersion } from './version.js';
 
 const program = new Command('friend-import')
   .description('Durable, throttled, exact one-way friend import into Tencent Cloud IM, on Temporal')
+  .version(packageVersion(), '-V, --version', 'print the version of friend-import')
   .showHelpAfterError()
   .exitOverride();
 

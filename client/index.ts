@@ -63,7 +63,7 @@ export type { StartVerifyOptions, VerifyJobHandle } from './verify.js';
 export { startVerifyJob, verifyJob, newVerifyId, verifyReportPaths } from './verify.js';
 export type { UserImportHandle } from './importFriends.js';
 export type { TemporalSettings } from './connection.js';
-export { DEFAULT_CONCURRENCY, DEFAULT_PAGE_LINES, newJobId, reportPaths } from './bulk.js';
+export { DEFAULT_CONCURRENCY, DEFAULT_PAGE_LINES, MAX_CONCURRENCY, newJobId, reportPaths } from './bulk.js';
 export { bulkJobWorkflowId, importFriendsWorkflowId } from '../workflows/definitions.js';
 export { loadTemporalSettings, connectClient } from './connection.js';
 export { dataConverterFromEnv } from './codec.js';
@@ -197,7 +197,13 @@ const ClientEnvSchema = z.object({
     .trim()
     .regex(/^\d+$/, 'IM_BATCH_SIZE must be a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(1).max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`)
+        .max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`),
+    )
     .optional(),
 });
 

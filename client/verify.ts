@@ -31,7 +31,7 @@ import {
   setConcurrencyUpdate,
 } from '../workflows/definitions.js';
 import { JobIdKey, StateKey } from '../workflows/searchAttributes.js';
-import { DEFAULT_PAGE_LINES, reportPaths, type BulkTarget } from './bulk.js';
+import { assertConcurrency, DEFAULT_PAGE_LINES, reportPaths, type BulkTarget } from './bulk.js';
 
 export type JobKind = 'import' | 'verify';
 
@@ -58,7 +58,7 @@ export interface StartVerifyOptions {
   report?: string;
   /** Start an import of the missing and different pairs at the end. */
   repair?: boolean;
-  /** Users checked at once (default 100). */
+  /** Users checked at once: a whole number 1–MAX_CONCURRENCY (default 100). */
   concurrency?: number;
   pageLines?: number;
   pageItems?: number;
@@ -202,6 +202,7 @@ export async function startVerifyJob(
   target: BulkTarget,
   options: StartVerifyOptions,
 ): Promise<VerifyJobHandle> {
+  assertConcurrency(options.concurrency);
   const jobId = options.jobId ?? newVerifyId();
   const existing = await describeJob(target.client, jobId);
   if (existing) {

@@ -98,9 +98,27 @@ export interface JobControl {
   concurrency: number;
 }
 
-/** The most friend_import calls one job keeps in flight (`--concurrency`, `concurrency JOB N`). */
+/**
+ * The most friend_import calls one job keeps in flight: the one bound of `import`, `verify` and
+ * `demo --concurrency`, `concurrency JOB N`, the library's startBulkJob and startVerifyJob, and the
+ * job workflows themselves.
+ */
 export const MAX_CONCURRENCY = 1_000;
 export const DEFAULT_CONCURRENCY = 100;
+/** Lines per page: a page is one long activity that checkpoints as it goes, so pages can be large. */
+export const DEFAULT_PAGE_LINES = 100_000;
+
+/**
+ * Why `value` is not a job concurrency (a whole number 1–MAX_CONCURRENCY), or undefined when it
+ * is. A string is what a person typed (digits only); a number is what code passed. The CLI and the
+ * library word the refusal alike, so a user meets one message wherever the number came from.
+ */
+export function concurrencyProblem(value: unknown): string | undefined {
+  const n = typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : NaN) : value;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_CONCURRENCY) return undefined;
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `concurrency must be a whole number 1–${MAX_CONCURRENCY}, got ${shown}`;
+}
 
 export interface PageInput {
   jobId: string;

@@ -61,7 +61,13 @@ const EnvSchema = z.object({
     .pipe(z.number().positive('IM_GET_RATE_LIMIT must be above 0'))
     .optional(),
   IM_BATCH_SIZE: intFromEnv('IM_BATCH_SIZE')
-    .pipe(z.number().int().min(1).max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`)
+        .max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`),
+    )
     .optional(),
   IM_TIMEOUT_MS: intFromEnv('IM_TIMEOUT_MS')
     .pipe(
@@ -93,10 +99,15 @@ export interface ImSettings {
   timeoutMs: number;
 }
 
-/** A configuration problem, phrased for the operator; lists every bad variable at once. */
+/**
+ * A configuration problem, phrased for the operator: every bad variable at once, in one line
+ * (`invalid configuration: IM_SDKAPPID must be a whole number; IM_SECRET_KEY is required but not
+ * set`), since the CLI and the worker say every error in one sentence and a log keeps it on one
+ * line. `problems` keeps the list for code that wants each one.
+ */
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'SettingsError';
   }
 }

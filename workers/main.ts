@@ -34,7 +34,9 @@ const port = (name: string) =>
     .string()
     .regex(/^\d+$/, `${name} must be a port number`)
     .transform(Number)
-    .pipe(z.number().int().min(0).max(65535, `${name} must be a port number`))
+    .pipe(
+      z.number().int().min(0, `${name} must be a port number`).max(65535, `${name} must be a port number`),
+    )
     .optional();
 
 const WorkerEnvSchema = z.object({
@@ -42,7 +44,13 @@ const WorkerEnvSchema = z.object({
     .string()
     .regex(/^\d+$/, 'WORKER_MAX_CONCURRENT_CALLS must be a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(1).max(1000, 'WORKER_MAX_CONCURRENT_CALLS must be 1–1000'))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, 'WORKER_MAX_CONCURRENT_CALLS must be 1–1000')
+        .max(1000, 'WORKER_MAX_CONCURRENT_CALLS must be 1–1000'),
+    )
     .optional(),
   /** Prometheus endpoint (`/metrics`): Temporal's runtime metrics and ours. */
   WORKER_METRICS_PORT: port('WORKER_METRICS_PORT'),
@@ -55,7 +63,13 @@ const WorkerEnvSchema = z.object({
     .string()
     .regex(/^\d+$/, 'WORKER_MAX_CONCURRENT_PAGES must be a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(1).max(200, 'WORKER_MAX_CONCURRENT_PAGES must be 1–200'))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, 'WORKER_MAX_CONCURRENT_PAGES must be 1–200')
+        .max(200, 'WORKER_MAX_CONCURRENT_PAGES must be 1–200'),
+    )
     .optional(),
   /** The JavaScript heap the process aims to stay under (MiB; 0 leaves it to V8). */
   WORKER_HEAP_BUDGET_MB: z
@@ -68,7 +82,13 @@ const WorkerEnvSchema = z.object({
     .string()
     .regex(/^\d+$/, 'WORKER_MAX_CACHED_WORKFLOWS must be a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(2).max(100_000))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(2, 'WORKER_MAX_CACHED_WORKFLOWS must be 2–100000')
+        .max(100_000, 'WORKER_MAX_CACHED_WORKFLOWS must be 2–100000'),
+    )
     .optional(),
   /** `calls`: only the rate-limited IM-calls queue; `main`: only workflows and bulk activities. */
   WORKER_ROLE: z

@@ -22,6 +22,7 @@ import type { BulkActivities } from '../activities/bulk.js';
 import {
   MAX_CONCURRENCY,
   addCounters,
+  concurrencyProblem,
   emptyCounters,
   type BulkJobInput,
   type JobCounters,
@@ -146,8 +147,8 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: JobRunSt
     },
     {
       validator: (n: number) => {
-        if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY)
-          throw new Error(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+        const problem = concurrencyProblem(n);
+        if (problem) throw new Error(problem);
       },
     },
   );

@@ -20,7 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { VerifyActivities } from '../activities/verify/index.js';
-import { MAX_CONCURRENCY, type JobState, type SourceCursor } from '../core/jobTypes.js';
+import { MAX_CONCURRENCY, concurrencyProblem, type JobState, type SourceCursor } from '../core/jobTypes.js';
 import {
   addVerifyCounters,
   differences,
@@ -181,8 +181,8 @@ export async function VerifyJobWorkflow(
     },
     {
       validator: (n: number) => {
-        if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY)
-          throw new Error(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+        const problem = concurrencyProblem(n);
+        if (problem) throw new Error(problem);
       },
     },
   );

@@ -34,8 +34,10 @@ const reject = (line: number, fromAccount: string, toAccount: string, reason: st
   kind: 'rejected',
 });
 
-const describe = (violations: Violation[]): string =>
+/** The reason a report row gives for broken rules: `AddFriendItem[2].Remark is 97 bytes; …`. */
+export const violationText = (violations: Violation[]): string =>
   violations.map((v) => `${v.path} ${v.reason}`).join('; ');
+const describe = violationText;
 
 /** A line that holds no usable record at all. */
 export function unusableLine(line: number, reason: string): ParsedRecord {

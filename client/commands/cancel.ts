@@ -9,7 +9,7 @@ export function registerCancel(program: Command): void {
     .command('cancel')
     .argument('<job>', 'job ID')
     .description('cancel a bulk job: queued items end as cancelled, the report is written')
-    .option('--json', "print the job's progress as JSON")
+    .option('--json', "print the job's state and counters after the cancel as one JSON object")
     .action(async (job: string, opts: { json?: boolean }) => {
       const { controlJob } = await import('./support/control.js');
       await controlJob(

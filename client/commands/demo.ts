@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXIT, exitAfterOutput } from './errors.js';
+import { MAX_CONCURRENCY, parseConcurrency } from './support/options.js';
 
 /** Pages of 50 users: the progress moves from the first seconds on (the dataset has ~300 users). */
 const DEMO_CONCURRENCY = 50;
@@ -83,7 +84,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     say(`  Temporal     ${devServer.address}`);
     say(`  Temporal UI  ${devServer.uiUrl ?? '(none)'}`);
     say(
-      `  IM emulator  ${emulator.baseUrl} (SDKAppID ${im.sdkAppId}, ${count(accounts.length)} accounts seeded)`,
+      `  IM emulator  ${emulator.baseUrl} (SDKAppID ${im.sdkAppId}, ${count(accounts.length, 'account')} seeded)`,
     );
     say(`  worker       in this process, friend_import at ${im.rateLimit}/s`);
 
@@ -179,8 +180,16 @@ export function registerDemo(program: Command): void {
       'start the embedded stack, import the bundled sample dataset with live progress, verify it, and check the outcome (what npm start runs)',
     )
     .option('--keep', 'keep the stack (and its Temporal UI) running after the import, until Ctrl-C')
-    .option('--report-dir <dir>', 'where the reports go', join(tmpdir(), 'friend-import-demo'))
-    .option('--concurrency <n>', `users in flight per job (default ${DEMO_CONCURRENCY})`, (v) => Number(v))
+    .option(
+      '--report-dir <dir>',
+      'folder for the reports: one subfolder per import job (its failure report) and per verify job (its diff report)',
+      join(tmpdir(), 'friend-import-demo'),
+    )
+    .option(
+      '--concurrency <n>',
+      `users in flight per import and per verify job, 1–${MAX_CONCURRENCY} (default ${DEMO_CONCURRENCY})`,
+      parseConcurrency,
+    )
     .action(async (opts: DemoOptions) => {
       await exitAfterOutput(await runDemo(opts));
     });

@@ -135,7 +135,7 @@ export function registerDev(program: Command): void {
   program
     .command('dev')
     .description(
-      'run the embedded stack until Ctrl-C: Temporal dev server with UI, IM emulator (unless IM_BASE_URL is set) and a worker',
+      'run the embedded stack until Ctrl-C: Temporal dev server with UI, IM emulator and a worker; with IM_BASE_URL or IM_REGION set, no emulator starts and the worker calls that service with the IM_* settings',
     )
     .option(
       '--temporal-port <n>',

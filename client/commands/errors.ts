@@ -34,8 +34,21 @@ export async function exitAfterOutput(code: number): Promise<never> {
   process.exit(code);
 }
 
+/**
+ * A message on one line: ours are written that way, but a library's may span several (a gRPC
+ * status with details, a tool's output), and an error is one sentence on one line for people and
+ * for scripts that read stderr.
+ */
+export function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
 export async function exitWithError(err: unknown): Promise<never> {
-  const say = (line: string): void => void process.stderr.write(`friend-import: ${line}\n`);
+  const say = (line: string): void => void process.stderr.write(`friend-import: ${oneLine(line)}\n`);
   if (err instanceof CliError) {
     say(err.message);
     return exitAfterOutput(err.exitCode);

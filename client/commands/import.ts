@@ -6,7 +6,14 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { CliError, EXIT, exitAfterOutput } from './errors.js';
+import { EXIT, exitAfterOutput } from './errors.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PAGE_LINES,
+  MAX_CONCURRENCY,
+  parseConcurrency,
+  wholeNumber,
+} from './support/options.js';
 
 export interface ImportCommandOptions {
   format?: string;
@@ -17,22 +24,6 @@ export interface ImportCommandOptions {
   json?: boolean;
   concurrency?: number;
   pageLines?: number;
-}
-
-function wholeNumber(flag: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!(n >= min && n <= max))
-      throw new CliError(`${flag} must be a whole number ${min}–${max}, got "${value}"`, EXIT.usage);
-    return n;
-  };
-}
-
-/** The job workflow's own bound, so the CLI and the workflow agree. */
-export async function checkConcurrency(n: number): Promise<void> {
-  const { MAX_CONCURRENCY } = await import('../../core/jobTypes.js');
-  if (n < 1 || n > MAX_CONCURRENCY)
-    throw new CliError(`concurrency must be a whole number 1–${MAX_CONCURRENCY}, got ${n}`, EXIT.usage);
 }
 
 /** `--report x.csv` means the CSV; the JSONL goes beside it (a job always writes both). */
@@ -67,8 +58,8 @@ async function dryRun(file: string, opts: ImportCommandOptions): Promise<number>
   else {
     const { count } = await import('./support/format.js');
     process.stdout.write(
-      `Dry run of ${file} (${format}): ${count(summary.lines)} lines, ${count(summary.users)} users, ` +
-        `${count(summary.items)} items — ${count(summary.valid)} valid, ${count(summary.rejected)} bad rows. ` +
+      `Dry run of ${file} (${format}): ${count(summary.lines, 'line')}, ${count(summary.users, 'user')}, ` +
+        `${count(summary.items, 'item')} — ${count(summary.valid)} valid, ${count(summary.rejected, 'bad row')}. ` +
         `Nothing was written to IM or Temporal.\n` +
         (paths ? `Bad rows: ${paths.reportJsonl}\n          ${paths.reportCsv}\n` : ''),
     );
@@ -85,7 +76,6 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
   const { formatSummary, exitCodeFor } = await import('./support/summary.js');
 
   const format = formatOf(file, opts.format);
-  if (opts.concurrency !== undefined) await checkConcurrency(opts.concurrency);
   const jobId = opts.jobId !== undefined ? jobIdOf(opts.jobId) : undefined;
   // A new job: check the file before anything else (an unreadable file is exit 2 even with no
   // cluster); an existing job is re-attached to as it is.
@@ -152,10 +142,14 @@ export function registerImport(program: Command): void {
     .option('--json', 'print one JSON summary on stdout at the end')
     .option(
       '--concurrency <n>',
-      'users in flight at once (default 300)',
-      wholeNumber('--concurrency', 1, Number.MAX_SAFE_INTEGER),
+      `users in flight at once, 1–${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY}); change it later with friend-import concurrency`,
+      parseConcurrency,
     )
-    .option('--page-lines <n>', 'lines read per page (default 2000)', wholeNumber('--page-lines', 1, 100_000))
+    .option(
+      '--page-lines <n>',
+      `lines of FILE each page of the job reads, 1–100000 (default ${DEFAULT_PAGE_LINES}); a page is the unit a worker runs and checkpoints`,
+      wholeNumber('--page-lines', 1, 100_000),
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every item imported · 1 the job failed · 2 bad usage or unreadable input · ' +

@@ -6,7 +6,7 @@ export function registerPause(program: Command): void {
     .command('pause')
     .argument('<job>', 'job ID')
     .description('pause a bulk job: its users make no new calls (a call in flight finishes) until resume')
-    .option('--json', "print the job's progress as JSON")
+    .option('--json', "print the job's state and counters after the pause as one JSON object")
     .action(async (job: string, opts: { json?: boolean }) => {
       const { controlJob } = await import('./support/control.js');
       await controlJob(

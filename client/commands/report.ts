@@ -77,7 +77,7 @@ export function registerReport(program: Command): void {
         const out = [
           lines.length === 0
             ? `Job ${jobId} (${summary.status}) has no outcome for ${opts.user} yet.`
-            : `Job ${jobId} (${summary.status}): ${opts.user} — ${count(imported)} imported, ${count(failed)} failed, on ${count(lines.length)} input line${lines.length === 1 ? '' : 's'}.`,
+            : `Job ${jobId} (${summary.status}): ${opts.user} — ${count(imported)} imported, ${count(failed)} failed, on ${count(lines.length, 'input line')}.`,
         ];
         for (const l of lines.slice(0, limit ?? 100)) {
           if (l.imported.length > 0) out.push(`line ${l.line}: imported ${l.imported.join(', ')}`);
@@ -117,7 +117,7 @@ export function registerReport(program: Command): void {
         );
       else
         out.push(
-          `Job ${jobId} ${summary.status}: ${count(summary.failed)} items failed. Report:`,
+          `Job ${jobId} ${summary.status}: ${count(summary.failed, 'item')} failed. Report:`,
           `  ${reportJsonl}`,
           `  ${reportCsv ?? ''}`,
         );

@@ -6,7 +6,7 @@ export function registerResume(program: Command): void {
     .command('resume')
     .argument('<job>', 'job ID')
     .description('resume a paused bulk job')
-    .option('--json', "print the job's progress as JSON")
+    .option('--json', "print the job's state and counters after resuming as one JSON object")
     .action(async (job: string, opts: { json?: boolean }) => {
       const { controlJob } = await import('./support/control.js');
       await controlJob(

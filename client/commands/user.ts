@@ -1,8 +1,14 @@
 /**
- * `friend-import user FROM_ACCOUNT FILE [--json] [--submission-id ID]` (product.md §5): imports
+ * `friend-import user FROM_ACCOUNT FILE [--json] [--submission-id ID] [--skip-invalid]`: imports
  * one user's items through the service path (the library's importFriends), waits for this call's
  * outcomes and prints them; `--json` prints the workflow's result. FILE holds a JSON array of
  * AddFriendItem objects, or one whole friend_import request body.
+ *
+ * The items are checked here first, with the dry run's rules and words. A call with a bad item is
+ * refused whole (exit 2, each bad item listed, Temporal not contacted): a call is one change, fixed
+ * and sent again as a whole. Had its good part gone already, the fixed call would either be ignored
+ * (the same --submission-id adds items once) or write those friends a second time (a new one).
+ * `--skip-invalid` sends it anyway; the bad items end as `rejected` in the outcome.
  */
 import type { Command } from 'commander';
 import type { AddFriendItem } from '../../im/schemas.js';
@@ -35,7 +41,11 @@ async function readItems(file: string, fromAccount: string): Promise<unknown[]> 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : `cannot be read (${code})`;
     throw new CliError(`${file} ${why}`, EXIT.usage);
   }
   const problem = encodingProblem(bytes, true);
@@ -47,8 +57,54 @@ async function readItems(file: string, fromAccount: string): Promise<unknown[]> 
     throw new CliError(`${file} is not valid JSON (${(err as Error).message})`, EXIT.usage);
   }
   const items = itemsOf(json, fromAccount, file);
-  if (items.length === 0) throw new CliError(`${file} holds no items`, EXIT.usage);
+  if (items.length === 0)
+    throw new CliError(`${file} holds no items: there is nothing to import`, EXIT.usage);
   return items;
+}
+
+interface UserOptions {
+  json?: boolean;
+  submissionId?: string;
+  skipInvalid?: boolean;
+}
+
+/**
+ * Checks the items before anything is sent: prints each bad one as the dry run prints a bad row
+ * (`--json`: one object listing them) and refuses the call, unless `--skip-invalid` and at least
+ * one item is good.
+ */
+async function checkItemsHere(
+  fromAccount: string,
+  file: string,
+  items: readonly unknown[],
+  opts: UserOptions,
+): Promise<void> {
+  const { validateItems, rowLine } = await import('./support/dryRun.js');
+  const { count } = await import('./support/format.js');
+  const { fromProblem, badItems } = validateItems(fromAccount, items);
+  if (fromProblem)
+    throw new CliError(`${JSON.stringify(fromAccount)} cannot import friends: ${fromProblem}`, EXIT.usage);
+  if (badItems.length === 0) return;
+  const valid = items.length - badItems.length;
+  if (opts.skipInvalid && valid > 0) {
+    process.stderr.write(
+      `${count(badItems.length, 'invalid item')} out of ${count(items.length)} will end as rejected (--skip-invalid):\n` +
+        badItems.map((r) => `  ${rowLine(r, 'item')}\n`).join(''),
+    );
+    return;
+  }
+  if (opts.json)
+    process.stdout.write(
+      `${JSON.stringify({ fromAccount, file, items: items.length, valid, rejected: badItems.length, badItems })}\n`,
+    );
+  else for (const r of badItems) process.stdout.write(`${rowLine(r, 'item')}\n`);
+  throw new CliError(
+    `${file}: ${count(badItems.length, 'invalid item')} out of ${count(items.length)}, so nothing was sent; ` +
+      (valid === 0
+        ? 'fix them and run again'
+        : 'fix them and run again, or pass --skip-invalid to import the valid ones'),
+    EXIT.usage,
+  );
 }
 
 export function registerUser(program: Command): void {
@@ -59,8 +115,14 @@ export function registerUser(program: Command): void {
     .description("import one user's friends through the service path and print the outcome")
     .option('--json', "print the user's import workflow result as JSON")
     .option('--submission-id <id>', 'makes a retry add the items once (default: a new random ID)')
-    .action(async (fromAccount: string, file: string, opts: { json?: boolean; submissionId?: string }) => {
+    .option(
+      '--skip-invalid',
+      'send the items even when some break the field rules: the valid ones are imported, the others end as rejected (default: refuse the whole call)',
+    )
+    .action(async (fromAccount: string, file: string, opts: UserOptions) => {
       const items = await readItems(file, fromAccount);
+      // Before any setting or connection: a bad file is exit 2 even with no cluster.
+      await checkItemsHere(fromAccount, file, items, opts);
       const { randomUUID } = await import('node:crypto');
       const { loadClientImSettings, createFriendImporter } = await import('../index.js');
       const { openTemporal } = await import('./support/context.js');
@@ -71,11 +133,11 @@ export function registerUser(program: Command): void {
       try {
         const importer = createFriendImporter({ client: ctx.client, taskQueue: ctx.taskQueue, ...im });
         const submissionId = opts.submissionId ?? `cli-${randomUUID()}`;
-        // Unchecked JSON on purpose: the workflow checks every item (G6) and rejects bad ones alone.
+        // Sent as read: the workflow checks every item again and rejects a bad one alone (--skip-invalid).
         const handle = await importer.importFriends(fromAccount, items as AddFriendItem[], { submissionId });
         process.stderr.write(
-          `${fromAccount}: ${count(items.length)} items submitted as ${submissionId} to ${handle.workflowId}` +
-            `${handle.rejected > 0 ? ` (${count(handle.rejected)} rejected on arrival)` : ''}; waiting for their outcomes…\n`,
+          `${fromAccount}: ${count(items.length, 'item')} submitted as ${submissionId} to ${handle.workflowId}` +
+            `${handle.rejected > 0 ? ` (${count(handle.rejected)} rejected on arrival)` : ''}; waiting for the outcome…\n`,
         );
         const onSigint = (): void => {
           process.stderr.write(
@@ -91,7 +153,7 @@ export function registerUser(program: Command): void {
         } else {
           const byCode = codes(outcome.failedByCode);
           const lines = [
-            `${fromAccount}: ${count(outcome.imported)} imported, ${count(outcome.failed)} failed${byCode ? ` (${byCode})` : ''} of ${count(outcome.total)} items, ${count(outcome.calls)} friend_import calls.`,
+            `${fromAccount}: ${count(outcome.imported)} imported, ${count(outcome.failed)} failed${byCode ? ` (${byCode})` : ''} of ${count(outcome.total, 'item')}, ${count(outcome.calls, 'friend_import call')}.`,
             ...outcome.failures.map(
               (f) => `  item ${String(f.ref)} → ${f.toAccount || '?'}: ${f.code} (${f.kind}) ${f.reason}`,
             ),

@@ -8,6 +8,13 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, EXIT, exitAfterOutput } from './errors.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PAGE_LINES,
+  MAX_CONCURRENCY,
+  parseConcurrency,
+  wholeNumber,
+} from './support/options.js';
 
 interface VerifyCommandOptions {
   format?: string;
@@ -21,27 +28,17 @@ interface VerifyCommandOptions {
   pageLines?: number;
 }
 
-function wholeNumber(flag: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!(n >= min && n <= max))
-      throw new CliError(`${flag} must be a whole number ${min}–${max}, got "${value}"`, EXIT.usage);
-    return n;
-  };
-}
-
 async function runVerify(file: string, opts: VerifyCommandOptions): Promise<number> {
   const { formatOf, checkSource } = await import('./support/source.js');
   const { openTemporal, jobIdOf } = await import('./support/context.js');
-  const { checkConcurrency } = await import('./import.js');
   const { bulkJob } = await import('../bulk.js');
   const { describeJob, startVerifyJob, VerifyStartError } = await import('../verify.js');
   const { followVerify, formatVerifySummary, verifyExitCode } = await import('./support/verifyView.js');
   const { followJob } = await import('./support/jobView.js');
   const { formatSummary, exitCodeFor } = await import('./support/summary.js');
+  const { count } = await import('./support/format.js');
 
   const format = formatOf(file, opts.format);
-  if (opts.concurrency !== undefined) await checkConcurrency(opts.concurrency);
   const importJobId = opts.jobId !== undefined ? jobIdOf(opts.jobId) : undefined;
   // The file first: an unreadable one is exit 2 even with no cluster.
   await checkSource(file, format);
@@ -99,7 +96,7 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
     let repair;
     if (summary.repairJobId) {
       process.stderr.write(
-        `Repairing: import job ${summary.repairJobId} imports the ${summary.repairItems} missing and different pairs.\n`,
+        `Repairing: import job ${summary.repairJobId} imports the ${count(summary.repairItems, 'missing or different pair')}.\n`,
       );
       repair = await followJob(bulkJob(target, summary.repairJobId), {
         progress: true,
@@ -141,10 +138,14 @@ export function registerVerify(program: Command): void {
     .option('--detach', 'start the job, print its ID and exit')
     .option(
       '--concurrency <n>',
-      'users checked at once (default 100)',
-      wholeNumber('--concurrency', 1, Number.MAX_SAFE_INTEGER),
+      `users checked at once, 1–${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`,
+      parseConcurrency,
     )
-    .option('--page-lines <n>', 'lines read per page', wholeNumber('--page-lines', 1, 100_000))
+    .option(
+      '--page-lines <n>',
+      `lines of FILE each page of the job reads, 1–100000 (default ${DEFAULT_PAGE_LINES})`,
+      wholeNumber('--page-lines', 1, 100_000),
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every pair as expected · 1 the job failed · 2 bad usage or unreadable input · ' +

@@ -3,13 +3,17 @@
  * emulator over HTTP and a worker (issue 5): exit codes, the --json summary, --dry-run, the job
  * commands, the service path, and one writer per user across a job and a service call.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { JobSummaryJson } from '../../client/commands/support/summary.js';
 import type { ImportFriendsResult } from '../../core/types.js';
+import { importFriendsWorkflowId } from '../../workflows/definitions.js';
+import { projectRoot } from '../../workers/temporalCli.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -31,6 +35,20 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     stack.emulator.seedAccounts(list.flatMap((u) => [u.from, ...u.items.map((x) => x.To_Account)]));
   const bulkJobs = async (): Promise<number> =>
     (await stack.client.workflow.count("WorkflowType = 'BulkImportWorkflow'")).count;
+  const verifyJobs = async (): Promise<number> =>
+    (await stack.client.workflow.count("WorkflowType = 'VerifyJobWorkflow'")).count;
+  /** Whether the user's import workflow was ever started (the service path). */
+  const userWorkflowExists = (fromAccount: string): Promise<boolean> =>
+    stack.client.workflow
+      .getHandle(importFriendsWorkflowId(stack.im.sdkAppId, fromAccount))
+      .describe()
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        },
+      );
 
   before(async () => {
     // Batches of 10 give users several calls each (pause, overlaps); writes take 25 ms (overlaps observable).
@@ -110,9 +128,17 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     // One user's outcomes in the job: what was imported and what failed, by line.
     const one = await cli(['report', 'cli-failures', '--user', 'bad2', '--json']);
     assert.equal(one.code, 0, one.stderr);
-    const mine = jsonOut<{ imported: number; failed: number; lines: { line: number; imported: string[] }[] }>(one);
+    const mine = jsonOut<{ imported: number; failed: number; lines: { line: number; imported: string[] }[] }>(
+      one,
+    );
     assert.deepEqual([mine.imported, mine.failed, mine.lines.map((l) => l.line)], [4, 1, [3]]);
-    assert.deepEqual(mine.lines[0]?.imported.sort(), list[2]!.items.slice(0, 4).map((i) => i.To_Account).sort());
+    assert.deepEqual(
+      mine.lines[0]?.imported.sort(),
+      list[2]!.items
+        .slice(0, 4)
+        .map((i) => i.To_Account)
+        .sort(),
+    );
     const oneHuman = await cli(['report', 'cli-failures', '--user', 'bad2']);
     assert.match(oneHuman.stdout, /bad2 — 4 imported, 1 failed, on 1 input line\./);
     assert.match(oneHuman.stdout, /line 3: ghost-cli failed: .*\[30003, permanent\]/);
@@ -163,8 +189,20 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     for (const u of list) assertFriends(stack.emulator, u.from, u.items);
   });
 
+  it('--version and -V print the version in package.json', async () => {
+    const { version } = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const r = await cli([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`);
+    }
+  });
+
   it('exits 2 with one sentence on bad usage or input it cannot read, and starts nothing', async () => {
     const jobs = await bulkJobs();
+    const verifies = await verifyJobs();
     const put = async (name: string, content: string | Buffer): Promise<string> => {
       await writeFile(join(dir, name), content);
       return join(dir, name);
@@ -177,7 +215,43 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     const header = await put('header.csv', 'From_Account,Friend,AddSource\na,b,AddSource_Type_Web\n');
     const txt = await put('data.txt', '{}\n');
     const ok = await put('ok.json', JSON.stringify([friendItem('x')]));
+    const folder = join(dir, 'adir');
+    await mkdir(folder, { recursive: true });
+    const headerOnly = await put('header-only.csv', 'From_Account,To_Account,AddSource\n');
+    const empty = await put('empty.jsonl', '');
+    const blank = await put('blank.jsonl', '\n   \n\n');
+    const isFolder = new RegExp(`${folder} is a folder, not a file`);
+    const concurrency = /concurrency must be a whole number 1–1000, got "(0|5000|1001|abc)"/;
     const cases: [string[], RegExp, Record<string, string | undefined>?][] = [
+      // A folder is named as one, whatever the command and with or without --dry-run.
+      [['import', folder, '--dry-run'], isFolder],
+      [['import', folder], isFolder],
+      [['verify', folder], isFolder],
+      [['user', 'alice', folder], isFolder],
+      // A source without rows starts no job and is no dry run either.
+      [['import', headerOnly], /header-only\.csv holds a CSV header and no rows/],
+      [['import', headerOnly, '--dry-run'], /header-only\.csv holds a CSV header and no rows/],
+      [['verify', headerOnly], /header-only\.csv holds a CSV header and no rows/],
+      [['import', empty], /empty\.jsonl is empty/],
+      [['verify', empty], /empty\.jsonl is empty/],
+      [['import', blank], /blank\.jsonl holds only blank lines/],
+      [['import', blank, '--dry-run'], /blank\.jsonl holds only blank lines/],
+      // One bound and one message for the concurrency, wherever it is given.
+      [['import', ok, '--format', 'jsonl', '--concurrency', '0'], concurrency],
+      [['verify', ok, '--format', 'jsonl', '--concurrency', '5000'], concurrency],
+      [['concurrency', 'no-such-job', '1001'], concurrency],
+      [['demo', '--concurrency', 'abc'], concurrency],
+      // Every configuration problem at once, in one line.
+      [
+        ['user', 'alice', ok],
+        /invalid configuration: IM_SDKAPPID must be a whole number; IM_BATCH_SIZE must be 1–1000$/m,
+        { IM_SDKAPPID: 'abc', IM_BATCH_SIZE: '0' },
+      ],
+      [
+        ['worker'],
+        /invalid configuration: IM_SDKAPPID must be a whole number; IM_SECRET_KEY is required but not set$/m,
+        { IM_SDKAPPID: 'abc', IM_SECRET_KEY: '' },
+      ],
       [['import', join(dir, 'missing.jsonl')], /missing\.jsonl does not exist/],
       [['import', utf16], /is UTF-16 text/],
       [['import', nul], /contains NUL bytes/],
@@ -203,7 +277,7 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
           assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
           assert.match(r.stderr, message, args.join(' '));
           assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-          if (!extra) assert.match(r.stderr, /^friend-import: [^\n]+\n$/, `one sentence: ${r.stderr}`);
+          assert.match(r.stderr, /^friend-import: [^\n]+\n$/, `one sentence: ${r.stderr}`);
         }),
       );
     }
@@ -211,6 +285,48 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /missing required argument 'file'/);
     assert.equal(await bulkJobs(), jobs);
+    assert.equal(await verifyJobs(), verifies);
+    assert.equal(await userWorkflowExists('alice'), false);
+  });
+
+  it('says within seconds that Temporal cannot be reached, whatever the command', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const address = `127.0.0.1:${port}`;
+    const file = join(dir, 'unreachable.jsonl');
+    await writeJsonl(file, users('un', 2, 2));
+    const items = join(dir, 'unreachable.json');
+    await writeFile(items, JSON.stringify([friendItem('un-x')]));
+    const commands = [
+      ['status', 'some-job'],
+      ['import', file],
+      ['user', 'un-user', items],
+      ['verify', file],
+      ['report', 'some-job'],
+      ['pause', 'some-job'],
+      ['resume', 'some-job'],
+      ['cancel', 'some-job'],
+      ['concurrency', 'some-job', '5'],
+    ];
+    for (const args of commands) {
+      const started = Date.now();
+      const r = await cli(args, { TEMPORAL_ADDRESS: address });
+      const tookMs = Date.now() - started;
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^friend-import: cannot reach Temporal at ${address} \\(connection refused\\): ` +
+            'start one with `friend-import dev`, or check TEMPORAL_ADDRESS\n$',
+        ),
+        args.join(' '),
+      );
+      // The bound is the point here (the client's own deadline is 10 s); Node's start-up is in it too.
+      assert.ok(tookMs < 6_000, `${args.join(' ')} took ${tookMs} ms`);
+    }
   });
 
   it('--dry-run reports every bad row and writes nothing to IM or Temporal', async () => {
@@ -294,6 +410,52 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     const other = await cli(['user', 'someone-else', body]);
     assert.equal(other.code, 2);
     assert.match(other.stderr, /request body for From_Account "svc2", not "someone-else"/);
+  });
+
+  it('user: checks the items before sending; a call with a bad item is refused whole unless --skip-invalid', async () => {
+    const good = friendItems(2, 'chk-');
+    stack.emulator.seedAccounts(['chk', ...good.map((i) => i.To_Account)]);
+    const file = join(dir, 'chk.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        good[0],
+        friendItem('chk-long', { Remark: 'r'.repeat(97) }),
+        good[1],
+        friendItem('chk'),
+      ]),
+    );
+    const refused = await cli(['user', 'chk', file]);
+    assert.equal(refused.code, 2, refused.stderr);
+    // Each bad item as the dry run shows a bad row, then one sentence.
+    assert.deepEqual(refused.stdout.trim().split('\n'), [
+      'item 1: chk → chk-long: AddFriendItem[1].Remark is 97 bytes; the limit is 96 bytes (UTF-8)',
+      'item 3: chk → chk: AddFriendItem[3].To_Account equals From_Account: a user cannot be their own friend',
+    ]);
+    assert.match(
+      refused.stderr,
+      /^friend-import: .*chk\.json: 2 invalid items out of 4, so nothing was sent; fix them and run again, or pass --skip-invalid to import the valid ones\n$/,
+    );
+    const json = await cli(['user', 'chk', file, '--json']);
+    assert.equal(json.code, 2);
+    assert.deepEqual(
+      jsonOut<{ items: number; valid: number; badItems: { line: number }[] }>(json).badItems.map(
+        (r) => r.line,
+      ),
+      [1, 3],
+    );
+    // Nothing was sent: no workflow for the user, nothing in the app.
+    assert.equal(await userWorkflowExists('chk'), false);
+    assert.equal(stack.emulator.friendsOf('chk').length, 0);
+
+    const sent = await cli(['user', 'chk', file, '--skip-invalid']);
+    assert.equal(sent.code, 3, sent.stderr);
+    assert.match(sent.stderr, /2 invalid items out of 4 will end as rejected \(--skip-invalid\)/);
+    assert.match(
+      sent.stdout,
+      /^chk: 2 imported, 2 failed \(rejected ×2\) of 4 items, 1 friend_import call\./,
+    );
+    assertFriends(stack.emulator, 'chk', good);
   });
 
   it('a user in a bulk job and a concurrent service call never write at once', async () => {

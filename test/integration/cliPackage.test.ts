@@ -99,6 +99,18 @@ describe('the package is consumable', { timeout: 600_000 }, () => {
     assert.equal(r.status, 0, r.stderr);
     for (const command of ['demo', 'dev', 'import', 'status', 'report', 'pause', 'resume', 'cancel', 'user'])
       assert.match(r.stdout, new RegExp(`^  ${command} `, 'm'), command);
+    // The version comes from package.json two folders above dist/client/cli.js.
+    const version = await run(
+      process.execPath,
+      [join(projectRoot, 'dist', 'client', 'cli.js'), '--version'],
+      {
+        cwd: projectRoot,
+      },
+    );
+    const { version: expected } = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    assert.deepEqual([version.status, version.stdout], [0, `${expected}\n`]);
     const dry = await run(
       process.execPath,
       [

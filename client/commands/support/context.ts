@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { bulkJob, type BulkJobHandle } from '../../bulk.js';
 import { dataConverterFromEnv } from '../../codec.js';
 import { describeJob, type JobKind } from '../../verify.js';
-import { connectClient, loadTemporalSettings } from '../../connection.js';
+import { connectClient, loadTemporalSettings, probeAddress } from '../../connection.js';
 import type { Env } from '../../../im/config.js';
 import { bulkJobWorkflowId } from '../../../workflows/definitions.js';
 import { CliError, EXIT } from '../errors.js';
@@ -19,9 +19,22 @@ export interface TemporalContext {
   close(): Promise<void>;
 }
 
+/** How long a command waits for a TCP answer from Temporal before it says it cannot reach it. */
+export const PROBE_TIMEOUT_MS = 2_500;
+
+function unreachable(address: string, why: string): CliError {
+  return new CliError(
+    `cannot reach Temporal at ${address} (${why}): start one with \`friend-import dev\`, or check TEMPORAL_ADDRESS`,
+    EXIT.failure,
+  );
+}
+
 export async function openTemporal(env: Env = process.env): Promise<TemporalContext> {
   const settings = loadTemporalSettings(env);
   const dataConverter = dataConverterFromEnv(env);
+  // A closed port or an unknown host is told within seconds, not after the client's 10 s deadline.
+  const why = await probeAddress(settings.address, PROBE_TIMEOUT_MS, env);
+  if (why) throw unreachable(settings.address, why);
   try {
     const { client, connection } = await connectClient(settings, { dataConverter });
     return {
@@ -32,10 +45,7 @@ export async function openTemporal(env: Env = process.env): Promise<TemporalCont
       close: () => connection.close(),
     };
   } catch (err) {
-    throw new CliError(
-      `cannot reach Temporal at ${settings.address} (${(err as Error).message}): start one with \`friend-import dev\`, or set TEMPORAL_ADDRESS`,
-      EXIT.failure,
-    );
+    throw unreachable(settings.address, (err as Error).message);
   }
 }
 

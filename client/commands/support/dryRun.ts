@@ -11,8 +11,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { REPORT_COLUMNS } from '../../../activities/report.js';
+import { violationText } from '../../../activities/source/records.js';
 import { readRecords, START } from '../../../activities/source/stream.js';
 import type { ReportRow, SourceFormat } from '../../../core/jobTypes.js';
+import { checkFriendImportBody } from '../../../im/limits.js';
 
 export interface DryRunSummary {
   dryRun: true;
@@ -99,8 +101,36 @@ export async function openReport(jsonl: string, csv: string) {
   };
 }
 
-/** One bad row as a line of text. */
-export function rowLine(r: ReportRow): string {
+/**
+ * One user's items (`friend-import user`) checked as the dry run checks a JSONL line holding them
+ * as one request body, so both say the same about the same item. Returns the From_Account's own
+ * problem (then no item can be sent) or one row per bad item, its `line` being the item's index.
+ */
+export function validateItems(
+  fromAccount: string,
+  items: readonly unknown[],
+): { fromProblem?: string; badItems: ReportRow[] } {
+  const check = checkFriendImportBody({ From_Account: fromAccount, AddFriendItem: items });
+  if (check.bodyViolations.length > 0)
+    return { fromProblem: violationText(check.bodyViolations), badItems: [] };
+  const badItems: ReportRow[] = [];
+  check.items.forEach((item, i) => {
+    if (item.ok) return;
+    const to = (items[i] as { To_Account?: unknown } | null)?.To_Account;
+    badItems.push({
+      line: i,
+      fromAccount,
+      toAccount: typeof to === 'string' ? to : '',
+      code: 'rejected',
+      reason: violationText(item.violations),
+      kind: 'rejected',
+    });
+  });
+  return { badItems };
+}
+
+/** One bad row as a line of text: `line 7: alice → bob: …` (`item 3: …` for `user`'s items). */
+export function rowLine(r: ReportRow, unit: 'line' | 'item' = 'line'): string {
   const who = r.fromAccount || r.toAccount ? ` ${r.fromAccount || '?'} → ${r.toAccount || '?'}:` : '';
-  return `line ${r.line}:${who} ${r.reason}`;
+  return `${unit} ${r.line}:${who} ${r.reason}`;
 }

@@ -1,6 +1,16 @@
 /** Plain-text formatting for the CLI's human output: numbers, durations, code tallies. */
 
-export const count = (n: number): string => n.toLocaleString('en-US');
+/**
+ * A number as people read it (`1,234`), and with a noun the noun in the right number: `1 line`,
+ * `2 lines`, `1 bad row`, `0 items`. The plural is the noun and an s unless given (`1 pair
+ * differs` / `2 pairs differ`). Every human count with a noun goes through here, so none is
+ * pluralised by hand.
+ */
+export function count(n: number, noun?: string, plural?: string): string {
+  const number = n.toLocaleString('en-US');
+  if (noun === undefined) return number;
+  return `${number} ${n === 1 ? noun : (plural ?? `${noun}s`)}`;
+}
 
 /** `850 ms`, `12.3 s`, `4m05s`, `2h03m`. */
 export function duration(ms: number): string {

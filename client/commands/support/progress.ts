@@ -53,7 +53,7 @@ export function pushSample(samples: CallSample[], sample: CallSample): void {
 export function progressLine(p: JobProgress, e: Estimate): string {
   const state = p.state === 'running' ? '' : ` [${p.state}]`;
   return (
-    `job ${p.jobId}${state}: ${Math.floor(e.fraction * 100)}% · ${count(p.users)} users · ${count(p.items)} items · ` +
+    `job ${p.jobId}${state}: ${Math.floor(e.fraction * 100)}% · ${count(p.users, 'user')} · ${count(p.items, 'item')} · ` +
     `${count(p.imported)} imported · ${count(p.failed)} failed · ${e.callsPerSecond.toFixed(0)} calls/s · ` +
     `ETA ${e.etaMs === undefined ? '–' : duration(e.etaMs)}`
   );
@@ -85,7 +85,7 @@ export function createProgressView(options: ProgressViewOptions = {}): ProgressV
       {
         stream,
         format:
-          '{bar} {percentage}%{state} | {users} users | {items} items | {imported} imported | {failed} failed | {rate} calls/s | ETA {etaText}',
+          '{bar} {percentage}%{state} | {users} | {items} | {imported} imported | {failed} failed | {rate} calls/s | ETA {etaText}',
         hideCursor: true,
         clearOnComplete: true,
         barsize: 24,
@@ -99,8 +99,8 @@ export function createProgressView(options: ProgressViewOptions = {}): ProgressV
         const e = observe(p);
         const payload = {
           state: p.state === 'running' ? '' : ` [${p.state}]`,
-          users: count(p.users),
-          items: count(p.items),
+          users: count(p.users, 'user'),
+          items: count(p.items, 'item'),
           imported: count(p.imported),
           failed: count(p.failed),
           rate: e.callsPerSecond.toFixed(0),

@@ -1,11 +1,14 @@
 /**
  * Checks an input file before any job starts, so what cannot be read at all fails at once with
  * one sentence (exit 2) instead of filling a report with one error per line: missing, a folder,
- * unreadable, empty, not UTF-8 (a UTF-16 BOM, NUL bytes, bytes that are not UTF-8 — GBK, Latin-1),
- * or a CSV whose header is wrong. Bad lines further in are the reader's to report, row by row.
+ * unreadable, empty or without a single row (a CSV header alone, only blank lines), not UTF-8 (a
+ * UTF-16 BOM, NUL bytes, bytes that are not UTF-8 — GBK, Latin-1), or a CSV whose header is wrong.
+ * Bad lines further in are the reader's to report, row by row.
  */
+import { statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { readLines } from '../../../activities/source/lines.js';
 import { readCsvHeader, SourceError } from '../../../activities/source/stream.js';
 import type { SourceFormat } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
@@ -23,12 +26,27 @@ export function formatOf(path: string, explicit?: string): SourceFormat {
     return format;
   }
   const format = EXTENSIONS[extname(path).toLowerCase()];
-  if (!format)
+  if (!format) {
+    // A folder or a typo has no extension either: blaming the extension would send the user the
+    // wrong way, so say what the path really is first.
+    const problem = pathProblem(path);
+    if (problem) throw problem;
     throw new CliError(
       `cannot tell the format of ${path} from its extension: name it .jsonl or .csv, or pass --format jsonl|csv`,
       EXIT.usage,
     );
+  }
   return format;
+}
+
+/** Why `path` is not a file that can be opened (missing, a folder, …), or undefined when it is one. */
+function pathProblem(path: string): CliError | undefined {
+  try {
+    if (statSync(path).isDirectory()) return unreadable(path, { code: 'EISDIR' });
+  } catch (err) {
+    return unreadable(path, err);
+  }
+  return undefined;
 }
 
 /** Why `head` is not UTF-8 text, or undefined when it looks like UTF-8. */
@@ -69,7 +87,7 @@ export async function checkSource(path: string, format: SourceFormat): Promise<{
   } catch (err) {
     throw unreadable(path, err);
   }
-  if (bytes === 0) throw new CliError(`${path} is empty`, EXIT.usage);
+  if (bytes === 0) throw new CliError(`${path} is empty: there is nothing to read`, EXIT.usage);
   const head = Buffer.alloc(Math.min(bytes, HEAD_BYTES));
   try {
     const file = await open(path, 'r');
@@ -91,5 +109,31 @@ export async function checkSource(path: string, format: SourceFormat): Promise<{
       throw unreadable(path, err);
     }
   }
+  // A job over a file without rows would end at once as "completed, 0 items", which reads like
+  // success: refuse it before anything starts.
+  if (!(await hasRow(path, format)))
+    throw new CliError(
+      format === 'csv'
+        ? `${path} holds a CSV header and no rows: there is nothing to read`
+        : `${path} holds only blank lines: there is nothing to read`,
+      EXIT.usage,
+    );
   return { bytes };
+}
+
+/**
+ * Whether the file holds at least one line with something on it (after a CSV's header): a bad
+ * line counts, since the job reports it. Stops at the first such line, so a real file costs a read
+ * of its head.
+ */
+async function hasRow(path: string, format: SourceFormat): Promise<boolean> {
+  try {
+    for await (const line of readLines(path, { start: 0, firstLine: 1 })) {
+      if (format === 'csv' && line.lineNo === 1) continue;
+      if (line.error !== undefined || (line.text ?? '').trim() !== '') return true;
+    }
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  return false;
 }

@@ -85,16 +85,16 @@ export function formatSummary(s: JobSummaryJson): string {
   const finished = ['completed', 'cancelled', 'failed'].includes(s.status);
   const head = finished
     ? `Job ${s.jobId} ${s.status} after ${duration(s.elapsedMs)}`
-    : `Job ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight)} users in flight, concurrency ${s.concurrency})`;
+    : `Job ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'user')} in flight, concurrency ${s.concurrency})`;
   const byCode = codes(s.failedByCode);
   const lines = [
     head,
-    `  read      ${count(s.lines)} lines · ${count(s.users)} users · ${count(s.items)} items${
+    `  read      ${count(s.lines, 'line')} · ${count(s.users, 'user')} · ${count(s.items, 'item')}${
       finished || s.sourceBytes === 0 ? '' : ` (${Math.floor((100 * s.offset) / s.sourceBytes)}% of the file)`
     }`,
     `  imported  ${count(s.imported)}`,
     `  failed    ${count(s.failed)}${byCode ? ` (${byCode})` : ''}`,
-    `  calls     ${count(s.calls)} friend_import calls`,
+    `  calls     ${count(s.calls, 'friend_import call')}`,
   ];
   if (s.reportJsonl) lines.push(`  report    ${s.reportJsonl}`, `            ${s.reportCsv ?? ''}`);
   if (s.error) lines.push(`  error     ${s.error}`);

@@ -166,11 +166,11 @@ export function formatVerifySummary(s: VerifySummaryJson): string {
   const what = `${s.file ?? ''}${s.fields ? ' (fields compared)' : ' (existence)'}`;
   const head = finished
     ? `Verify ${s.jobId} ${s.status} in ${duration(s.elapsedMs)}: ${what}`
-    : `Verify ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight)} users in flight): ${what}`;
+    : `Verify ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'user')} in flight): ${what}`;
   const api = s.fields ? 'friend_get' : 'friend_check';
   const lines = [
     head,
-    `  read        ${count(s.lines)} lines · ${count(s.users)} users · ${count(s.pairs)} pairs checked`,
+    `  read        ${count(s.lines, 'line')} · ${count(s.users, 'user')} · ${count(s.pairs, 'pair')} checked`,
     `  present     ${count(s.present)} as expected`,
     `  absent      ${count(s.absent)} as expected (rejected rows${s.importJobId ? `, failed for good in ${s.importJobId}` : ''})`,
     `  missing     ${count(s.missing)}`,
@@ -179,7 +179,7 @@ export function formatVerifySummary(s: VerifySummaryJson): string {
   ];
   if (s.unchecked > 0)
     lines.push(`  unchecked   ${count(s.unchecked)} (the service could not be read for them)`);
-  lines.push(`  calls       ${count(s.calls)} ${api} calls`);
+  lines.push(`  calls       ${count(s.calls, `${api} call`)}`);
   if (s.writers.length === 0) lines.push('  imports     none held these users while they were read');
   else {
     lines.push(`  imports     ${writerLine(s.writers[0] as WriterSeen)}`);
@@ -189,7 +189,7 @@ export function formatVerifySummary(s: VerifySummaryJson): string {
   if (s.reportJsonl) lines.push(`  report      ${s.reportJsonl}`, `              ${s.reportCsv ?? ''}`);
   if (s.repairJsonl)
     lines.push(
-      `  repair      ${s.repairJsonl} (${count(s.repairItems)} items)` +
+      `  repair      ${s.repairJsonl} (${count(s.repairItems, 'item')})` +
         (s.repairJobId ? ` · import job ${s.repairJobId}` : ` · friend-import import ${s.repairJsonl}`),
     );
   if (s.repairError) lines.push(`  repair      ${s.repairError}`);
@@ -206,8 +206,8 @@ export function verdict(s: VerifySummaryJson): string {
   if (s.status !== 'completed') return `Verdict: the verify ${s.status}${s.error ? `: ${s.error}` : ''}.`;
   if (differencesOf(s) === 0)
     return (
-      `Verdict: every expected pair is present (${count(s.present)})${fields}, and the ${count(s.absent)} pairs ` +
-      `of the intentionally bad rows are absent.`
+      `Verdict: every expected pair is present (${count(s.present)})${fields}, and the ` +
+      `${count(s.absent, 'pair of the intentionally bad rows is', 'pairs of the intentionally bad rows are')} absent.`
     );
   const parts = [
     s.missing > 0 && `${count(s.missing)} missing`,
@@ -220,7 +220,7 @@ export function verdict(s: VerifySummaryJson): string {
 
 /** The counts `pause`, `resume`, `cancel` and `concurrency` print for a verify job. */
 export function verifyCounts(p: VerifyProgress): string {
-  return `${count(p.pairs)} pairs checked, ${count(p.imported)} as expected, ${count(p.failed)} differ, ${count(p.inFlight)} users in flight`;
+  return `${count(p.pairs, 'pair')} checked, ${count(p.imported)} as expected, ${count(p.failed, 'differs', 'differ')}, ${count(p.inFlight, 'user')} in flight`;
 }
 
 export const isVerifyProgress = (p: JobProgress): p is VerifyProgress =>
@@ -235,8 +235,8 @@ export function verifyProgressLine(
 ): string {
   const state = p.state === 'running' ? '' : ` [${p.state}]`;
   return (
-    `verify ${p.jobId}${state}: ${Math.floor(fraction * 100)}% · ${count(p.users)} users · ${count(p.pairs)} pairs · ` +
-    `${count(p.imported)} as expected · ${count(p.failed)} differ · ${rate.toFixed(0)} calls/s · ` +
+    `verify ${p.jobId}${state}: ${Math.floor(fraction * 100)}% · ${count(p.users, 'user')} · ${count(p.pairs, 'pair')} · ` +
+    `${count(p.imported)} as expected · ${count(p.failed, 'differs', 'differ')} · ${rate.toFixed(0)} calls/s · ` +
     `ETA ${etaMs === undefined ? '–' : duration(etaMs)}`
   );
 }
@@ -254,7 +254,7 @@ export function createVerifyProgressView(stream: NodeJS.WriteStream = process.st
       {
         stream,
         format:
-          '{bar} {percentage}%{state} | {users} users | {pairs} pairs | {ok} as expected | {differ} differ | {rate} calls/s | ETA {etaText}',
+          '{bar} {percentage}%{state} | {users} | {pairs} | {ok} as expected | {differ} | {rate} calls/s | ETA {etaText}',
         hideCursor: true,
         clearOnComplete: true,
         barsize: 24,
@@ -268,10 +268,10 @@ export function createVerifyProgressView(stream: NodeJS.WriteStream = process.st
         const e = observe(p);
         const payload = {
           state: p.state === 'running' ? '' : ` [${p.state}]`,
-          users: count(p.users),
-          pairs: count(p.pairs),
+          users: count(p.users, 'user'),
+          pairs: count(p.pairs, 'pair'),
           ok: count(p.imported),
-          differ: count(p.failed),
+          differ: count(p.failed, 'differs', 'differ'),
           rate: e.callsPerSecond.toFixed(0),
           etaText: e.etaMs === undefined ? '–' : duration(e.etaMs),
         };
@@ -434,7 +434,7 @@ export async function printVerifyReport(
     );
   else
     out.push(
-      `Verify ${summary.jobId} ${summary.status}: ${count(differencesOf(summary))} pairs differ. Report:`,
+      `Verify ${summary.jobId} ${summary.status}: ${count(differencesOf(summary), 'pair differs', 'pairs differ')}. Report:`,
       `  ${summary.reportJsonl ?? ''}`,
       `  ${summary.reportCsv ?? ''}`,
     );

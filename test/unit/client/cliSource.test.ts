@@ -28,13 +28,55 @@ describe('input checks before a job starts', () => {
     });
   };
 
-  it('takes the format from the extension unless given', () => {
+  it('takes the format from the extension unless given', async () => {
     assert.equal(formatOf('a/b.jsonl'), 'jsonl');
     assert.equal(formatOf('b.NDJSON'), 'jsonl');
     assert.equal(formatOf('b.csv'), 'csv');
     assert.equal(formatOf('b.txt', 'CSV'), 'csv');
-    assert.throws(() => formatOf('b.txt'), /--format jsonl\|csv/);
+    assert.throws(() => formatOf(join(dir, 'data.txt')), /does not exist/);
+    const txt = await file('data.txt', '{}\n');
+    assert.throws(() => formatOf(txt), /--format jsonl\|csv/);
     assert.throws(() => formatOf('b.csv', 'xml'), /--format must be jsonl or csv/);
+  });
+
+  it('says a path without an extension is a folder, or missing, before blaming the extension', async () => {
+    await mkdir(join(dir, 'adir'));
+    const sentence = (path: string): string => {
+      try {
+        formatOf(path);
+      } catch (err) {
+        assert.ok(err instanceof CliError && err.exitCode === 2, String(err));
+        return err.message;
+      }
+      return assert.fail(`${path} was accepted`);
+    };
+    assert.equal(sentence(join(dir, 'adir')), `${join(dir, 'adir')} is a folder, not a file`);
+    assert.equal(sentence(join(dir, 'nothing-here')), `${join(dir, 'nothing-here')} does not exist`);
+    // With --format the folder is still found, by checkSource.
+    await rejects(join(dir, 'adir'), 'jsonl', /adir is a folder, not a file$/);
+  });
+
+  it('refuses a source without a single row, before any job', async () => {
+    await rejects(await file('none.jsonl', ''), 'jsonl', /none\.jsonl is empty: there is nothing to read$/);
+    await rejects(await file('none.csv', ''), 'csv', /none\.csv is empty/);
+    await rejects(
+      await file('header.csv', 'From_Account,To_Account,AddSource\n'),
+      'csv',
+      /header\.csv holds a CSV header and no rows: there is nothing to read$/,
+    );
+    await rejects(
+      await file('header-blank.csv', 'From_Account,To_Account,AddSource\r\n\r\n  \r\n'),
+      'csv',
+      /holds a CSV header and no rows/,
+    );
+    await rejects(
+      await file('blank.jsonl', '\n  \n\t\n'),
+      'jsonl',
+      /blank\.jsonl holds only blank lines: there is nothing to read$/,
+    );
+    // One row, even a bad one, is something to read: the job reports it.
+    assert.ok(await checkSource(await file('one-bad.jsonl', '\n\nnot json\n'), 'jsonl'));
+    assert.ok(await checkSource(await file('one.csv', 'From_Account,To_Account,AddSource\n\na,b,c'), 'csv'));
   });
 
   it('refuses files it cannot read at all, in one sentence', async () => {
@@ -64,7 +106,7 @@ describe('input checks before a job starts', () => {
     });
     const bom = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
-      Buffer.from('From_Account,To_Account,AddSource\n'),
+      Buffer.from('From_Account,To_Account,AddSource\na,b,AddSource_Type_Web\n'),
     ]);
     assert.ok(await checkSource(await file('bom.csv', bom), 'csv'));
   });

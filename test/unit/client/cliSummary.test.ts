@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EXIT } from '../../../client/commands/errors.js';
-import { codes, duration } from '../../../client/commands/support/format.js';
+import { codes, count, duration } from '../../../client/commands/support/format.js';
 import { exitCodeFor, formatSummary, jobSummary } from '../../../client/commands/support/summary.js';
 import type { JobSummary } from '../../../core/jobTypes.js';
 
@@ -78,5 +78,39 @@ describe('job summary', () => {
       codes({ rejected: 3, '30010': 1, '30003': 2, config: 1, zero: 0 }),
       '30003 ×2, 30010 ×1, config ×1, rejected ×3',
     );
+  });
+
+  it('counts with the noun in the right number', () => {
+    assert.deepEqual(
+      [count(0, 'line'), count(1, 'line'), count(2, 'line'), count(1_234, 'line')],
+      ['0 lines', '1 line', '2 lines', '1,234 lines'],
+    );
+    assert.deepEqual([count(1, 'bad row'), count(3, 'bad row')], ['1 bad row', '3 bad rows']);
+    assert.deepEqual(
+      [count(1, 'pair differs', 'pairs differ'), count(2, 'pair differs', 'pairs differ')],
+      ['1 pair differs', '2 pairs differ'],
+    );
+    assert.equal(count(12_345), '12,345');
+  });
+
+  it('says 1 line, 1 user, 1 item and 1 call, not 1 lines', () => {
+    const one: JobSummary = {
+      ...done,
+      lines: 1,
+      users: 1,
+      items: 1,
+      imported: 1,
+      failed: 0,
+      failedByCode: {},
+      calls: 1,
+    };
+    const text = formatSummary(jobSummary('j1', 'w', one));
+    assert.match(text, /^ {2}read {6}1 line · 1 user · 1 item$/m);
+    assert.match(text, /^ {2}calls {5}1 friend_import call$/m);
+    const running = formatSummary(jobSummary('j1', 'w', { ...one, state: 'running', inFlight: 1 }));
+    assert.match(running, /\(1\.5 s so far, 1 user in flight, concurrency 300\)/);
+    const many = formatSummary(jobSummary('j1', 'w', done));
+    assert.match(many, /^ {2}read {6}10 lines · 4 users · 12 items$/m);
+    assert.match(many, /^ {2}calls {5}5 friend_import calls$/m);
   });
 });

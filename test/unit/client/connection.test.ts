@@ -3,15 +3,18 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import {
   clientConnectionOptions,
   describeTemporalSettings,
   loadTemporalSettings,
   nativeConnectionOptions,
+  probeAddress,
+  splitAddress,
   TEMPORAL_DEFAULTS,
 } from '../../../client/connection.js';
-import { SettingsError } from '../../../im/config.js';
+import { loadImSettings, SettingsError } from '../../../im/config.js';
 
 const API_KEY = 'tmprl-api-key-that-must-never-leak';
 
@@ -157,5 +160,59 @@ describe('loadTemporalSettings', () => {
       clientKey: undefined,
     });
     assert.equal(describeTemporalSettings(loadTemporalSettings({})).tls, false);
+  });
+});
+
+describe('configuration errors', () => {
+  it('are one line naming every problem, with the list kept on the error', () => {
+    let err: unknown;
+    try {
+      loadImSettings({ IM_SDKAPPID: 'abc', IM_ADMIN_IDENTIFIER: 'admin', IM_REGION: 'singapore' });
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof SettingsError, String(err));
+    assert.equal(
+      err.message,
+      'invalid configuration: IM_SDKAPPID must be a whole number; IM_SECRET_KEY is required but not set',
+    );
+    assert.deepEqual(err.problems, [
+      'IM_SDKAPPID must be a whole number',
+      'IM_SECRET_KEY is required but not set',
+    ]);
+    assert.doesNotMatch(
+      new SettingsError(problems({ TEMPORAL_NAMESPACE: 'a b', TEMPORAL_TLS: 'maybe' })).message,
+      /\n/,
+    );
+  });
+});
+
+describe('probeAddress', () => {
+  it('splits host and port, IPv6 and the default port included', () => {
+    assert.deepEqual(splitAddress('127.0.0.1:7233'), { host: '127.0.0.1', port: 7233 });
+    assert.deepEqual(splitAddress('[::1]:7234'), { host: '::1', port: 7234 });
+    assert.deepEqual(splitAddress('temporal.internal'), { host: 'temporal.internal', port: 7233 });
+  });
+
+  it('answers at once: undefined when something listens, else why not', async () => {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      assert.equal(await probeAddress(`127.0.0.1:${port}`, 2_500, {}), undefined);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    // The same port, closed now.
+    assert.equal(await probeAddress(`127.0.0.1:${port}`, 2_500, {}), 'connection refused');
+    // Without a resolver at hand the lookup fails another way; it still fails.
+    assert.match(
+      (await probeAddress('no-such-host.invalid:7233', 2_500, {})) ?? '',
+      /^(unknown host|the host name could not be resolved|no answer within 2\.5 s)$/,
+    );
+  });
+
+  it('leaves the address to the client when gRPC goes through a proxy', async () => {
+    assert.equal(await probeAddress('127.0.0.1:1', 2_500, { https_proxy: 'http://proxy:3128' }), undefined);
   });
 });
