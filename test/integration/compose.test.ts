@@ -340,6 +340,8 @@ describe('docker-compose.yml and Dockerfile', () => {
       'IM_RATE_LIMIT',
     ])
       assert.ok(name in env, `worker has ${name}`);
+    // The app coordinator shares IM_RATE_LIMIT among the replicas: no per-worker split to set.
+    assert.ok(!('WORKER_CALLS_PER_SECOND' in env), 'no per-worker rate setting');
 
     const emulator = service(config, 'emulator');
     assert.equal(emulator.image, worker.image, 'one image for both');
