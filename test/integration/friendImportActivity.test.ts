@@ -48,7 +48,10 @@ describe('friendImport activity', { timeout: 60_000 }, () => {
 
   it('returns the answer of a successful call with the attempt number', async () => {
     emulator.setFaults(undefined);
-    const answer: FriendImportAnswer = await env(2).run(createFriendImportActivity({ im, service: localServiceHolder() }), input);
+    const answer: FriendImportAnswer = await env(2).run(
+      createFriendImportActivity({ im, service: localServiceHolder() }),
+      input,
+    );
     assert.deepEqual(answer.imported, ['b']);
     assert.equal(answer.attempt, 2);
   });
@@ -90,7 +93,10 @@ describe('friendImport activity', { timeout: 60_000 }, () => {
     emulator.setFaults(undefined);
     const p = failure(
       await env()
-        .run(createFriendImportActivity({ im, service: localServiceHolder() }), { fromAccount: 'ghost', items: [friendItem('b')] })
+        .run(createFriendImportActivity({ im, service: localServiceHolder() }), {
+          fromAccount: 'ghost',
+          items: [friendItem('b')],
+        })
         .catch((e: unknown) => e),
     );
     assert.deepEqual([p.type, p.nonRetryable], ['IM_PERMANENT_30003', true]);
