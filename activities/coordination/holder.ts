@@ -417,3 +417,17 @@ export class HolderSession {
     });
   }
 }
+
+/**
+ * Ends a page's session without keeping its activity alive for long: a few short tries, none once
+ * the activity is being cancelled (a worker shutting down may no longer run the coordinator). A
+ * session not ended runs out with its lease, so this only makes the hand-over quicker.
+ */
+export async function endSession(
+  session: HolderSession,
+  kind: 'epoch' | 'holder',
+  cancelled: AbortSignal,
+): Promise<void> {
+  if (cancelled.aborted) return session.abandon();
+  await session.end(kind, 3, 5_000).catch(() => session.abandon());
+}

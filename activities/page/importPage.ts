@@ -9,6 +9,7 @@
  * It watches its job through a query every half second: a pause stops new calls within a second,
  * a cancel ends every item read and not sent as `cancelled`, and the concurrency can change.
  */
+import { sleep } from './sleep.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -25,12 +26,12 @@ import {
 } from '../../core/jobTypes.js';
 import type { QueuedItem } from '../../core/types.js';
 import type { ImClient } from '../../im/client.js';
-import { jobControlQuery } from '../../workflows/definitions.js';
-import { HolderSession, RevokedError } from '../coordination/holder.js';
+import { endSession, HolderSession, RevokedError } from '../coordination/holder.js';
 import type { LeaseSender } from '../coordination/transport.js';
 import { callFriendImport, presentFriends } from '../importCall.js';
 import { dropOutcomesAfter, writeOutcomes } from '../report.js';
 import { readRecords, SourceError, type SourceRecord } from '../source/stream.js';
+import { followJobControl } from './jobControl.js';
 import { Wakeup } from './wakeup.js';
 
 export interface ImportPageDeps {
@@ -133,20 +134,20 @@ export function createImportPage(deps: ImportPageDeps) {
     }
     ctx.cancellationSignal.addEventListener('abort', () => halt('failed'), { once: true });
 
-    const pollControl = async (): Promise<void> => {
-      const handle = deps.client.workflow.getHandle(input.jobWorkflowId);
-      while (!stop.signal.aborted && !readerDoneAndIdle()) {
-        try {
-          control = await handle.query(jobControlQuery);
-          if (control.state === 'paused') halt('paused');
-          if (control.state === 'cancelling' || control.state === 'cancelled') halt('cancelled');
+    const pollControl = (): Promise<void> =>
+      followJobControl({
+        client: deps.client,
+        jobWorkflowId: input.jobWorkflowId,
+        signal: stop.signal,
+        everyMs: CONTROL_POLL_MS,
+        done: () => readerDoneAndIdle(),
+        onControl: (c) => {
+          control = c;
+          if (c.state === 'paused') halt('paused');
+          if (c.state === 'cancelling' || c.state === 'cancelled') halt('cancelled');
           wake.now();
-        } catch {
-          // The job is busy or between runs: keep the last answer.
-        }
-        await sleep(CONTROL_POLL_MS, stop.signal).catch(() => undefined);
-      }
-    };
+        },
+      });
     const readerDoneAndIdle = (): boolean => readerDone && inFlight === 0 && book.buffered === 0;
 
     const records = readRecords(input.source.path, input.source.format, resumeFrom)[Symbol.asyncIterator]();
@@ -383,7 +384,7 @@ export function createImportPage(deps: ImportPageDeps) {
     }
     const eof = readerDone && pageEnd === undefined && !stopping;
     const last = eof || stopping !== undefined;
-    await session.end(last ? 'holder' : 'epoch');
+    await endSession(session, last ? 'holder' : 'epoch', ctx.cancellationSignal);
     const counters = book.checkpointed;
     return {
       page: input.page,
@@ -399,21 +400,6 @@ export function createImportPage(deps: ImportPageDeps) {
       ...(fatal && { error: fatal }),
     };
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export type ImportPageActivity = ReturnType<typeof createImportPage>;

@@ -5,6 +5,7 @@
  * friend_import call's (core/retry.ts); a refusal of the From_Account itself means the user has no
  * friends; a wrong setting stops the job.
  */
+import { sleep } from '../page/sleep.js';
 import { decideOnFailure } from '../../core/retry.js';
 import { foundValues, type ServiceView } from '../../core/verifyCompare.js';
 import type { FieldValues, VerifyApi } from '../../core/verifyTypes.js';
@@ -124,19 +125,4 @@ export async function getFriends(
     start = next;
   }
   return { kind: 'read', friends };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

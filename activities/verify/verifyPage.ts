@@ -11,6 +11,7 @@
  * the coordinator once a second which live holders hold the users it has read (core/verifyWatch.ts)
  * and reports them, so a verify that ran beside an import says so.
  */
+import { sleep } from '../page/sleep.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -28,13 +29,10 @@ import type {
 } from '../../core/verifyTypes.js';
 import { verifyHolder, writersIn, WriterLog } from '../../core/verifyWatch.js';
 import type { ImClient } from '../../im/client.js';
-import {
-  coordinatorStateQuery,
-  coordinatorWorkflowId,
-  jobControlQuery,
-} from '../../workflows/definitions.js';
-import { HolderSession, RevokedError } from '../coordination/holder.js';
+import { coordinatorStateQuery, coordinatorWorkflowId } from '../../workflows/definitions.js';
+import { endSession, HolderSession, RevokedError } from '../coordination/holder.js';
 import type { LeaseSender } from '../coordination/transport.js';
+import { followJobControl } from '../page/jobControl.js';
 import { Wakeup } from '../page/wakeup.js';
 import { dropOutcomesAfter, writeOutcomes } from '../report.js';
 import { readRecords, SourceError, type SourceRecord } from '../source/stream.js';
@@ -128,24 +126,26 @@ export function createVerifyPage(deps: VerifyPageDeps) {
     ctx.cancellationSignal.addEventListener('abort', () => halt('failed'), { once: true });
     const idle = (): boolean => readerDone && inFlight === 0 && book.openRuns === 0;
 
-    const pollControl = async (): Promise<void> => {
-      const handle = deps.client.workflow.getHandle(input.jobWorkflowId);
-      while (!stop.signal.aborted && !idle()) {
-        try {
-          control = await handle.query(jobControlQuery);
-          if (control.state === 'paused') halt('paused');
-          if (control.state === 'cancelling' || control.state === 'cancelled') halt('cancelled');
+    const pollControl = (): Promise<void> =>
+      followJobControl({
+        client: deps.client,
+        jobWorkflowId: input.jobWorkflowId,
+        signal: stop.signal,
+        everyMs: CONTROL_POLL_MS,
+        done: idle,
+        onControl: (c) => {
+          control = c;
+          if (c.state === 'paused') halt('paused');
+          if (c.state === 'cancelling' || c.state === 'cancelled') halt('cancelled');
           wake.now();
-        } catch {
-          // The job is busy or between runs: keep the last answer.
-        }
-        await sleep(CONTROL_POLL_MS, stop.signal).catch(() => undefined);
-      }
-    };
+        },
+      });
     const coordinator = deps.client.workflow.getHandle(coordinatorWorkflowId(deps.im.sdkAppId));
     const watchOnce = async (): Promise<void> => {
       try {
-        const state = await coordinator.query(coordinatorStateQuery);
+        const state = await deps.client.withAbortSignal(stop.signal, () =>
+          coordinator.query(coordinatorStateQuery),
+        );
         writers.note(writersIn(state, book.users, Date.now()));
       } catch {
         // No coordinator yet (our first lease request starts it) or it is between runs.
@@ -302,7 +302,7 @@ export function createVerifyPage(deps: VerifyPageDeps) {
       );
     }
     const eof = readerDone && pageEnd === undefined && !stopping;
-    await session.end(eof || stopping !== undefined ? 'holder' : 'epoch');
+    await endSession(session, eof || stopping !== undefined ? 'holder' : 'epoch', ctx.cancellationSignal);
     return {
       page: input.page,
       next: book.resumeAt(),
@@ -333,21 +333,6 @@ async function loadAbsent(file: string, input: VerifyPageInput): Promise<AbsentL
     const reason = reasons.get(`${line}\t${from}\t${to}`);
     return reason === undefined ? undefined : `${job} failed it: ${reason}`;
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export type VerifyPageActivity = ReturnType<typeof createVerifyPage>;

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBulkJob } from '../../client/bulk.js';
-import { importFriendsWorkflowId } from '../../workflows/definitions.js';
+import { importFriends } from '../../client/importFriends.js';
 import { projectRoot } from '../../workers/temporalCli.js';
-import { friendItems } from '../support/data.js';
+import { friendItems, submitted } from '../support/data.js';
 import { writeJsonl } from '../support/files.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -27,8 +27,9 @@ describe('Temporal UI in a real browser', { timeout: 240_000 }, () => {
 
   before(async () => {
     stack = await startStack({ worker: false, devServer: { ui: true } });
-    // Only the main worker: the users' friend_import calls wait in their queue, so both the bulk
-    // job and the users' imports stay running while the browser looks at them.
+    // Only the main worker: a service import's friend_import call waits in its queue, so the
+    // user's import stays running while the browser looks at it; slow answers keep the job's page
+    // running too.
     await stack.startWorker({}, { role: 'main' });
     dir = await mkdtemp(join(tmpdir(), 'ui-'));
     await mkdir(OUT, { recursive: true });
@@ -52,8 +53,14 @@ describe('Temporal UI in a real browser', { timeout: 240_000 }, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('filters by our search attributes and shows the job and a user import with their summaries', async () => {
-    const users = ['ui-alice', 'ui-bob'];
+  it('filters by our search attributes and shows the job, its running page and a user import with their summaries', async () => {
+    // 20 users, one call at a time, 3 s each: the job outlives the browser's visit.
+    const users = Array.from({ length: 20 }, (_, i) => `ui-u${i}`);
+    stack.emulator.seedAccounts([
+      ...users,
+      ...users.flatMap((u) => friendItems(3, `${u}-`).map((i) => i.To_Account)),
+    ]);
+    stack.emulator.setFaults({ rules: [{ kind: 'slow', delayMs: 3_000, fromAccounts: users }] });
     const file = join(dir, 'ui.jsonl');
     await writeJsonl(
       file,
@@ -61,10 +68,13 @@ describe('Temporal UI in a real browser', { timeout: 240_000 }, () => {
     );
     const job = await startBulkJob(
       { client: stack.client, taskQueue: stack.taskQueue },
-      { jobId: 'ui-job', path: file, format: 'jsonl', report: join(dir, 'r.jsonl') },
+      { jobId: 'ui-job', path: file, format: 'jsonl', report: join(dir, 'r.jsonl'), concurrency: 1 },
     );
-    const userWorkflowId = importFriendsWorkflowId(stack.im.sdkAppId, 'ui-alice');
-    // Wait until the job has delivered its users (visibility is eventually consistent).
+    const alice = await importFriends(stack.target, 'ui-alice', submitted(friendItems(3, 'ui-alice-')), {
+      submissionId: 'ui-alice-1',
+    });
+    const userWorkflowId = alice.workflowId;
+    // Wait until the user's import is visible (visibility is eventually consistent).
     for (let i = 0; i < 100; i++) {
       const { count } = await stack.client.workflow.count(`ImportFromAccount = 'ui-alice'`);
       if (count > 0) break;
@@ -91,6 +101,8 @@ describe('Temporal UI in a real browser', { timeout: 240_000 }, () => {
       `${ui}/namespaces/default/workflows/${encodeURIComponent(job.workflowId)}/${describe.runId}/history`,
     );
     await page.getByText(`Bulk friend import ${job.jobId}`).first().waitFor({ timeout: 30_000 });
+    // The running page is an activity with its summary.
+    await page.getByText('page 1 from line 1').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(OUT, 'ui-job-detail.png'), fullPage: true });
 
     const user = await stack.client.workflow.getHandle(userWorkflowId).describe();
@@ -103,5 +115,9 @@ describe('Temporal UI in a real browser', { timeout: 240_000 }, () => {
     await page.screenshot({ path: join(OUT, 'ui-user-detail.png'), fullPage: true });
 
     await job.cancel();
+    await alice.cancel();
+    stack.emulator.setFaults(undefined);
+    // The page ends its call in flight and the job writes its report before the stack stops.
+    assert.equal((await job.result()).state, 'cancelled');
   });
 });
