@@ -68,7 +68,8 @@ const pageActivity = (summary: string) =>
   proxyActivities<BulkActivities>({
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '20s',
-    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['SourceUnreadable'] },
+    // A retry waits at least two seconds: the failed attempt's last calls leave the app's window first.
+    retry: { initialInterval: '2s', maximumInterval: '30s', nonRetryableErrorTypes: ['SourceUnreadable'] },
     summary,
   });
 const quick = proxyActivities<BulkActivities>({

@@ -120,8 +120,9 @@ export function createImportPage(deps: ImportPageDeps) {
     let inFlight = 0;
     let waitingForSlot = 0;
     let readerDone = false;
-    let linesThisPage = 0;
-    let itemsThisPage = 0;
+    // A retry resumes partway: the page's limits count from where the page began, not the retry.
+    let linesThisPage = carried?.lines ?? 0;
+    let itemsThisPage = carried?.items ?? 0;
     let lastUser: string | undefined;
     let lastCheckpoint = performance.now();
     const running = new Set<Promise<void>>();
@@ -210,14 +211,12 @@ export function createImportPage(deps: ImportPageDeps) {
             from,
             batch,
             tryNo,
-            // A pause or a cancel lets the call in flight finish (its items get their real
-            // outcomes); only the activity's own cancellation (worker shutdown) aborts it.
-            ctx.cancellationSignal,
+            // A pause, a cancel, even a worker draining lets the call in flight finish (the
+            // client's timeout bounds it): its items get their real outcomes, and the page can
+            // then hand its users over at once instead of making the next attempt wait out its lease.
           );
         } catch (err) {
           answered();
-          // Aborted: the outcome is unknown, the lines are done again by the page's retry.
-          if (ctx.cancellationSignal.aborted) return book.abandon(from, batch, tryNo);
           throw err;
         }
         answered();
@@ -376,7 +375,8 @@ export function createImportPage(deps: ImportPageDeps) {
     if (stopping === 'revoked')
       throw ApplicationFailure.retryable('a newer attempt of this page took over its leases', 'PageRevoked');
     if (ctx.cancellationSignal.aborted && !fatal) {
-      session.abandon();
+      // Every call of this attempt is over: the next attempt may take over without waiting.
+      await endSession(session, 'epoch', ctx.cancellationSignal);
       throw ApplicationFailure.retryable(
         'the page was cancelled (worker shutting down or timed out)',
         'PageInterrupted',

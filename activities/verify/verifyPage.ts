@@ -111,8 +111,9 @@ export function createVerifyPage(deps: VerifyPageDeps) {
     let inFlight = 0;
     let readerDone = false;
     let pageEnd: VerifyPageInput['cursor'] | undefined;
-    let linesThisPage = 0;
-    let itemsThisPage = 0;
+    // A retry resumes partway: the page's limits count from where the page began, not the retry.
+    let linesThisPage = previous?.counters.lines ?? 0;
+    let itemsThisPage = previous?.counters.items ?? 0;
     let lastUser: string | undefined;
     let lastCheckpoint = performance.now();
     const running = new Set<Promise<void>>();
