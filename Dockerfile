@@ -24,5 +24,5 @@ COPY --from=build /app/dist ./dist
 # Emulator databases and reports go to /data (a volume in docker-compose.yml).
 RUN mkdir -p /data && chown node:node /data
 USER node
-ENTRYPOINT ["node", "dist/client/cli.js"]
+ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["--help"]

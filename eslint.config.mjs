@@ -3,8 +3,73 @@ import js from '@eslint/js';
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-// Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no activity implementations.
+// Workflow code and what it uses run in Temporal's deterministic sandbox: no Node built-ins there.
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+
+/** Relative import patterns that reach into `folder` from anywhere in the tree. */
+const into = (...folders) =>
+  folders.flatMap((f) => ['..', '../..', '../../..', '../../../..'].map((up) => `${up}/${f}/**`));
+
+const LAYERS = {
+  // folder: [folders it must not import, extra restrictions]
+  'im/*.ts': {
+    deny: ['config', 'core', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator'],
+    pure: true,
+    denyLocal: ['./node/**'],
+  },
+  'im/node/**/*.ts': {
+    deny: ['config', 'core', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator'],
+  },
+  'config/**/*.ts': { deny: ['core', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator'] },
+  'core/**/*.ts': {
+    deny: ['config', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator', 'im/node'],
+    pure: true,
+  },
+  'workflows/**/*.ts': {
+    deny: ['config', 'activities', 'lib', 'workers', 'cli', 'emulator', 'im/node'],
+    pure: true,
+  },
+  'activities/**/*.ts': { deny: ['config', 'workflows', 'lib', 'workers', 'cli', 'emulator'] },
+  'lib/**/*.ts': { deny: ['activities', 'workers', 'cli', 'emulator'], typesOnly: ['workflows'] },
+  'workers/**/*.ts': { deny: ['cli', 'emulator'] },
+  'emulator/**/*.ts': { deny: ['core', 'workflows', 'activities', 'lib', 'workers', 'cli'] },
+};
+
+function layerRules() {
+  return Object.entries(LAYERS).map(([files, rule]) => ({
+    files: [files],
+    ...(files === 'im/*.ts' && { ignores: ['im/index.ts'] }),
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          ...(rule.pure && {
+            paths: nodeBuiltins.map((name) => ({
+              name,
+              message:
+                "This folder runs in Temporal's workflow sandbox: no Node built-ins (do I/O in an activity).",
+            })),
+          }),
+          patterns: [
+            {
+              group: [...into(...rule.deny), ...(rule.denyLocal ?? [])],
+              message: `${files.split('/')[0]}/ may only import the layers below it (docs/architecture.md).`,
+            },
+            ...(rule.typesOnly
+              ? [
+                  {
+                    group: into(...rule.typesOnly),
+                    allowTypeImports: true,
+                    message: `${files.split('/')[0]}/ may import only types from ${rule.typesOnly.join(', ')}/.`,
+                  },
+                ]
+              : []),
+          ],
+        },
+      ],
+    },
+  }));
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.cache/', '.data/', 'test-output/'] },
@@ -30,32 +95,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  {
-    files: ['workflows/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.map((name) => ({
-            name,
-            message: 'Workflow code is deterministic: do I/O in an activity.',
-          })),
-          patterns: [
-            {
-              group: ['**/activities/**', '**/activities', '**/workers/**', '**/emulator/**', '**/client/**'],
-              allowTypeImports: true,
-              message:
-                'Workflows may only import types from activities/, and nothing from workers/, emulator/ or client/.',
-            },
-            {
-              group: ['**/im/client*', '**/im/http*', '**/im/userSig*'],
-              message: 'Only the pure parts of im/ belong in workflows.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Layers (docs/architecture.md): imports only point down im → config → core → workflows →
+  // activities → lib → workers → cli; the emulator sits on im. One rule per folder.
+  ...layerRules(),
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,

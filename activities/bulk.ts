@@ -3,11 +3,12 @@
  * at the end from the pages' outcome files; and a verify job's (activities/verify/), which run on
  * the same workers with the same coordinator.
  */
+import type { JobActivities } from '../core/activities.js';
 import { finalizeReport } from './report.js';
 import { createImportPage, type ImportPageDeps } from './page/importPage.js';
 import { createVerifyActivities } from './verify/index.js';
 
-export function createBulkActivities(deps: ImportPageDeps) {
+export function createBulkActivities(deps: ImportPageDeps): JobActivities {
   return {
     importPage: createImportPage(deps),
 
@@ -22,5 +23,3 @@ export function createBulkActivities(deps: ImportPageDeps) {
     ...createVerifyActivities(deps),
   };
 }
-
-export type BulkActivities = ReturnType<typeof createBulkActivities>;

@@ -6,9 +6,9 @@
 import { refusalsToConfirm, withConfirmed } from '../core/confirm.js';
 import type { FriendImportAnswer, QueuedItem } from '../core/types.js';
 import { classifyFriendImport } from '../im/classify.js';
-import type { ImClient } from '../im/client.js';
+import type { ImClient } from '../im/node/client.js';
 import { codeInfo, type CodeClass } from '../im/errorCodes.js';
-import { ImTransportError } from '../im/errors.js';
+import { ImTransportError } from '../im/node/errors.js';
 import { MAX_ITEMS_PER_CALL, type AddFriendItem } from '../im/schemas.js';
 
 export type CallResult =

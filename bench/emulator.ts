@@ -13,8 +13,9 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ImClient, LOCAL_IM_APP, genUserSig, type FriendImportRequest } from '../im/index.js';
-import { spawnGuarded, stopChild } from '../workers/childProcess.js';
+import { ImClient, genUserSig, type FriendImportRequest } from '../im/index.js';
+import { LOCAL_IM_APP } from '../config/im.js';
+import { spawnGuarded, stopChild } from '../cli/stack/childProcess.js';
 import type { EmulatorStats } from '../emulator/index.js';
 import { buildBody, buildEmulator, planLanes, summarise, type Lane } from './emulatorLoad.js';
 

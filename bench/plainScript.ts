@@ -12,7 +12,8 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { codeInfo, ImClient, ImTransportError, LOCAL_IM_APP, type AddFriendItem } from '../im/index.js';
+import { codeInfo, ImClient, ImTransportError, type AddFriendItem } from '../im/index.js';
+import { LOCAL_IM_APP } from '../config/im.js';
 
 export interface PlainOptions {
   /** JSONL file of friend_import bodies. */

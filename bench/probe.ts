@@ -76,7 +76,20 @@ export function commit(): string {
   const hash = version('git', ['rev-parse', '--short', 'HEAD']);
   const dirty = execFileSync(
     'git',
-    ['status', '--porcelain', '--', 'im', 'workflows', 'activities', 'workers', 'client', 'emulator'],
+    [
+      'status',
+      '--porcelain',
+      '--',
+      'im',
+      'config',
+      'core',
+      'workflows',
+      'activities',
+      'workers',
+      'lib',
+      'cli',
+      'emulator',
+    ],
     { encoding: 'utf8' },
   ).trim();
   return dirty ? `${hash} (with uncommitted changes in ${dirty.split('\n').length} source files)` : hash;

@@ -20,16 +20,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startBulkJob } from '../client/bulk.js';
+import { startBulkJob } from '../lib/bulkJobs.js';
 import type { JobSummary } from '../core/jobTypes.js';
-import { LOCAL_IM_APP } from '../im/config.js';
+import { LOCAL_IM_APP } from '../config/im.js';
 import { startProdStack } from '../scripts/prod-stack/stack.js';
 import { diffFriends, openEmulatorState, type StateDiff } from '../test/support/emulatorState.js';
 import { spawnEmulator } from '../test/support/remoteEmulator.js';
-import { startStack } from '../test/support/stack.js';
+import { startStack } from '../cli/stack/stack.js';
 import { connectTarget, workerEnv, workerProcesses } from '../test/support/workerProcesses.js';
-import { bulkJobWorkflowId, coordinatorWorkflowId } from '../workflows/definitions.js';
-import { projectRoot } from '../workers/temporalCli.js';
+import { bulkJobWorkflowId, coordinatorWorkflowId } from '../core/definitions.js';
+import { projectRoot } from '../cli/stack/temporalCli.js';
 import { presetSpec, usersOf, writeDataset, type DatasetFiles } from './dataset.js';
 import { commit, diffCounts, frontendRequests, load, machine } from './probe.js';
 import { typeOf } from './timeline.js';
@@ -74,8 +74,8 @@ if (compiled) {
   if (built.status !== 0) throw new Error('npm run build failed (or run with --runtime tsx)');
 }
 const workerEntry = compiled
-  ? [join(projectRoot, 'dist', 'client', 'cli.js')]
-  : ['--import', 'tsx', join(projectRoot, 'client', 'cli.ts')];
+  ? [join(projectRoot, 'dist', 'cli', 'main.js')]
+  : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const out: string[] = [];

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import type { EmulatorStats } from '../emulator/index.js';
 import { spawnEmulator, type RemoteEmulator } from '../test/support/remoteEmulator.js';
 import { openEmulatorState, diffFriends, type StateDiff } from '../test/support/emulatorState.js';
-import { startStack, type Stack } from '../test/support/stack.js';
-import { spawnGuarded, stopChild, waitForOutput } from '../workers/childProcess.js';
-import { projectRoot } from '../workers/temporalCli.js';
+import { startStack, type Stack } from '../cli/stack/stack.js';
+import { spawnGuarded, stopChild, waitForOutput } from '../cli/stack/childProcess.js';
+import { projectRoot } from '../cli/stack/temporalCli.js';
 import type { UserRecord } from './dataset.js';
 import { frontendRequests, procSample, type ProcSample } from './probe.js';
 
@@ -116,8 +116,8 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
 /** The CLI as it ships (dist/, compiled) or from the sources through tsx (FRIEND_IMPORT_BENCH_RUNTIME). */
 export function cliEntry(): string[] {
   return process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist'
-    ? [join(projectRoot, 'dist', 'client', 'cli.js')]
-    : ['--import', 'tsx', join(projectRoot, 'client', 'cli.ts')];
+    ? [join(projectRoot, 'dist', 'cli', 'main.js')]
+    : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
 }
 
 /**

@@ -5,9 +5,9 @@
 import type { Client } from '@temporalio/client';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startBulkJob } from '../client/bulk.js';
-import { importFriends } from '../client/importFriends.js';
-import { bulkJobWorkflowId, importFriendsWorkflowId } from '../workflows/definitions.js';
+import { startBulkJob } from '../lib/bulkJobs.js';
+import { importFriends } from '../lib/serviceImport.js';
+import { bulkJobWorkflowId, importFriendsWorkflowId } from '../core/definitions.js';
 import { usersOf, type DatasetFiles } from './dataset.js';
 import { startBenchStack } from './stackRun.js';
 import { typeOf } from './timeline.js';

@@ -18,10 +18,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startBulkJob } from '../client/bulk.js';
-import { startVerifyJob } from '../client/verify.js';
+import { startBulkJob } from '../lib/bulkJobs.js';
+import { startVerifyJob } from '../lib/verifyJobs.js';
 import { spawnEmulator } from '../test/support/remoteEmulator.js';
-import { killHard, startStack } from '../test/support/stack.js';
+import { killHard, startStack } from '../cli/stack/stack.js';
 import { presetSpec, usersOf, writeDataset, type PRESETS } from './dataset.js';
 
 const { values: args } = parseArgs({

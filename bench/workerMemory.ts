@@ -6,8 +6,8 @@
  *   node --import tsx bench/workerMemory.ts [--users 1000] [--items 10] [--steps 4]
  */
 import { parseArgs } from 'node:util';
-import { importFriends } from '../client/importFriends.js';
-import { startStack } from '../test/support/stack.js';
+import { importFriends } from '../lib/serviceImport.js';
+import { startStack } from '../cli/stack/stack.js';
 import { load, procSample } from './probe.js';
 
 const { values } = parseArgs({

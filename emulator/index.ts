@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MAX_BODY_BYTES } from './http.js';
 import { FaultInjector, parseFaultPlan, type FaultPlan } from './faults.js';
-import { FriendImportService } from './friendImport.js';
+import { FriendImportService } from './friendImportRoute.js';
 import { QueryAuth } from './queryAuth.js';
 import { WindowLimiter } from './rateWindow.js';
 import { createEmulatorServer } from './server.js';

@@ -6,7 +6,7 @@
  * Verified UserSigs are cached per string (decoding and HMAC are the costly part); expiry is
  * checked again on every call.
  */
-import { verifyUserSig } from '../im/userSig.js';
+import { verifyUserSig } from '../im/node/userSig.js';
 
 export interface AppAuth {
   sdkAppId: number;

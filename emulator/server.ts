@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { COMMANDS } from '../im/schemas.js';
 import * as companions from './companions.js';
 import { parseFaultPlan } from './faults.js';
-import { FRIEND_IMPORT, type FriendImportService } from './friendImport.js';
+import { FRIEND_IMPORT, type FriendImportService } from './friendImportRoute.js';
 import { readBody, sendJson } from './http.js';
 import type { QueryAuth } from './queryAuth.js';
 import type { StatsCollector } from './stats.js';

@@ -1,9 +1,9 @@
 /**
- * Generates the sample dataset `friend-import demo` imports (client/demo/), from a fixed seed, with
+ * Generates the sample dataset `friend-import demo` imports (cli/demo/), from a fixed seed, with
  * the outcome every item must get. Each edge case is made on purpose, so the expected counts come
  * from how the data was built, not from running the importer.
  *
- *   node --import tsx scripts/make-demo-data.ts        # rewrites client/demo/ (commit the result)
+ *   node --import tsx scripts/make-demo-data.ts        # rewrites cli/demo/ (commit the result)
  *
  * JSONL (friends.jsonl): ~300 users of a 3,600-account app, 1–20 friends each, with bad lines,
  * too-long fields, unknown accounts (30003), another app's accounts (30002), a sensitive word
@@ -19,7 +19,7 @@ import type { AddFriendItem } from '../im/schemas.js';
 import { CSV_STANDARD_COLUMNS } from '../activities/source/records.js';
 
 const SEED = 20_261_126;
-const OUT = join(import.meta.dirname, '..', 'client', 'demo');
+const OUT = join(import.meta.dirname, '..', 'cli', 'demo');
 const POOL = 3_600;
 const SENSITIVE = ['spamword', '违禁词'];
 const GROUPS = ['Family', 'Work', 'School', 'Gym', 'Book club', 'Neighbours'];

@@ -33,7 +33,7 @@ run(npm, ['run', '--silent', 'temporal:install']);
 console.log('\n$ friend-import demo');
 const demo = spawnSync(
   process.execPath,
-  ['--import', 'tsx', join(root, 'client', 'cli.ts'), 'demo', ...process.argv.slice(2)],
+  ['--import', 'tsx', join(root, 'cli', 'main.ts'), 'demo', ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(demo.status ?? 1);

@@ -1,5 +1,5 @@
 // Finds the pinned Temporal CLI or builds it into .cache/ (`npm run temporal:install`).
-import { ensureTemporalCli } from '../workers/temporalCli.js';
+import { ensureTemporalCli } from '../cli/stack/temporalCli.js';
 
 const started = Date.now();
 const cli = await ensureTemporalCli((line) => console.log(line));

@@ -5,7 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { codecFromEnv, dataConverterFromEnv } from '../client/codec.js';
+import { codecFromEnv, dataConverterFromEnv } from '../lib/codec.js';
 import {
   clientConnectionOptions,
   connectClient,
@@ -13,7 +13,7 @@ import {
   loadTemporalSettings,
   nativeConnectionOptions,
   type TemporalSettings,
-} from '../client/connection.js';
+} from '../lib/connection.js';
 import {
   describeImSettings,
   envProblems,
@@ -21,8 +21,8 @@ import {
   SettingsError,
   type Env,
   type ImSettings,
-} from '../im/config.js';
-import { ensureSearchAttributes } from './devServer.js';
+} from '../config/im.js';
+import { ensureSearchAttributes } from './searchAttributes.js';
 import { startHealthServer } from './health.js';
 import { createLogger, temporalLogger } from './logger.js';
 import { createImportMetrics } from './metrics.js';

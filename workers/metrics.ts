@@ -4,7 +4,7 @@
  * ever becomes a label or a value.
  */
 import type { MetricMeter } from '@temporalio/common';
-import type { FriendImportMetrics } from '../activities/friendImport.js';
+import type { FriendImportMetrics } from '../activities/friendImportActivity.js';
 
 export interface ImportMetrics extends FriendImportMetrics {
   userSigRenewed(): void;

@@ -11,13 +11,13 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { hostname } from 'node:os';
-import { ImClient } from '../im/client.js';
-import { appRates, type ImSettings } from '../im/config.js';
+import { ImClient } from '../im/node/client.js';
+import { appRates, type ImSettings } from '../config/im.js';
 import { createBulkActivities } from '../activities/bulk.js';
 import { ServiceHolder } from '../activities/coordination/serviceHolder.js';
 import { coordinatorSender } from '../activities/coordination/transport.js';
-import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImport.js';
-import { callsTaskQueue } from '../workflows/definitions.js';
+import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImportActivity.js';
+import { callsTaskQueue } from '../core/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
 import { startHeapGuard } from './heapGuard.js';
 

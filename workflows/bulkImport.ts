@@ -18,7 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BulkActivities } from '../activities/bulk.js';
+import type { JobActivities } from '../core/activities.js';
 import {
   MAX_CONCURRENCY,
   addCounters,
@@ -39,8 +39,8 @@ import {
   pauseJobUpdate,
   resumeJobUpdate,
   setConcurrencyUpdate,
-} from './definitions.js';
-import { FailedKey, ImportedKey, JobIdKey, StateKey } from './searchAttributes.js';
+} from '../core/definitions.js';
+import { FailedKey, ImportedKey, JobIdKey, StateKey } from '../core/searchAttributes.js';
 
 /** What a job carries from run to run (continue-as-new). */
 export interface JobRunState {
@@ -65,14 +65,14 @@ export const DEFAULT_PAGE_ITEMS = 500_000;
 /** A page runs as long as its lines take; its heartbeat says it is alive (a worker killed
  * mid-page is noticed within 20 s, and the page resumes from its last checkpoint). */
 const pageActivity = (summary: string) =>
-  proxyActivities<BulkActivities>({
+  proxyActivities<JobActivities>({
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '20s',
     // A retry waits at least two seconds: the failed attempt's last calls leave the app's window first.
     retry: { initialInterval: '2s', maximumInterval: '30s', nonRetryableErrorTypes: ['SourceUnreadable'] },
     summary,
   });
-const quick = proxyActivities<BulkActivities>({
+const quick = proxyActivities<JobActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });

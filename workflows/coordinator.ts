@@ -18,7 +18,7 @@ import {
   type CoordinatorState,
   type LeaseRequest,
 } from '../core/leases.js';
-import { coordinatorStateQuery, leaseUpdate } from './definitions.js';
+import { coordinatorStateQuery, leaseUpdate } from '../core/definitions.js';
 
 /** A coordinator with no holder for this long completes. */
 const IDLE_MS = 10 * 60_000;

@@ -1,5 +1,5 @@
 /** Every workflow the worker registers (the bundle's entry point). */
-export { ImportFriendsWorkflow } from './importFriends.js';
+export { ImportFriendsWorkflow } from './userImport.js';
 export { BulkImportWorkflow } from './bulkImport.js';
 export { AppCoordinatorWorkflow } from './coordinator.js';
 export { VerifyJobWorkflow } from './verifyJob.js';

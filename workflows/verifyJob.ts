@@ -19,7 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { VerifyActivities } from '../activities/verify/index.js';
+import type { JobActivities } from '../core/activities.js';
 import { MAX_CONCURRENCY, concurrencyProblem, type JobState, type SourceCursor } from '../core/jobTypes.js';
 import {
   addVerifyCounters,
@@ -41,8 +41,8 @@ import {
   pauseJobUpdate,
   resumeJobUpdate,
   setConcurrencyUpdate,
-} from './definitions.js';
-import { JobIdKey, StateKey } from './searchAttributes.js';
+} from '../core/definitions.js';
+import { JobIdKey, StateKey } from '../core/searchAttributes.js';
 
 /** What a verify job carries from run to run (continue-as-new). */
 export interface VerifyRunState {
@@ -67,13 +67,13 @@ export interface VerifyRunState {
 }
 
 const pageActivity = (summary: string) =>
-  proxyActivities<VerifyActivities>({
+  proxyActivities<JobActivities>({
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '20s',
     retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['SourceUnreadable'] },
     summary,
   });
-const quick = proxyActivities<VerifyActivities>({
+const quick = proxyActivities<JobActivities>({
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['ImportJobUnreadable'] },
 });

@@ -6,8 +6,7 @@
  */
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LeaseRequest, LeaseResponse } from '../../core/leases.js';
-import { coordinatorWorkflowId, leaseUpdate } from '../../workflows/definitions.js';
-import type { AppCoordinatorWorkflow } from '../../workflows/coordinator.js';
+import { coordinatorWorkflowId, leaseUpdate } from '../../core/definitions.js';
 
 export interface CoordinatorTarget {
   client: Client;
@@ -22,7 +21,7 @@ export type LeaseSender = (request: LeaseRequest, signal?: AbortSignal) => Promi
 export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
   const workflowId = coordinatorWorkflowId(target.sdkAppId);
   const withStart = async (request: LeaseRequest): Promise<LeaseResponse> => {
-    const start = new WithStartWorkflowOperation<typeof AppCoordinatorWorkflow>('AppCoordinatorWorkflow', {
+    const start = new WithStartWorkflowOperation('AppCoordinatorWorkflow', {
       workflowId,
       taskQueue: target.taskQueue,
       args: [{ sdkAppId: target.sdkAppId }],

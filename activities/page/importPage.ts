@@ -25,7 +25,7 @@ import {
   type PageResult,
 } from '../../core/jobTypes.js';
 import type { QueuedItem } from '../../core/types.js';
-import type { ImClient } from '../../im/client.js';
+import type { ImClient } from '../../im/node/client.js';
 import { endSession, HolderSession, RevokedError } from '../coordination/holder.js';
 import type { LeaseSender } from '../coordination/transport.js';
 import { callFriendImport, presentFriends } from '../importCall.js';

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { JobControl } from '../../core/jobTypes.js';
-import { jobControlQuery } from '../../workflows/definitions.js';
+import { jobControlQuery } from '../../core/definitions.js';
 import { sleep } from './sleep.js';
 
 export async function followJobControl(options: {

@@ -40,5 +40,3 @@ export function createVerifyActivities(deps: VerifyPageDeps) {
     },
   };
 }
-
-export type VerifyActivities = ReturnType<typeof createVerifyActivities>;

@@ -9,9 +9,9 @@ import { sleep } from '../page/sleep.js';
 import { decideOnFailure } from '../../core/retry.js';
 import { foundValues, type ServiceView } from '../../core/verifyCompare.js';
 import type { FieldValues, VerifyApi } from '../../core/verifyTypes.js';
-import type { ImClient } from '../../im/client.js';
+import type { ImClient } from '../../im/node/client.js';
 import { codeInfo } from '../../im/errorCodes.js';
-import { ImTransportError } from '../../im/errors.js';
+import { ImTransportError } from '../../im/node/errors.js';
 import { MAX_ITEMS_PER_CALL, type Envelope } from '../../im/schemas.js';
 
 export interface ReadDeps {

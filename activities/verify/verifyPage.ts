@@ -28,8 +28,8 @@ import type {
   VerifyPageResult,
 } from '../../core/verifyTypes.js';
 import { verifyHolder, writersIn, WriterLog } from '../../core/verifyWatch.js';
-import type { ImClient } from '../../im/client.js';
-import { coordinatorStateQuery, coordinatorWorkflowId } from '../../workflows/definitions.js';
+import type { ImClient } from '../../im/node/client.js';
+import { coordinatorStateQuery, coordinatorWorkflowId } from '../../core/definitions.js';
 import { endSession, HolderSession, RevokedError } from '../coordination/holder.js';
 import type { LeaseSender } from '../coordination/transport.js';
 import { followJobControl } from '../page/jobControl.js';

@@ -1,7 +1,7 @@
 /**
  * The Temporal server and its SQL schema tool, pinned to the release the CLI's dev server embeds
  * (v1.29.1), with that release's PostgreSQL schemas. Built once with `go install` into the
- * project's ignored cache folder, next to the CLI (workers/temporalCli.ts). Order: the
+ * project's ignored cache folder, next to the CLI (cli/stack/temporalCli.ts). Order: the
  * TEMPORAL_SERVER_PATH / TEMPORAL_SQL_TOOL_PATH / TEMPORAL_SCHEMA_DIR variables, then the cache,
  * then a build.
  */
@@ -10,7 +10,7 @@ import { access, chmod, constants, cp, mkdir, readdir, rename, rm, stat } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cacheDir, checkGo } from '../../workers/temporalCli.js';
+import { cacheDir, checkGo } from '../../cli/stack/temporalCli.js';
 
 const run = promisify(execFile);
 

@@ -9,8 +9,8 @@ import { once } from 'node:events';
 import { access, chown, constants, readdir, realpath } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { spawnGuarded, tail } from '../../workers/childProcess.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { spawnGuarded, tail } from '../../cli/stack/childProcess.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 
 const run = promisify(execFile);
 

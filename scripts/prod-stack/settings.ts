@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 
 export const DEPLOY_DIR = join(projectRoot, 'deploy', 'temporal');
 export const SERVER_CONFIG_FILE = join(DEPLOY_DIR, 'config', 'production.yaml');

@@ -16,10 +16,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
-import { spawnGuarded, tail } from '../../workers/childProcess.js';
-import { freePort } from '../../workers/ports.js';
-import { ensureTemporalCli } from '../../workers/temporalCli.js';
+import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
+import { spawnGuarded, tail } from '../../cli/stack/childProcess.js';
+import { freePort } from '../../cli/stack/ports.js';
+import { ensureTemporalCli } from '../../cli/stack/temporalCli.js';
 import { ensureServerBinaries } from './binaries.js';
 import { ensurePostgresBin, startPostgres, type Postgres } from './postgres.js';
 import {

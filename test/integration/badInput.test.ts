@@ -11,13 +11,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { spawnGuarded } from '../../workers/childProcess.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { spawnGuarded } from '../../cli/stack/childProcess.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 import { badCsv } from '../support/badCsv.js';
 import { badJsonl, type BadInput } from '../support/badInput.js';
 import { diffFriends, type StateDiff } from '../support/emulatorState.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 
 interface CliRun {
   code: number | null;
@@ -28,7 +28,7 @@ interface CliRun {
 async function cli(stack: Stack, args: string[]): Promise<CliRun> {
   const child = spawnGuarded(
     process.execPath,
-    ['--import', 'tsx', join(projectRoot, 'client', 'cli.ts'), ...args],
+    ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), ...args],
     {
       env: { ...process.env, ...stack.env },
       cwd: projectRoot,

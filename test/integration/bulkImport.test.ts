@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBulkJob } from '../../client/bulk.js';
+import { startBulkJob } from '../../lib/bulkJobs.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 
 describe('BulkImportWorkflow', { timeout: 300_000 }, () => {
   let stack: Stack;

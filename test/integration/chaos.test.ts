@@ -15,15 +15,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBulkJob } from '../../client/bulk.js';
+import { startBulkJob } from '../../lib/bulkJobs.js';
 import type { FaultPlan, FriendImportCall } from '../../emulator/index.js';
 import { mulberry32 } from '../../emulator/prng.js';
-import { startDevServer, type DevServer } from '../../workers/devServer.js';
+import { startDevServer, type DevServer } from '../../cli/stack/devServer.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 import { chaosData, minCalls, type ChaosUser } from '../support/chaosData.js';
 import { diffFriends, openEmulatorState, type StateDiff } from '../support/emulatorState.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';
-import { killHard, startStack, type Stack } from '../support/stack.js';
+import { killHard, startStack, type Stack } from '../../cli/stack/stack.js';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20_261_126);
 const RATE = 200;

@@ -10,13 +10,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { JobSummaryJson } from '../../client/commands/support/summary.js';
+import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import type { ImportFriendsResult } from '../../core/types.js';
-import { importFriendsWorkflowId } from '../../workflows/definitions.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { importFriendsWorkflowId } from '../../core/definitions.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 import { jsonOut, readRows, runCli, spawnCli, waitFor } from './cliHelpers.js';
 
 const users = (prefix: string, n: number, items: number): UserInput[] =>

@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { JobSummaryJson } from '../../client/commands/support/summary.js';
+import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeJsonl, type UserInput } from '../support/files.js';
-import { killHard, startStack, type Stack } from '../support/stack.js';
+import { killHard, startStack, type Stack } from '../../cli/stack/stack.js';
 import { jsonOut, readRows, runCli, spawnCli, waitFor } from './cliHelpers.js';
 
 describe('a bulk job survives SIGKILL of the worker and of the CLI', { timeout: 600_000 }, () => {

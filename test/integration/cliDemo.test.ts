@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_DIR } from '../../client/commands/support/demoData.js';
-import type { JobSummaryJson } from '../../client/commands/support/summary.js';
+import { DEMO_DIR } from '../../cli/commands/support/demoData.js';
+import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import { jsonOut, runCli, spawnCli, waitFor } from './cliHelpers.js';
 
 describe('embedded stack commands', { timeout: 600_000 }, () => {

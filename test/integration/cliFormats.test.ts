@@ -9,14 +9,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { JobSummaryJson } from '../../client/commands/support/summary.js';
+import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
-import { LOCAL_IM_APP } from '../../im/config.js';
+import { LOCAL_IM_APP } from '../../config/im.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 import { createImportWorkers, type ImportWorkers } from '../../workers/worker.js';
 import { friendItem } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 import { comparable, jsonOut, readRows, runCli } from './cliHelpers.js';
 
 const CITY = 'Tag_SNS_Custom_City';

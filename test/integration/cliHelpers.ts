@@ -6,12 +6,12 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { ReportRow } from '../../core/jobTypes.js';
-import { spawnGuarded } from '../../workers/childProcess.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { spawnGuarded } from '../../cli/stack/childProcess.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 
 /** tsx by URL, so a child can run from any folder (its reports land in its cwd). */
 const TSX = import.meta.resolve('tsx');
-export const CLI = join(projectRoot, 'client', 'cli.ts');
+export const CLI = join(projectRoot, 'cli', 'main.ts');
 
 export interface CliResult {
   code: number | null;

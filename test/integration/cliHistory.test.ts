@@ -11,9 +11,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { JobSummaryJson } from '../../client/commands/support/summary.js';
-import { bulkJobWorkflowId } from '../../workflows/definitions.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
+import { bulkJobWorkflowId } from '../../core/definitions.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 import { jsonOut, runCli } from './cliHelpers.js';
 
 const USERS = 200;

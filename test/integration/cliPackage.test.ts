@@ -1,6 +1,6 @@
 /**
  * The package as another project uses it: `npm run build`, then a plain .mjs that imports
- * `tim-friend-import` (package.json `exports` → dist/client/index.js) connects with the same
+ * `tim-friend-import` (package.json `exports` → dist/lib/index.js) connects with the same
  * environment as the CLI and imports a user's friends through a real stack.
  */
 import assert from 'node:assert/strict';
@@ -11,11 +11,11 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../client/importFriends.js';
-import { spawnGuarded, stopChild } from '../../workers/childProcess.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { importFriends } from '../../lib/serviceImport.js';
+import { spawnGuarded, stopChild } from '../../cli/stack/childProcess.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 import { assertFriends, friendItems, submitted } from '../support/data.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 
 const CONSUMER = `
 import * as lib from 'tim-friend-import';
@@ -66,10 +66,10 @@ describe('the package is consumable', { timeout: 600_000 }, () => {
     await rm(consumer, { recursive: true, force: true });
   });
 
-  it('builds, and a plain .mjs imports dist/client/index.js and runs an import', async () => {
+  it('builds, and a plain .mjs imports dist/lib/index.js and runs an import', async () => {
     const build = await run('npm', ['run', 'build'], { cwd: projectRoot });
     assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
-    const types = await readFile(join(projectRoot, 'dist', 'client', 'index.d.ts'), 'utf8');
+    const types = await readFile(join(projectRoot, 'dist', 'lib', 'index.d.ts'), 'utf8');
     assert.match(types, /export declare function createFriendImporter/);
     assert.match(types, /export type \{ AddFriendItem/);
 
@@ -93,49 +93,39 @@ describe('the package is consumable', { timeout: 600_000 }, () => {
   });
 
   it('the built CLI runs from dist', async () => {
-    const r = await run(process.execPath, [join(projectRoot, 'dist', 'client', 'cli.js'), '--help'], {
+    const r = await run(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), '--help'], {
       cwd: projectRoot,
     });
     assert.equal(r.status, 0, r.stderr);
     for (const command of ['demo', 'dev', 'import', 'status', 'report', 'pause', 'resume', 'cancel', 'user'])
       assert.match(r.stdout, new RegExp(`^  ${command} `, 'm'), command);
-    // The version comes from package.json two folders above dist/client/cli.js.
-    const version = await run(
-      process.execPath,
-      [join(projectRoot, 'dist', 'client', 'cli.js'), '--version'],
-      {
-        cwd: projectRoot,
-      },
-    );
+    // The version comes from package.json two folders above dist/cli/main.js.
+    const version = await run(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), '--version'], {
+      cwd: projectRoot,
+    });
     const { version: expected } = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as {
       version: string;
     };
     assert.deepEqual([version.status, version.stdout], [0, `${expected}\n`]);
     const dry = await run(
       process.execPath,
-      [
-        join(projectRoot, 'dist', 'client', 'cli.js'),
-        'import',
-        'client/demo/friends.csv',
-        '--dry-run',
-        '--json',
-      ],
+      [join(projectRoot, 'dist', 'cli', 'main.js'), 'import', 'cli/demo/friends.csv', '--dry-run', '--json'],
       { cwd: projectRoot },
     );
     assert.equal(dry.status, 3, dry.stderr);
     // The demo data ships with the package (files: client) and the build finds it there.
     const built = (await import(
-      pathToFileURL(join(projectRoot, 'dist', 'client', 'commands', 'support', 'demoData.js')).href
+      pathToFileURL(join(projectRoot, 'dist', 'cli', 'commands', 'support', 'demoData.js')).href
     )) as { DEMO_DIR: string };
-    assert.equal(built.DEMO_DIR, join(projectRoot, 'client', 'demo'));
+    assert.equal(built.DEMO_DIR, join(projectRoot, 'cli', 'demo'));
     const pkg = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as { files: string[] };
-    assert.ok(pkg.files.includes('client') && pkg.files.includes('dist'));
+    assert.ok(pkg.files.includes('cli') && pkg.files.includes('dist'));
   });
 
   it('a worker started from dist loads the prebuilt workflow bundle and imports', async () => {
     await stack.stopWorkers();
     assert.ok(existsSync(join(projectRoot, 'dist', 'workflow-bundle.js')), 'npm run build wrote the bundle');
-    const worker = spawnGuarded(process.execPath, [join(projectRoot, 'dist', 'client', 'cli.js'), 'worker'], {
+    const worker = spawnGuarded(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), 'worker'], {
       cwd: projectRoot,
       env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' },
     });

@@ -14,11 +14,11 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { dataConverterFromEnv, ENCRYPTED_ENCODING } from '../../client/codec.js';
-import { payloadsToJson } from '../../client/codecServer.js';
-import { connectClient, loadTemporalSettings, nativeConnectionOptions } from '../../client/connection.js';
-import { spawnGuarded, stopChild } from '../../workers/childProcess.js';
-import { startDevServer, type DevServer } from '../../workers/devServer.js';
+import { dataConverterFromEnv, ENCRYPTED_ENCODING } from '../../lib/codec.js';
+import { payloadsToJson } from '../../cli/codecServer.js';
+import { connectClient, loadTemporalSettings, nativeConnectionOptions } from '../../lib/connection.js';
+import { spawnGuarded, stopChild } from '../../cli/stack/childProcess.js';
+import { startDevServer, type DevServer } from '../../cli/stack/devServer.js';
 import type { echoWorkflow } from '../fixtures/workflows/echo.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -127,7 +127,7 @@ describe('payload encryption with a real dev server', { timeout: 240_000 }, () =
     assert.ok(historyPayloads.length > 0, 'the previous test fetched the history');
     codecServer = spawnGuarded(
       process.execPath,
-      ['--import', 'tsx', 'client/cli.ts', 'codec-server', '--port', '0', '--origin', UI_ORIGIN],
+      ['--import', 'tsx', 'cli/main.ts', 'codec-server', '--port', '0', '--origin', UI_ORIGIN],
       { cwd: root, env: { ...process.env, ...env } },
     );
     const { url } = await readyLine(codecServer, 60_000);

@@ -6,13 +6,13 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { AesGcmCodec } from '../../client/codec.js';
+import { AesGcmCodec } from '../../lib/codec.js';
 import {
   payloadsFromJson,
   payloadsToJson,
   startCodecServer,
   type CodecServer,
-} from '../../client/codecServer.js';
+} from '../../cli/codecServer.js';
 
 const codec = new AesGcmCodec([{ id: 'k1', key: randomBytes(32) }]);
 const UI = 'https://temporal-ui.example.com';

@@ -26,8 +26,8 @@ import {
   templateEnvVars,
   type ServerPorts,
 } from '../../scripts/prod-stack/settings.js';
-import { DEV_DYNAMIC_CONFIG } from '../../workers/devServer.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
+import { DEV_DYNAMIC_CONFIG } from '../../cli/stack/devServer.js';
+import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -382,11 +382,11 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.match(dockerfile, /^RUN npm ci\b/m);
     assert.match(dockerfile, /^RUN npm run build\b/m);
     const entry = /^ENTRYPOINT\s+(\[.*\])$/m.exec(dockerfile)?.[1];
-    assert.deepEqual(JSON.parse(entry ?? 'null'), ['node', 'dist/client/cli.js']);
+    assert.deepEqual(JSON.parse(entry ?? 'null'), ['node', 'dist/cli/main.js']);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    assert.equal(pkg.bin['friend-import'], 'dist/client/cli.js', 'the entrypoint is the package bin');
+    assert.equal(pkg.bin['friend-import'], 'dist/cli/main.js', 'the entrypoint is the package bin');
 
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['node_modules', '.cache', '.git', '.env', '*.key'])

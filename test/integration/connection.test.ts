@@ -18,9 +18,9 @@ import {
   describeTemporalSettings,
   loadTemporalSettings,
   nativeConnectionOptions,
-} from '../../client/connection.js';
-import { SettingsError } from '../../im/config.js';
-import { startDevServer, type DevServer } from '../../workers/devServer.js';
+} from '../../lib/connection.js';
+import { SettingsError } from '../../config/im.js';
+import { startDevServer, type DevServer } from '../../cli/stack/devServer.js';
 
 const SERVING = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
 

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
-import { ensureSearchAttributes, startDevServer, type DevServer } from '../../workers/devServer.js';
-import { PINNED_CLI_VERSION, findTemporalCli } from '../../workers/temporalCli.js';
+import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
+import { ensureSearchAttributes, startDevServer, type DevServer } from '../../cli/stack/devServer.js';
+import { PINNED_CLI_VERSION, findTemporalCli } from '../../cli/stack/temporalCli.js';
 
 function isAlive(pid: number): boolean {
   try {

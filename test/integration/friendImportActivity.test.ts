@@ -7,10 +7,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createFriendImportActivity, type FriendImportAnswer } from '../../activities/friendImport.js';
+import {
+  createFriendImportActivity,
+  type FriendImportAnswer,
+} from '../../activities/friendImportActivity.js';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
-import { ImClient } from '../../im/client.js';
-import { LOCAL_IM_APP } from '../../im/config.js';
+import { ImClient } from '../../im/node/client.js';
+import { LOCAL_IM_APP } from '../../config/im.js';
 import { friendItem } from '../support/data.js';
 import { localServiceHolder } from '../support/localCoordinator.js';
 

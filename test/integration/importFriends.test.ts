@@ -5,11 +5,11 @@
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../client/importFriends.js';
+import { importFriends } from '../../lib/serviceImport.js';
 import type { FriendImportCall } from '../../emulator/index.js';
 import { workflowBundle } from '../../workers/bundle.js';
 import { assertFriends, friendItem, friendItems, submitted } from '../support/data.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 
 const callsOf = (calls: FriendImportCall[], from: string) => calls.filter((c) => c.fromAccount === from);
 

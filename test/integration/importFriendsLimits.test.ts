@@ -6,11 +6,11 @@ import { WorkflowFailedError } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { importFriends, type UserImportHandle } from '../../client/importFriends.js';
+import { importFriends, type UserImportHandle } from '../../lib/serviceImport.js';
 import { assertFriends, friendItems, submitted } from '../support/data.js';
 import { WindowCounter } from '../../emulator/rateWindow.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';
-import { killHard, startStack, type Stack } from '../support/stack.js';
+import { killHard, startStack, type Stack } from '../../cli/stack/stack.js';
 
 async function importUsers(stack: Stack, users: string[], itemsPerUser: number): Promise<UserImportHandle[]> {
   for (const u of users)

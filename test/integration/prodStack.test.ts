@@ -18,9 +18,9 @@ import { after, before, describe, it } from 'node:test';
 import { findPostgresBin } from '../../scripts/prod-stack/postgres.js';
 import { DEPLOY_DIR } from '../../scripts/prod-stack/settings.js';
 import { startProdStack, type ProdStack } from '../../scripts/prod-stack/stack.js';
-import { JobIdKey, SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
+import { JobIdKey, SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
 import type { echoWorkflow } from '../fixtures/workflows/echo.js';
-import { quietRuntime } from '../support/stack.js';
+import { quietRuntime } from '../../cli/stack/stack.js';
 
 const run = promisify(execFile);
 const workflowsPath = fileURLToPath(new URL('../fixtures/workflows/echo.ts', import.meta.url));

@@ -22,18 +22,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readOutcomes } from '../../activities/report.js';
-import { reportPaths, startBulkJob } from '../../client/bulk.js';
-import { importFriends, type ImportTarget, type UserImportHandle } from '../../client/importFriends.js';
+import { reportPaths, startBulkJob } from '../../lib/bulkJobs.js';
+import { importFriends, type ImportTarget, type UserImportHandle } from '../../lib/serviceImport.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 import type { FaultPlan, FriendImportCall } from '../../emulator/index.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 import { startProdStack, type ProdStack } from '../../scripts/prod-stack/stack.js';
-import { bulkJobWorkflowId } from '../../workflows/definitions.js';
+import { bulkJobWorkflowId } from '../../core/definitions.js';
 import { chaosData, minCalls } from '../support/chaosData.js';
 import { friendItems, submitted } from '../support/data.js';
 import { diffFriends, openEmulatorState, type StateDiff } from '../support/emulatorState.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';
-import { killHard } from '../support/stack.js';
+import { killHard } from '../../cli/stack/stack.js';
 import {
   connectTarget,
   isAlive,

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startBulkJob } from '../../client/bulk.js';
-import { importFriends } from '../../client/importFriends.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { startBulkJob } from '../../lib/bulkJobs.js';
+import { importFriends } from '../../lib/serviceImport.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 import { friendItems, submitted } from '../support/data.js';
 import { writeJsonl } from '../support/files.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(projectRoot, 'test-output');

@@ -12,18 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readOutcomes } from '../../activities/report.js';
-import { startBulkJob } from '../../client/bulk.js';
-import type { VerifySummaryJson } from '../../client/commands/support/verifyView.js';
-import type { JobSummaryJson } from '../../client/commands/support/summary.js';
-import { startVerifyJob, verifyJob, verifyReportPaths } from '../../client/verify.js';
+import { startBulkJob } from '../../lib/bulkJobs.js';
+import type { VerifySummaryJson } from '../../cli/commands/support/verifyView.js';
+import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
+import { startVerifyJob, verifyJob, verifyReportPaths } from '../../lib/verifyJobs.js';
 import type { VerifyLineOutcome, VerifyReportRow } from '../../core/verifyTypes.js';
-import { ImClient } from '../../im/client.js';
-import { LOCAL_IM_APP } from '../../im/config.js';
-import { bulkJobWorkflowId } from '../../workflows/definitions.js';
+import { ImClient } from '../../im/node/client.js';
+import { LOCAL_IM_APP } from '../../config/im.js';
+import { bulkJobWorkflowId } from '../../core/definitions.js';
 import { friendItem, friendItems } from '../support/data.js';
 import { writeJsonl, type UserInput } from '../support/files.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';
-import { killHard, startStack, type Stack } from '../support/stack.js';
+import { killHard, startStack, type Stack } from '../../cli/stack/stack.js';
 import { jsonOut, runCli, spawnCli, waitFor } from './cliHelpers.js';
 
 /** friend_check calls per second for the whole app, as the workers are configured. */

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../client/importFriends.js';
-import { freePort } from '../../workers/ports.js';
+import { importFriends } from '../../lib/serviceImport.js';
+import { freePort } from '../../cli/stack/ports.js';
 import { friendItem, friendItems, submitted } from '../support/data.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../../cli/stack/stack.js';
 
 function metric(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));

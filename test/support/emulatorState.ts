@@ -4,7 +4,7 @@
  * suites and by the benchmarks, where the emulator ran in its own process.
  */
 import { startEmulator, type Emulator, type FriendRow } from '../../emulator/index.js';
-import { LOCAL_IM_APP } from '../../im/config.js';
+import { LOCAL_IM_APP } from '../../config/im.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 
 export interface EmulatorState {

@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmulatorStats, ExistingFriendMode, FaultPlan, FriendImportCall } from '../../emulator/index.js';
-import { spawnGuarded, stopChild, tail } from '../../workers/childProcess.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { spawnGuarded, stopChild, tail } from '../../cli/stack/childProcess.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 
 export interface RemoteEmulatorOptions {
   accounts?: readonly string[];
@@ -38,8 +38,8 @@ export async function spawnEmulator(options: RemoteEmulatorOptions = {}): Promis
   // Benchmarks run it compiled, as it ships (FRIEND_IMPORT_BENCH_RUNTIME=dist); tests from the sources.
   const entry =
     process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist'
-      ? [join(projectRoot, 'dist', 'client', 'cli.js')]
-      : ['--import', 'tsx', join(projectRoot, 'client', 'cli.ts')];
+      ? [join(projectRoot, 'dist', 'cli', 'main.js')]
+      : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
   const args = [...entry, 'emulator', '--port', String(options.port ?? 0)];
   const file = async (name: string, content: string): Promise<string> => {
     const path = join(dir, name);

@@ -7,11 +7,11 @@ import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { ImportTarget } from '../../client/importFriends.js';
-import { LOCAL_IM_APP } from '../../im/config.js';
-import { callsTaskQueue } from '../../workflows/definitions.js';
-import { spawnGuarded, waitForOutput } from '../../workers/childProcess.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import type { ImportTarget } from '../../lib/serviceImport.js';
+import { LOCAL_IM_APP } from '../../config/im.js';
+import { callsTaskQueue } from '../../core/definitions.js';
+import { spawnGuarded, waitForOutput } from '../../cli/stack/childProcess.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 
 export interface WorkerSettings {
   /** The frontend, `host:port`. */
@@ -69,7 +69,7 @@ export function workerProcesses(
   env: Record<string, string>,
   options: WorkerProcessOptions = {},
 ): WorkerProcesses {
-  const entry = options.entry ?? ['--import', 'tsx', join(projectRoot, 'client', 'cli.ts')];
+  const entry = options.entry ?? ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
   const children: ChildProcess[] = [];
   const outputs = new WeakMap<ChildProcess, () => string>();
   return {

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { workflowBundle } from '../../workers/bundle.js';
-import { projectRoot } from '../../workers/temporalCli.js';
+import { projectRoot } from '../../cli/stack/temporalCli.js';
 
 const DIR = join(projectRoot, 'test', 'fixtures', 'histories');
 const files = readdirSync(DIR)

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { ImClient } from '../../../im/index.js';
-import { spawnGuarded, stopChild, tail } from '../../../workers/childProcess.js';
+import { spawnGuarded, stopChild, tail } from '../../../cli/stack/childProcess.js';
 import { body, item } from './support.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -18,7 +18,7 @@ const APP_ENV = {
 };
 
 function runCli(args: string[], env: Record<string, string> = APP_ENV) {
-  return spawnGuarded(process.execPath, ['--import', 'tsx', 'client/cli.ts', 'emulator', ...args], {
+  return spawnGuarded(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'emulator', ...args], {
     cwd: ROOT,
     env: { ...process.env, IM_BASE_URL: '', IM_REGION: '', ...env },
   });

@@ -4,10 +4,10 @@ import {
   buildUrl,
   genUserSig,
   ImClient,
-  LOCAL_IM_APP,
   type AddFriendItem,
   type FriendImportRequest,
 } from '../../../im/index.js';
+import { LOCAL_IM_APP } from '../../../config/im.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../emulator/index.js';
 
 export const APP = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { genUserSig } from '../../../im/userSig.js';
+import { genUserSig } from '../../../im/node/userSig.js';
 import { QueryAuth } from '../../../emulator/queryAuth.js';
 
 const KEY = 'unit-key';

@@ -1,0 +1,141 @@
+/**
+ * The friendImport activity of the service path: exactly one friend_import HTTP call for one
+ * user's batch, classified by the retry policy (core/retry.ts):
+ * - a business answer (full or partial success) is returned to the workflow;
+ * - whole-request transient codes, HTTP 5xx, timeouts and resets throw retryable failures with a
+ *   type per cause (`IM_TRANSIENT_30008`, `IM_TRANSIENT_-1502` for HTTP 502, …);
+ * - rate-limit codes throw with `nextRetryDelay` (≥ 60 s for 70050);
+ * - auth codes renew the admin UserSig and retry; if they persist it is a configuration error;
+ * - permanent codes throw non-retryable; configuration codes throw non-retryable with what to fix.
+ *
+ * Before the call it leases the user and a share of the app's rate through the process's
+ * ServiceHolder; if a bulk job holds the user (or no share frees up) within a short wait it
+ * throws `IM_WAIT`, and the workflow waits and tries again.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FriendImportInput, ServiceActivities } from '../core/activities.js';
+import { decideOnFailure, WAIT_FAILURE_TYPE } from '../core/retry.js';
+import type { FriendImportAnswer, QueuedItem } from '../core/types.js';
+import type { ImClient } from '../im/node/client.js';
+import { failureType, type CodeClass } from '../im/errorCodes.js';
+import { WaitTimeout, type ServiceHolder } from './coordination/serviceHolder.js';
+import { callFriendImport } from './importCall.js';
+
+export type { FriendImportInput };
+
+export type { FriendImportAnswer };
+
+export interface FriendImportMetrics {
+  call(code: number): void;
+  items(imported: number, failed: number): void;
+  rateLimitBackoff(code: number): void;
+}
+
+export interface FriendImportDeps {
+  im: ImClient;
+  service: ServiceHolder;
+  metrics?: FriendImportMetrics;
+  /** How long a call may wait for its user and its rate share before the workflow waits instead. */
+  maxWaitMs?: number;
+}
+
+function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImportDeps): never {
+  const attempt = Context.current().info.attempt;
+  const verdict = decideOnFailure(cls, code, info, attempt, undefined, Math.random());
+  const details = [{ code, attempt }];
+  switch (verdict.action) {
+    case 'stop':
+      throw ApplicationFailure.create({
+        type: failureType('config', code),
+        nonRetryable: true,
+        message: verdict.message,
+        details,
+      });
+    case 'fail':
+      // Spent retries are Temporal's to count: it stops at the policy's maximum attempts.
+      if (verdict.kind === 'exhausted')
+        throw ApplicationFailure.create({ type: failureType(cls, code), message: verdict.reason, details });
+      throw ApplicationFailure.create({
+        type: failureType('permanent', code),
+        nonRetryable: true,
+        message: verdict.reason,
+        details,
+      });
+    case 'retry':
+      if (verdict.renewUserSig) deps.im.renewUserSig();
+      if (cls === 'rateLimit') deps.metrics?.rateLimitBackoff(code);
+      throw ApplicationFailure.create({
+        type: failureType(cls, code),
+        message: verdict.message,
+        details,
+        ...(cls === 'rateLimit' && { nextRetryDelay: verdict.delayMs }),
+      });
+  }
+}
+
+function wait(message: string): never {
+  throw ApplicationFailure.create({ type: WAIT_FAILURE_TYPE, nonRetryable: true, message });
+}
+
+export function createFriendImportActivity(deps: FriendImportDeps): ServiceActivities['friendImport'] {
+  const maxWaitMs = deps.maxWaitMs ?? 15_000;
+  return async function friendImport(input: FriendImportInput): Promise<FriendImportAnswer> {
+    const ctx = Context.current();
+    const signal = ctx.cancellationSignal;
+    const from = input.fromAccount;
+    if (!(await deps.service.acquireUser(from, signal, maxWaitMs)))
+      wait(`waiting for ${from}: another import (a bulk job) is writing for this user`);
+    try {
+      let answered: () => void;
+      try {
+        answered = await deps.service.slot('friend_import', signal, maxWaitMs);
+      } catch (err) {
+        if (err instanceof WaitTimeout) wait(`waiting for a share of the app's friend_import rate`);
+        throw err;
+      }
+      // The send side of the app-wide rate: one line per call (retries included), stamped as it leaves.
+      ctx.log.debug('friend_import call', {
+        fromAccount: from,
+        items: input.items.length,
+        attempt: ctx.info.attempt,
+      });
+      const maybe = new Set(input.maybeLanded ?? []);
+      const batch: QueuedItem[] = input.items.map((item, i) => ({
+        submissionId: '',
+        ref: i,
+        item,
+        attempts: 0,
+        ...(maybe.has(item.To_Account) && { maybeLanded: true }),
+      }));
+      let result;
+      try {
+        result = await callFriendImport(
+          {
+            im: deps.im,
+            checkSlot: (s) => deps.service.slot('friend_check', s, maxWaitMs),
+            ...(deps.metrics && { onCall: (code: number) => deps.metrics?.call(code) }),
+          },
+          from,
+          batch,
+          ctx.info.attempt,
+          signal,
+        );
+      } finally {
+        answered();
+      }
+      if (!result.ok) return throwFor(result.class, result.code, result.info, deps);
+      if (result.inconsistencies.length > 0)
+        ctx.log.warn('friend_import answer is inconsistent', {
+          fromAccount: from,
+          notes: result.inconsistencies.slice(0, 5),
+        });
+      deps.metrics?.items(result.answer.imported.length, result.answer.permanent.length);
+      return result.answer;
+    } finally {
+      deps.service.releaseUser(from);
+    }
+  };
+}
+
+export type FriendImportActivity = ReturnType<typeof createFriendImportActivity>;

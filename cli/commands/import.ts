@@ -1,0 +1,161 @@
+/**
+ * `friend-import import FILE [--format jsonl|csv] [--dry-run] [--detach] [--job-id ID]
+ * [--report FILE] [--json] [--concurrency N]` (product.md §5): starts a bulk job for FILE, or
+ * re-attaches to the job with that ID, and follows it to the end with live progress on stderr.
+ * Exit codes: client/commands/errors.ts.
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { EXIT, exitAfterOutput } from './errors.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PAGE_LINES,
+  MAX_CONCURRENCY,
+  parseConcurrency,
+  wholeNumber,
+} from './support/options.js';
+
+export interface ImportCommandOptions {
+  format?: string;
+  dryRun?: boolean;
+  detach?: boolean;
+  jobId?: string;
+  report?: string;
+  json?: boolean;
+  concurrency?: number;
+  pageLines?: number;
+}
+
+/** `--report x.csv` means the CSV; the JSONL goes beside it (a job always writes both). */
+function reportJsonlOf(report: string | undefined): string | undefined {
+  if (report === undefined) return undefined;
+  return /\.csv$/i.test(report) ? report.replace(/\.csv$/i, '.jsonl') : report;
+}
+
+async function dryRun(file: string, opts: ImportCommandOptions): Promise<number> {
+  const { formatOf, checkSource } = await import('./support/source.js');
+  const { validateFile, openReport, rowLine } = await import('./support/dryRun.js');
+  const { reportPaths } = await import('../../lib/bulkJobs.js');
+  const format = formatOf(file, opts.format);
+  await checkSource(file, format);
+  const jsonl = reportJsonlOf(opts.report);
+  const paths = jsonl ? reportPaths('dry-run', jsonl) : undefined;
+  const report = paths ? await openReport(paths.reportJsonl, paths.reportCsv) : undefined;
+  const rows: unknown[] = [];
+  const summary = await validateFile(resolve(file), format, async (row) => {
+    if (report) await report.row(row);
+    else if (opts.json) rows.push(row);
+    else process.stdout.write(`${rowLine(row)}\n`);
+  });
+  await report?.close();
+  const result = {
+    ...summary,
+    reportJsonl: paths?.reportJsonl ?? null,
+    reportCsv: paths?.reportCsv ?? null,
+  };
+  if (opts.json)
+    process.stdout.write(`${JSON.stringify(opts.report ? result : { ...result, badRows: rows })}\n`);
+  else {
+    const { count } = await import('./support/format.js');
+    process.stdout.write(
+      `Dry run of ${file} (${format}): ${count(summary.lines, 'line')}, ${count(summary.users, 'user')}, ` +
+        `${count(summary.items, 'item')} — ${count(summary.valid)} valid, ${count(summary.rejected, 'bad row')}. ` +
+        `Nothing was written to IM or Temporal.\n` +
+        (paths ? `Bad rows: ${paths.reportJsonl}\n          ${paths.reportCsv}\n` : ''),
+    );
+  }
+  return summary.rejected === 0 ? EXIT.ok : EXIT.itemsFailed;
+}
+
+async function runImport(file: string, opts: ImportCommandOptions): Promise<number> {
+  if (opts.dryRun) return dryRun(file, opts);
+  const { formatOf, checkSource } = await import('./support/source.js');
+  const { openTemporal, jobIdOf, jobStatus } = await import('./support/context.js');
+  const { startBulkJob } = await import('../../lib/bulkJobs.js');
+  const { followJob } = await import('./support/jobView.js');
+  const { formatSummary, exitCodeFor } = await import('./support/summary.js');
+
+  const format = formatOf(file, opts.format);
+  const jobId = opts.jobId !== undefined ? jobIdOf(opts.jobId) : undefined;
+  // A new job: check the file before anything else (an unreadable file is exit 2 even with no
+  // cluster); an existing job is re-attached to as it is.
+  if (jobId === undefined) await checkSource(file, format);
+  const ctx = await openTemporal();
+  try {
+    const existing = jobId ? await jobStatus(ctx, jobId) : undefined;
+    if (jobId !== undefined && !existing) await checkSource(file, format);
+    const handle = await startBulkJob(
+      { client: ctx.client, taskQueue: ctx.taskQueue },
+      {
+        ...(jobId && { jobId }),
+        path: file,
+        format,
+        ...(opts.report && { report: reportJsonlOf(opts.report) }),
+        ...(opts.concurrency && { concurrency: opts.concurrency }),
+        ...(opts.pageLines && { pageLines: opts.pageLines }),
+      },
+    );
+    const reattachHint = `friend-import import ${file} --job-id ${handle.jobId}`;
+    process.stderr.write(
+      handle.started
+        ? `Started job ${handle.jobId} for ${resolve(file)} (${format}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`
+        : `Re-attached to job ${handle.jobId} (${(existing ?? (await handle.status())).toLowerCase()}).\n`,
+    );
+    if (opts.detach) {
+      if (opts.json)
+        process.stdout.write(
+          `${JSON.stringify({ jobId: handle.jobId, workflowId: handle.workflowId, started: handle.started, status: 'running' })}\n`,
+        );
+      else process.stdout.write(`${handle.jobId}\n`);
+      process.stderr.write(`Follow it with: ${reattachHint}  (or: friend-import status ${handle.jobId})\n`);
+      return EXIT.ok;
+    }
+    process.stderr.write('Ctrl-C detaches; the job keeps running in the workers.\n');
+    const summary = await followJob(handle, {
+      progress: true,
+      detachHint:
+        `Detached from job ${handle.jobId}; it keeps running in the workers.\n` +
+        `Re-attach with: ${reattachHint}\n` +
+        `Or: friend-import status ${handle.jobId} · pause · resume · cancel · report`,
+    });
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stdout.write(`${formatSummary(summary)}\n`);
+    return exitCodeFor(summary);
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .argument('<file>', 'JSONL (one friend_import request body per line) or CSV (one friend per row)')
+    .description('import a file as a bulk job (or re-attach to one with --job-id) and follow it to the end')
+    .option('--format <format>', 'jsonl or csv (default: from the file extension)')
+    .option('--dry-run', 'validate the whole file here; write nothing to IM or Temporal')
+    .option('--detach', 'start the job, print its ID and exit')
+    .option('--job-id <id>', 'the job ID: re-attaches when that job exists, else starts it under this ID')
+    .option(
+      '--report <file>',
+      'failure report (JSONL; the CSV goes beside it); default ./friend-import-reports/<job>/report.jsonl',
+    )
+    .option('--json', 'print one JSON summary on stdout at the end')
+    .option(
+      '--concurrency <n>',
+      `users in flight at once, 1–${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY}); change it later with friend-import concurrency`,
+      parseConcurrency,
+    )
+    .option(
+      '--page-lines <n>',
+      `lines of FILE each page of the job reads, 1–100000 (default ${DEFAULT_PAGE_LINES}); a page is the unit a worker runs and checkpoints`,
+      wholeNumber('--page-lines', 1, 100_000),
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every item imported · 1 the job failed · 2 bad usage or unreadable input · ' +
+        '3 finished with failed items · 4 cancelled · 130 detached with Ctrl-C',
+    )
+    .action(async (file: string, opts: ImportCommandOptions) => {
+      await exitAfterOutput(await runImport(file, opts));
+    });
+}

@@ -1,0 +1,44 @@
+/** Shared by pause, resume, cancel and concurrency: one update on a running job, one line of result. */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { BulkJobHandle } from '../../../lib/bulkJobs.js';
+import type { JobProgress } from '../../../core/jobTypes.js';
+import { CliError, EXIT } from '../errors.js';
+import { openTemporal, requireJob } from './context.js';
+import { count } from './format.js';
+
+export async function controlJob(
+  job: string,
+  verb: string,
+  act: (handle: BulkJobHandle) => Promise<JobProgress>,
+  describe: (p: JobProgress) => string,
+  json = false,
+): Promise<void> {
+  const ctx = await openTemporal();
+  try {
+    const { handle, status } = await requireJob(ctx, job);
+    if (status !== 'RUNNING')
+      throw new CliError(`cannot ${verb} job ${handle.jobId}: it has ${status.toLowerCase()}`, EXIT.usage);
+    let progress: JobProgress;
+    try {
+      progress = await act(handle);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new CliError(`cannot ${verb} job ${handle.jobId}: it has just ended`, EXIT.usage);
+      const cause = (err as { cause?: { message?: string } }).cause?.message;
+      throw new CliError(
+        `cannot ${verb} job ${handle.jobId}: ${cause ?? (err as Error).message}`,
+        EXIT.usage,
+      );
+    }
+    if (json) process.stdout.write(`${JSON.stringify(progress)}\n`);
+    else {
+      const { isVerifyProgress, verifyCounts } = await import('./verifyView.js');
+      const counts = isVerifyProgress(progress)
+        ? verifyCounts(progress)
+        : `${count(progress.imported)} imported, ${count(progress.failed)} failed, ${count(progress.inFlight, 'user')} in flight`;
+      process.stdout.write(`Job ${handle.jobId}: ${describe(progress)} (${counts}).\n`);
+    }
+  } finally {
+    await ctx.close();
+  }
+}

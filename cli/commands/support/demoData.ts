@@ -1,0 +1,52 @@
+/**
+ * The bundled sample dataset of `friend-import demo` (cli/demo/, made by
+ * scripts/make-demo-data.ts) and the check of a job's outcome against what the sample expects.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { projectRoot } from '../../stack/temporalCli.js';
+import type { SourceFormat } from '../../../core/jobTypes.js';
+import type { JobSummaryJson } from './summary.js';
+
+export interface DemoExpectation {
+  status: string;
+  lines: number;
+  items: number;
+  imported: number;
+  failed: number;
+  failedByCode: Record<string, number>;
+}
+
+export interface DemoManifest {
+  emulator: { accounts: string; foreignAccounts: string; sensitiveWords: string[] };
+  jobs: { file: string; format: SourceFormat; expect: DemoExpectation; cases: Record<string, number> }[];
+}
+
+/** The folder is shipped in the package (`files`: client), next to the sources and the build. */
+export const DEMO_DIR = join(projectRoot, 'cli', 'demo');
+
+export async function loadDemo(dir = DEMO_DIR): Promise<DemoManifest> {
+  return JSON.parse(await readFile(join(dir, 'demo.json'), 'utf8')) as DemoManifest;
+}
+
+export async function readIds(path: string): Promise<string[]> {
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/** What differs between a job's summary and the expectation, one phrase each (empty = as expected). */
+export function differences(actual: JobSummaryJson, expect: DemoExpectation): string[] {
+  const out: string[] = [];
+  if (actual.status !== expect.status) out.push(`status ${actual.status}, expected ${expect.status}`);
+  for (const key of ['lines', 'items', 'imported', 'failed'] as const)
+    if (actual[key] !== expect[key]) out.push(`${key} ${actual[key]}, expected ${expect[key]}`);
+  const codes = new Set([...Object.keys(actual.failedByCode), ...Object.keys(expect.failedByCode)]);
+  for (const code of [...codes].sort()) {
+    const a = actual.failedByCode[code] ?? 0;
+    const e = expect.failedByCode[code] ?? 0;
+    if (a !== e) out.push(`failed with ${code}: ${a}, expected ${e}`);
+  }
+  return out;
+}

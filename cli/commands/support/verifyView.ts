@@ -1,0 +1,449 @@
+/**
+ * A verify job as the CLI shows it (docs/verify.md): its summary (`verify --json`, `status --json`),
+ * the exit code it maps to, its human form, live progress, and its report rows.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import cliProgress from 'cli-progress';
+import type { JobProgress, JobState } from '../../../core/jobTypes.js';
+import type { VerifyProgress, VerifyReportRow, WriterSeen } from '../../../core/verifyTypes.js';
+import type { VerifyJobHandle } from '../../../lib/verifyJobs.js';
+import { CliError, EXIT } from '../errors.js';
+import { count, duration } from './format.js';
+import { failureMessage } from './jobView.js';
+import { estimate, pushSample, type CallSample } from './progress.js';
+
+export interface VerifySummaryJson {
+  kind: 'verify';
+  jobId: string;
+  workflowId: string;
+  status: JobState;
+  file: string | null;
+  format: string | null;
+  /** Fields were compared (friend_get), not only existence (friend_check). */
+  fields: boolean;
+  importJobId: string | null;
+  lines: number;
+  users: number;
+  items: number;
+  /** Pairs checked: present + different + missing + absent + unexpectedPresent + unchecked. */
+  pairs: number;
+  present: number;
+  different: number;
+  missing: number;
+  absent: number;
+  unexpectedPresent: number;
+  unchecked: number;
+  byField: Record<string, number>;
+  /** Pairs the import job failed with a permanent code (expected absent). */
+  expectedAbsentFromJob: number | null;
+  calls: number;
+  elapsedMs: number;
+  reportJsonl: string | null;
+  reportCsv: string | null;
+  /** The missing and different pairs as friend_import bodies (null: nothing to repair). */
+  repairJsonl: string | null;
+  repairItems: number;
+  repairJobId: string | null;
+  /** Imports that held users of this verify while it read them. */
+  writers: WriterSeen[];
+  /** Some answers may be stale: an import wrote users while they were read. */
+  movingTarget: boolean;
+  inFlight: number;
+  concurrency: number;
+  offset: number;
+  sourceBytes: number;
+  error?: string;
+  repairError?: string;
+}
+
+const NOTHING = {
+  lines: 0,
+  users: 0,
+  items: 0,
+  pairs: 0,
+  present: 0,
+  different: 0,
+  missing: 0,
+  absent: 0,
+  unexpected: 0,
+  unchecked: 0,
+  byField: {},
+  calls: 0,
+  elapsedMs: 0,
+  inFlight: 0,
+  concurrency: 0,
+  offset: 0,
+  sourceBytes: 0,
+  writers: [],
+};
+
+export function verifySummary(
+  jobId: string,
+  workflowId: string,
+  known: VerifyProgress | undefined,
+  override: { status?: JobState; error?: string } = {},
+): VerifySummaryJson {
+  const p = known ?? { ...NOTHING, state: override.status ?? 'failed' };
+  const error = override.error ?? known?.error;
+  const repairItems = known?.repairItems ?? 0;
+  return {
+    kind: 'verify',
+    jobId,
+    workflowId,
+    status: override.status ?? p.state,
+    file: known?.file ?? null,
+    format: known?.format ?? null,
+    fields: known?.fields ?? false,
+    importJobId: known?.importJobId ?? null,
+    lines: p.lines,
+    users: p.users,
+    items: p.items,
+    pairs: p.pairs,
+    present: p.present,
+    different: p.different,
+    missing: p.missing,
+    absent: p.absent,
+    unexpectedPresent: p.unexpected,
+    unchecked: p.unchecked,
+    byField: { ...p.byField },
+    expectedAbsentFromJob: known?.expectedAbsentFromJob ?? null,
+    calls: p.calls,
+    elapsedMs: p.elapsedMs,
+    reportJsonl: known?.reportJsonl ?? null,
+    reportCsv: known?.reportCsv ?? null,
+    repairJsonl: repairItems > 0 ? (known?.repairJsonl ?? null) : null,
+    repairItems,
+    repairJobId: known?.repairJobId ?? null,
+    writers: p.writers,
+    movingTarget: p.writers.length > 0,
+    inFlight: p.inFlight,
+    concurrency: p.concurrency,
+    offset: p.offset,
+    sourceBytes: p.sourceBytes,
+    ...(error !== undefined && { error }),
+    ...(known?.repairError !== undefined && { repairError: known.repairError }),
+  };
+}
+
+export const differencesOf = (
+  s: Pick<VerifySummaryJson, 'missing' | 'different' | 'unexpectedPresent' | 'unchecked'>,
+): number => s.missing + s.different + s.unexpectedPresent + s.unchecked;
+
+/** 0 everything as expected · 3 differences · 4 cancelled · 1 failed (errors.ts has them all). */
+export function verifyExitCode(s: VerifySummaryJson): number {
+  switch (s.status) {
+    case 'completed':
+      return differencesOf(s) === 0 ? EXIT.ok : EXIT.itemsFailed;
+    case 'cancelled':
+      return EXIT.cancelled;
+    default:
+      return EXIT.failure;
+  }
+}
+
+/** `Remark ×2, GroupName ×1`. */
+const fieldCounts = (byField: Record<string, number>): string =>
+  Object.entries(byField)
+    .sort(([, a], [, b]) => b - a)
+    .map(([f, n]) => `${f} ×${count(n)}`)
+    .join(', ');
+
+/** One writer in words. */
+export function writerLine(w: WriterSeen): string {
+  const who =
+    w.kind === 'job'
+      ? `import job ${w.jobId ?? w.holder}`
+      : w.kind === 'service'
+        ? `service-path imports (${w.holder})`
+        : w.holder;
+  const sample =
+    w.sample.length > 0 ? ` (${w.sample.join(', ')}${w.users > w.sample.length ? ', …' : ''})` : '';
+  return `${who} held ${count(w.users)} of the users read${w.blanket ? ' (all users it did not share)' : ''}${sample}`;
+}
+
+export function formatVerifySummary(s: VerifySummaryJson): string {
+  const finished = ['completed', 'cancelled', 'failed'].includes(s.status);
+  const what = `${s.file ?? ''}${s.fields ? ' (fields compared)' : ' (existence)'}`;
+  const head = finished
+    ? `Verify ${s.jobId} ${s.status} in ${duration(s.elapsedMs)}: ${what}`
+    : `Verify ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'user')} in flight): ${what}`;
+  const api = s.fields ? 'friend_get' : 'friend_check';
+  const lines = [
+    head,
+    `  read        ${count(s.lines, 'line')} · ${count(s.users, 'user')} · ${count(s.pairs, 'pair')} checked`,
+    `  present     ${count(s.present)} as expected`,
+    `  absent      ${count(s.absent)} as expected (rejected rows${s.importJobId ? `, failed for good in ${s.importJobId}` : ''})`,
+    `  missing     ${count(s.missing)}`,
+    `  different   ${count(s.different)}${s.different > 0 ? ` (${fieldCounts(s.byField)})` : ''}`,
+    `  unexpected  ${count(s.unexpectedPresent)} present that should be absent`,
+  ];
+  if (s.unchecked > 0)
+    lines.push(`  unchecked   ${count(s.unchecked)} (the service could not be read for them)`);
+  lines.push(`  calls       ${count(s.calls, `${api} call`)}`);
+  if (s.writers.length === 0) lines.push('  imports     none held these users while they were read');
+  else {
+    lines.push(`  imports     ${writerLine(s.writers[0] as WriterSeen)}`);
+    for (const w of s.writers.slice(1)) lines.push(`              ${writerLine(w)}`);
+    lines.push('              answers for those users may be stale: verify again once the imports end');
+  }
+  if (s.reportJsonl) lines.push(`  report      ${s.reportJsonl}`, `              ${s.reportCsv ?? ''}`);
+  if (s.repairJsonl)
+    lines.push(
+      `  repair      ${s.repairJsonl} (${count(s.repairItems, 'item')})` +
+        (s.repairJobId ? ` · import job ${s.repairJobId}` : ` · friend-import import ${s.repairJsonl}`),
+    );
+  if (s.repairError) lines.push(`  repair      ${s.repairError}`);
+  if (s.error) lines.push(`  error       ${s.error}`);
+  return lines.join('\n');
+}
+
+/**
+ * The verdict in one sentence (the demo's last word on each file): every expected pair present,
+ * the pairs of bad rows absent, or what differs.
+ */
+export function verdict(s: VerifySummaryJson): string {
+  const fields = s.fields ? ' with the fields the file gives them' : '';
+  if (s.status !== 'completed') return `Verdict: the verify ${s.status}${s.error ? `: ${s.error}` : ''}.`;
+  if (differencesOf(s) === 0)
+    return (
+      `Verdict: every expected pair is present (${count(s.present)})${fields}, and the ` +
+      `${count(s.absent, 'pair of the intentionally bad rows is', 'pairs of the intentionally bad rows are')} absent.`
+    );
+  const parts = [
+    s.missing > 0 && `${count(s.missing)} missing`,
+    s.different > 0 && `${count(s.different)} with other fields`,
+    s.unexpectedPresent > 0 && `${count(s.unexpectedPresent)} present that should be absent`,
+    s.unchecked > 0 && `${count(s.unchecked)} unchecked`,
+  ].filter(Boolean);
+  return `Verdict: ${parts.join(', ')} — see ${s.reportJsonl ?? 'the report'}.`;
+}
+
+/** The counts `pause`, `resume`, `cancel` and `concurrency` print for a verify job. */
+export function verifyCounts(p: VerifyProgress): string {
+  return `${count(p.pairs, 'pair')} checked, ${count(p.imported)} as expected, ${count(p.failed, 'differs', 'differ')}, ${count(p.inFlight, 'user')} in flight`;
+}
+
+export const isVerifyProgress = (p: JobProgress): p is VerifyProgress =>
+  (p as Partial<VerifyProgress>).kind === 'verify';
+
+/** The plain progress line. */
+export function verifyProgressLine(
+  p: VerifyProgress,
+  fraction: number,
+  rate: number,
+  etaMs?: number,
+): string {
+  const state = p.state === 'running' ? '' : ` [${p.state}]`;
+  return (
+    `verify ${p.jobId}${state}: ${Math.floor(fraction * 100)}% · ${count(p.users, 'user')} · ${count(p.pairs, 'pair')} · ` +
+    `${count(p.imported)} as expected · ${count(p.failed, 'differs', 'differ')} · ${rate.toFixed(0)} calls/s · ` +
+    `ETA ${etaMs === undefined ? '–' : duration(etaMs)}`
+  );
+}
+
+/** Live progress on stderr: a bar on a terminal, a line every few seconds otherwise. */
+export function createVerifyProgressView(stream: NodeJS.WriteStream = process.stderr) {
+  const samples: CallSample[] = [];
+  const observe = (p: VerifyProgress) => {
+    pushSample(samples, { at: Date.now(), calls: p.calls });
+    // Pairs settled over pairs expected: the same estimate as an import's items.
+    return estimate({ ...p, items: p.pairs }, samples);
+  };
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format:
+          '{bar} {percentage}%{state} | {users} | {pairs} | {ok} as expected | {differ} | {rate} calls/s | ETA {etaText}',
+        hideCursor: true,
+        clearOnComplete: true,
+        barsize: 24,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update: (p: VerifyProgress): void => {
+        const e = observe(p);
+        const payload = {
+          state: p.state === 'running' ? '' : ` [${p.state}]`,
+          users: count(p.users, 'user'),
+          pairs: count(p.pairs, 'pair'),
+          ok: count(p.imported),
+          differ: count(p.failed, 'differs', 'differ'),
+          rate: e.callsPerSecond.toFixed(0),
+          etaText: e.etaMs === undefined ? '–' : duration(e.etaMs),
+        };
+        const value = Math.round(e.fraction * 1_000);
+        if (!started) bar.start(1_000, value, payload);
+        else bar.update(value, payload);
+        started = true;
+      },
+      stop: (): void => {
+        if (started) bar.stop();
+        started = false;
+      },
+    };
+  }
+  const every = Number(process.env.FRIEND_IMPORT_PROGRESS_MS ?? 5_000);
+  let last = -Infinity;
+  return {
+    update: (p: VerifyProgress): void => {
+      const e = observe(p);
+      if (Date.now() - last < every) return;
+      last = Date.now();
+      stream.write(`${verifyProgressLine(p, e.fraction, e.callsPerSecond, e.etaMs)}\n`);
+    },
+    stop: (): void => undefined,
+  };
+}
+
+const CLOSED_STATE: Record<string, JobState> = {
+  CANCELLED: 'cancelled',
+  CANCELED: 'cancelled',
+  FAILED: 'failed',
+  TERMINATED: 'failed',
+  TIMED_OUT: 'failed',
+};
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The job's summary now, whatever its state (`status` is the server's, e.g. `RUNNING`). */
+export async function currentVerifySummary(
+  handle: VerifyJobHandle,
+  status: string,
+): Promise<VerifySummaryJson> {
+  if (status === 'COMPLETED') return verifySummary(handle.jobId, handle.workflowId, await handle.result());
+  if (status === 'RUNNING') {
+    const progress = await withTimeout(handle.progress(), 15_000);
+    if (!progress)
+      throw new CliError(
+        `verify job ${handle.jobId} is running, but no worker answered within 15 s: is \`friend-import worker\` running?`,
+        EXIT.failure,
+      );
+    return verifySummary(handle.jobId, handle.workflowId, progress);
+  }
+  const error = await handle.result().then(
+    () => undefined,
+    (err: unknown) => failureMessage(err),
+  );
+  const progress = await withTimeout(
+    handle.progress().catch(() => undefined),
+    5_000,
+  );
+  return verifySummary(handle.jobId, handle.workflowId, progress, {
+    status: CLOSED_STATE[status] ?? 'failed',
+    error: error ?? `the job's workflow is ${status.toLowerCase()}`,
+  });
+}
+
+/** Waits for the verify job to end, showing progress; resolves with its final summary. */
+export async function followVerify(
+  handle: VerifyJobHandle,
+  options: { progress: boolean; detachHint: string },
+): Promise<VerifySummaryJson> {
+  const view = options.progress ? createVerifyProgressView() : undefined;
+  let last: VerifyProgress | undefined;
+  let querying = false;
+  const poll = (): void => {
+    if (querying) return;
+    querying = true;
+    handle
+      .progress()
+      .then((p) => {
+        last = p;
+        view?.update(p);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        querying = false;
+      });
+  };
+  const timer = setInterval(poll, process.stderr.isTTY ? 500 : 1_000);
+  poll();
+  const onSigint = (): void => {
+    clearInterval(timer);
+    view?.stop();
+    process.stderr.write(`\n${options.detachHint}\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return verifySummary(handle.jobId, handle.workflowId, await handle.result());
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const status = await handle.status().catch(() => 'FAILED');
+    const replayed = await withTimeout(
+      handle.progress().catch(() => undefined),
+      5_000,
+    );
+    return verifySummary(handle.jobId, handle.workflowId, replayed ?? last, {
+      status: CLOSED_STATE[status] ?? 'failed',
+      error: failureMessage(err),
+    });
+  } finally {
+    clearInterval(timer);
+    process.off('SIGINT', onSigint);
+    view?.stop();
+  }
+}
+
+/** One report row as a line of text. */
+export function verifyRowLine(r: VerifyReportRow): string {
+  const show = (v: VerifyReportRow['expected']): string => (v === null ? 'absent' : JSON.stringify(v));
+  const what =
+    r.differs[0] === 'missing' ? 'missing' : r.differs[0] === 'unexpected' ? 'present' : r.differs.join(', ');
+  return `line ${r.line}: ${r.fromAccount} → ${r.toAccount}: ${what} (expected ${show(r.expected)}, found ${show(r.found)})${r.note ? ` — ${r.note}` : ''}`;
+}
+
+/** `friend-import report` for a verify job. */
+export async function printVerifyReport(
+  summary: VerifySummaryJson,
+  options: { json?: boolean; limit?: number },
+): Promise<void> {
+  const { readVerifyRows } = await import('../../../activities/verify/verifyReport.js');
+  const finished = ['completed', 'cancelled', 'failed'].includes(summary.status);
+  let rows: VerifyReportRow[] | undefined;
+  let unreadable: string | undefined;
+  if (finished && summary.reportJsonl)
+    try {
+      rows = await readVerifyRows(summary.reportJsonl);
+    } catch (err) {
+      unreadable = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    }
+  if (options.json) {
+    const shown = rows && options.limit !== undefined ? rows.slice(0, options.limit) : rows;
+    process.stdout.write(
+      `${JSON.stringify({ jobId: summary.jobId, kind: 'verify', status: summary.status, reportJsonl: summary.reportJsonl, reportCsv: summary.reportCsv, repairJsonl: summary.repairJsonl, final: finished, readable: rows !== undefined, rows: shown ?? [] })}\n`,
+    );
+    return;
+  }
+  const out: string[] = [];
+  if (!finished)
+    out.push(
+      `Verify ${summary.jobId} is still ${summary.status}: its report is written when it ends, to`,
+      `  ${summary.reportJsonl ?? ''}`,
+      `  ${summary.reportCsv ?? ''}`,
+    );
+  else
+    out.push(
+      `Verify ${summary.jobId} ${summary.status}: ${count(differencesOf(summary), 'pair differs', 'pairs differ')}. Report:`,
+      `  ${summary.reportJsonl ?? ''}`,
+      `  ${summary.reportCsv ?? ''}`,
+    );
+  if (summary.repairJsonl) out.push(`Repair file: ${summary.repairJsonl}`);
+  if (unreadable) out.push(`(not readable from here: ${unreadable}; the workers write it on their machine)`);
+  if (rows) {
+    const shown = rows.slice(0, options.limit ?? 100);
+    for (const r of shown) out.push(verifyRowLine(r));
+    if (rows.length > shown.length) out.push(`… and ${count(rows.length - shown.length)} more in the file`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}

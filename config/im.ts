@@ -1,0 +1,178 @@
+/**
+ * The IM app settings (docs/configuration.md), validated once at the edge with errors that name the
+ * variable. Shared by the worker, the emulator and the CLI so all three agree on one app.
+ */
+import { z } from 'zod';
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from '../im/node/client.js';
+import { utf8Length } from '../im/limits.js';
+import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
+import { regionBaseUrl, REGIONS, type Region } from '../im/node/url.js';
+
+/** The embedded local stack's app: used only by `dev`, `demo` and `emulator`, never silently by `worker`. */
+export const LOCAL_IM_APP = {
+  sdkAppId: 1400000000,
+  adminIdentifier: 'administrator',
+  secretKey: 'local-emulator-secret-key-not-for-production',
+} as const;
+
+export const DEFAULT_RATE_LIMIT = 200;
+
+const intFromEnv = (name: string) =>
+  z.string().trim().regex(/^\d+$/, `${name} must be a whole number`).transform(Number);
+
+const EnvSchema = z.object({
+  IM_BASE_URL: z
+    .string()
+    .trim()
+    .refine(
+      (v) => /^https?:\/\/[^/]+/.test(v),
+      'IM_BASE_URL must be an http(s) URL, e.g. https://adminapisgp.im.qcloud.com',
+    )
+    .optional(),
+  IM_REGION: z
+    .enum(REGIONS as [Region, ...Region[]], { error: `IM_REGION must be one of: ${REGIONS.join(', ')}` })
+    .optional(),
+  IM_SDKAPPID: intFromEnv('IM_SDKAPPID').pipe(z.number().int().positive('IM_SDKAPPID must be positive')),
+  IM_ADMIN_IDENTIFIER: z
+    .string()
+    .trim()
+    .min(1, 'IM_ADMIN_IDENTIFIER must not be empty')
+    .refine((v) => utf8Length(v) <= 32, 'IM_ADMIN_IDENTIFIER is a UserID: at most 32 bytes'),
+  IM_SECRET_KEY: z.string().min(1, 'IM_SECRET_KEY must not be empty'),
+  IM_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'IM_RATE_LIMIT must be a number of calls per second')
+    .transform(Number)
+    .pipe(z.number().positive('IM_RATE_LIMIT must be above 0'))
+    .optional(),
+  IM_CHECK_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'IM_CHECK_RATE_LIMIT must be a number of calls per second')
+    .transform(Number)
+    .pipe(z.number().positive('IM_CHECK_RATE_LIMIT must be above 0'))
+    .optional(),
+  IM_GET_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'IM_GET_RATE_LIMIT must be a number of calls per second')
+    .transform(Number)
+    .pipe(z.number().positive('IM_GET_RATE_LIMIT must be above 0'))
+    .optional(),
+  IM_BATCH_SIZE: intFromEnv('IM_BATCH_SIZE')
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`)
+        .max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`),
+    )
+    .optional(),
+  IM_TIMEOUT_MS: intFromEnv('IM_TIMEOUT_MS')
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(MIN_TIMEOUT_MS, `IM_TIMEOUT_MS must be at least ${MIN_TIMEOUT_MS}: the service may take 3 s`)
+        .max(
+          MAX_TIMEOUT_MS,
+          `IM_TIMEOUT_MS must be at most ${MAX_TIMEOUT_MS}: one friendImport attempt is given 30 s`,
+        ),
+    )
+    .optional(),
+});
+
+export interface ImSettings {
+  baseUrl: string;
+  sdkAppId: number;
+  adminIdentifier: string;
+  secretKey: string;
+  /** friend_import calls per second for the whole app. */
+  rateLimit: number;
+  /** friend_check calls per second for the whole app (default 200). */
+  checkRateLimit?: number;
+  /** friend_get calls per second for the whole app (default 200). */
+  getRateLimit?: number;
+  /** Items per friend_import call (≤ 1000). */
+  batchSize: number;
+  timeoutMs: number;
+}
+
+/**
+ * A configuration problem, phrased for the operator: every bad variable at once, in one line
+ * (`invalid configuration: IM_SDKAPPID must be a whole number; IM_SECRET_KEY is required but not
+ * set`), since the CLI and the worker say every error in one sentence and a log keeps it on one
+ * line. `problems` keeps the list for code that wants each one.
+ */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Turns zod issues on an env object into one line per variable. */
+export function envProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    if (issue.code === 'invalid_type' && issue.input === undefined) return `${name} is required but not set`;
+    return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
+  });
+}
+
+/**
+ * Reads the IM settings from `env`. With `local: true` (the `dev`, `demo` and `emulator` commands)
+ * unset app settings fall back to the embedded stack's app; otherwise they are required.
+ * `localBaseUrl` is the emulator's URL when no IM_BASE_URL or IM_REGION is given in local mode.
+ */
+export function loadImSettings(
+  env: Env,
+  options: { local?: boolean; localBaseUrl?: string } = {},
+): ImSettings {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const input = options.local
+    ? {
+        IM_SDKAPPID: String(LOCAL_IM_APP.sdkAppId),
+        IM_ADMIN_IDENTIFIER: LOCAL_IM_APP.adminIdentifier,
+        IM_SECRET_KEY: LOCAL_IM_APP.secretKey,
+        ...blankAsUnset,
+      }
+    : blankAsUnset;
+  const parsed = EnvSchema.safeParse(input);
+  const problems = parsed.success ? [] : envProblems(parsed.error);
+  const data = parsed.success ? parsed.data : undefined;
+  if (data?.IM_BASE_URL && data.IM_REGION) problems.push('set either IM_BASE_URL or IM_REGION, not both');
+  const baseUrl =
+    data?.IM_BASE_URL ?? (data?.IM_REGION ? regionBaseUrl(data.IM_REGION) : options.localBaseUrl);
+  if (data && !baseUrl)
+    problems.push(`IM_BASE_URL or IM_REGION is required (regions: ${REGIONS.join(', ')})`);
+  if (problems.length > 0 || !data || !baseUrl) throw new SettingsError(problems);
+  return {
+    baseUrl,
+    sdkAppId: data.IM_SDKAPPID,
+    adminIdentifier: data.IM_ADMIN_IDENTIFIER,
+    secretKey: data.IM_SECRET_KEY,
+    rateLimit: data.IM_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
+    checkRateLimit: data.IM_CHECK_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
+    getRateLimit: data.IM_GET_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
+    batchSize: data.IM_BATCH_SIZE ?? MAX_ITEMS_PER_CALL,
+    timeoutMs: data.IM_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+/** The app's rate per API, as the app coordinator shares them out. */
+export function appRates(s: ImSettings): { friend_import: number; friend_check: number; friend_get: number } {
+  return {
+    friend_import: s.rateLimit,
+    friend_check: s.checkRateLimit ?? DEFAULT_RATE_LIMIT,
+    friend_get: s.getRateLimit ?? DEFAULT_RATE_LIMIT,
+  };
+}
+
+/** The settings without the secret key, for logs and status output. */
+export function describeImSettings(s: ImSettings): Omit<ImSettings, 'secretKey'> & { secretKey: string } {
+  return { ...s, secretKey: '[redacted]' };
+}

@@ -1,0 +1,79 @@
+/**
+ * Typed failures of an IM REST call that produced no business answer. Messages carry redacted
+ * URLs only; the UserSig and the secret key never appear in them.
+ */
+import { httpStatusCode, NETWORK_ERROR_CODE, TIMEOUT_CODE } from '../errorCodes.js';
+import { redactText } from './url.js';
+
+export abstract class ImTransportError extends Error {
+  /** The pseudo-code the error-code table classifies (see `codeInfo`). */
+  abstract readonly code: number;
+  constructor(
+    message: string,
+    readonly url: string,
+  ) {
+    super(redactText(message));
+    this.name = new.target.name;
+  }
+}
+
+/** The service (or a gateway in front of it) answered with a non-200 HTTP status. */
+export class ImHttpError extends ImTransportError {
+  readonly code: number;
+  constructor(
+    readonly status: number,
+    url: string,
+    bodySnippet: string,
+  ) {
+    super(`HTTP ${status} from ${url}${bodySnippet ? `: ${bodySnippet.slice(0, 200)}` : ''}`, url);
+    this.code = httpStatusCode(status);
+  }
+}
+
+/** No answer arrived within the client timeout; the write may still have happened. */
+export class ImTimeoutError extends ImTransportError {
+  readonly code = TIMEOUT_CODE;
+  constructor(
+    readonly timeoutMs: number,
+    url: string,
+  ) {
+    super(`no answer within ${timeoutMs} ms from ${url}`, url);
+  }
+}
+
+/** The connection failed (refused, reset, DNS, TLS). */
+export class ImNetworkError extends ImTransportError {
+  readonly code = NETWORK_ERROR_CODE;
+  constructor(cause: unknown, url: string) {
+    super(`network error calling ${url}: ${describeCause(cause)}`, url);
+  }
+}
+
+/** HTTP 200, but the body is not the JSON the schema describes. */
+export class ImProtocolError extends ImTransportError {
+  readonly code = 60013;
+  constructor(reason: string, url: string) {
+    super(`unexpected response from ${url}: ${reason}`, url);
+  }
+}
+
+/** A companion call (not friend_import) answered with a non-zero ErrorCode. */
+export class ImApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly info: string,
+    readonly command: string,
+  ) {
+    super(`${command} failed with ${code}: ${info}`);
+    this.name = 'ImApiError';
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    const code = (inner as { code?: string } | undefined)?.code;
+    return redactText(code ? `${cause.message} (${code})` : cause.message);
+  }
+  return redactText(String(cause));
+}

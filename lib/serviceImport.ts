@@ -1,0 +1,259 @@
+/**
+ * Adding items to a user's ImportFriendsWorkflow from any process (a service, the CLI):
+ * Update-with-Start on the user's deterministic workflow ID, so every caller joins the one run that
+ * writes for that user.
+ */
+import {
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  isGrpcServiceError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { checkFriendItem, utf8Length } from '../im/limits.js';
+import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
+import {
+  addItemsUpdate,
+  importFriendsWorkflowId,
+  progressQuery,
+  submissionQuery,
+} from '../core/definitions.js';
+import type { ImportFriendsWorkflow } from '../workflows/userImport.js';
+import { FromAccountKey, StateKey } from '../core/searchAttributes.js';
+import type {
+  ImportFriendsInput,
+  ImportFriendsProgress,
+  ImportFriendsResult,
+  ImportOptions,
+  Submission,
+  SubmissionAccepted,
+  SubmissionOutcome,
+  SubmittedItem,
+} from '../core/types.js';
+
+export interface ImportTarget {
+  client: Client;
+  /** The main task queue (workflows). */
+  taskQueue: string;
+  /** The rate-limited queue that runs friendImport (`callsTaskQueue(taskQueue, sdkAppId)`). */
+  callsTaskQueue: string;
+  sdkAppId: number;
+  options?: Partial<ImportOptions>;
+}
+
+/** One update message stays far below Temporal's 2 MiB payload limit. */
+const MAX_SUBMISSION_BYTES = 512 * 1024;
+
+/** Splits items into submissions of ≤ 1,000 items and ≤ 512 KiB each. */
+export function chunkItems(items: readonly SubmittedItem[]): SubmittedItem[][] {
+  const chunks: SubmittedItem[][] = [];
+  let current: SubmittedItem[] = [];
+  let bytes = 0;
+  items.forEach((s, i) => {
+    const item: SubmittedItem = { ...s, ref: s.ref ?? i };
+    const size = utf8Length(JSON.stringify(item)) + 1;
+    if (current.length > 0 && (current.length >= MAX_ITEMS_PER_CALL || bytes + size > MAX_SUBMISSION_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  });
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Checks each item against the field limits (G6) for `fromAccount`, marking a bad one `rejected`
+ * with the fields and reasons; the workflow records those as outcomes and sends only the rest.
+ */
+export function checkItems(fromAccount: string, items: readonly SubmittedItem[]): SubmittedItem[] {
+  return items.map((s, i) => {
+    const ref = s.ref ?? i;
+    if (s.rejected !== undefined) return { ...s, ref };
+    const check = checkFriendItem(s.item, fromAccount);
+    return check.ok
+      ? { ref, item: check.item }
+      : { ref, item: s.item, rejected: check.violations.map((v) => `${v.path} ${v.reason}`).join('; ') };
+  });
+}
+
+export interface SubmitOptions {
+  /** Base ID of the submission(s); retrying with the same ID adds the items once. */
+  submissionId: string;
+}
+
+/** How every caller starts a user's workflow if none runs: the same ID, options and UI metadata. */
+function userWorkflowOptions(target: ImportTarget, fromAccount: string) {
+  return {
+    workflowId: importFriendsWorkflowId(target.sdkAppId, fromAccount),
+    taskQueue: target.taskQueue,
+    args: [{ fromAccount, callsTaskQueue: target.callsTaskQueue, options: target.options }] as [
+      ImportFriendsInput,
+    ],
+    typedSearchAttributes: [
+      { key: FromAccountKey, value: fromAccount },
+      { key: StateKey, value: 'running' },
+    ],
+    staticSummary: `Friend import for ${fromAccount}`,
+    staticDetails: `One-way friends for **${fromAccount}**, imported through v4/sns/friend_import in batches of up to ${target.options?.batchSize ?? MAX_ITEMS_PER_CALL}.`,
+  };
+}
+
+/** Sends one submission with Update-with-Start; retries while a finishing run refuses it. */
+export async function submit(
+  target: ImportTarget,
+  fromAccount: string,
+  submission: Submission,
+): Promise<{ accepted: SubmissionAccepted; runId: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const start = new WithStartWorkflowOperation<typeof ImportFriendsWorkflow>('ImportFriendsWorkflow', {
+      ...userWorkflowOptions(target, fromAccount),
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    try {
+      const update = await target.client.workflow.startUpdateWithStart(addItemsUpdate, {
+        args: [submission],
+        updateId: submission.id,
+        waitForStage: 'ACCEPTED',
+        startWorkflowOperation: start,
+      });
+      return { accepted: await update.result(), runId: update.workflowRunId ?? '' };
+    } catch (err) {
+      // A run that is completing refuses new items; the next attempt starts a fresh run.
+      if (!retryable(err) || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
+    }
+  }
+}
+
+/**
+ * A run that is completing refuses new items (the next attempt starts a fresh run), and a user
+ * with many updates in flight at once answers RESOURCE_EXHAUSTED (the server allows 10 per run).
+ */
+function retryable(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateFailedError) return true;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  const grpc = isGrpcServiceError(err) ? err : isGrpcServiceError(cause) ? cause : undefined;
+  return Number(grpc?.code) === RESOURCE_EXHAUSTED;
+}
+const RESOURCE_EXHAUSTED = 8;
+
+export interface UserImportHandle {
+  workflowId: string;
+  /** The run that accepted the first submission (follow it for the result). */
+  runId: string;
+  submissionIds: string[];
+  /** Items in each submission (a caller's items are split into submissions of ≤ 1,000 / 512 KiB). */
+  submissionSizes: number[];
+  accepted: number;
+  rejected: number;
+  /** The outcomes of this caller's own items, once all are known. */
+  outcome(): Promise<SubmissionOutcome>;
+  progress(): Promise<ImportFriendsProgress>;
+  /** The whole import's result (all callers' items), once the run completes. */
+  result(): Promise<ImportFriendsResult>;
+  cancel(): Promise<void>;
+}
+
+/** Adds `items` to `fromAccount`'s import (starting it if needed) and returns a handle on it. */
+export async function importFriends(
+  target: ImportTarget,
+  fromAccount: string,
+  items: readonly SubmittedItem[],
+  options: SubmitOptions,
+): Promise<UserImportHandle> {
+  const chunks = chunkItems(checkItems(fromAccount, items));
+  const submissionIds = chunks.map((_, i) =>
+    chunks.length === 1 ? options.submissionId : `${options.submissionId}#${i + 1}`,
+  );
+  let accepted = 0;
+  let rejected = 0;
+  let runId = '';
+  for (const [i, chunk] of chunks.entries()) {
+    const id = submissionIds[i] ?? options.submissionId;
+    const sent = await submit(target, fromAccount, { id, items: chunk });
+    runId ||= sent.runId;
+    accepted += sent.accepted.accepted;
+    rejected += sent.accepted.rejected;
+  }
+  const workflowId = importFriendsWorkflowId(target.sdkAppId, fromAccount);
+  const latest = (): WorkflowHandle<typeof ImportFriendsWorkflow> =>
+    target.client.workflow.getHandle(workflowId);
+  return {
+    workflowId,
+    runId,
+    submissionIds,
+    submissionSizes: chunks.map((c) => c.length),
+    accepted,
+    rejected,
+    outcome: async () =>
+      mergeOutcomes(
+        fromAccount,
+        await Promise.all(submissionIds.map((id) => awaitOutcome(target, workflowId, runId, id))),
+      ),
+    progress: () => latest().query(progressQuery),
+    result: () => target.client.workflow.getHandle<typeof ImportFriendsWorkflow>(workflowId, runId).result(),
+    cancel: () =>
+      latest()
+        .cancel()
+        .then(() => undefined),
+  };
+}
+
+async function awaitOutcome(
+  target: ImportTarget,
+  workflowId: string,
+  runId: string,
+  id: string,
+): Promise<SubmissionOutcome> {
+  // Polls a query (no history events, no update limits); the latest run of the chain carries the
+  // submission across continue-as-new.
+  for (let delay = 100; ; delay = Math.min(delay * 1.5, 1_000)) {
+    const handle = target.client.workflow.getHandle(workflowId);
+    const outcome = await handle.query(submissionQuery, id).catch(() => undefined);
+    if (outcome?.status === 'done') return outcome;
+    if (outcome?.status === 'unknown') break;
+    // No answer: retry while the workflow runs (e.g. no worker right now); a closed one has its result.
+    if (outcome === undefined && (await handle.describe()).status.name !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, delay));
+  }
+  // The run chain that took the submission has completed: its result holds the outcomes.
+  const result = await target.client.workflow
+    .getHandle<typeof ImportFriendsWorkflow>(workflowId, runId)
+    .result();
+  const failures = result.failures.filter((f) => f.submissionId === id);
+  const tally = result.submissionTallies.find((s) => s.id === id);
+  const failedByCode: Record<string, number> = {};
+  for (const f of failures) failedByCode[String(f.code)] = (failedByCode[String(f.code)] ?? 0) + 1;
+  return {
+    submissionId: id,
+    fromAccount: result.fromAccount,
+    status: tally ? 'done' : 'unknown',
+    total: tally?.total ?? 0,
+    imported: tally?.imported ?? 0,
+    failed: tally?.failed ?? failures.length,
+    failedByCode: tally?.failedByCode ?? failedByCode,
+    failures,
+    calls: tally?.calls ?? 0,
+  };
+}
+
+function mergeOutcomes(fromAccount: string, outcomes: SubmissionOutcome[]): SubmissionOutcome {
+  if (outcomes.length === 1 && outcomes[0]) return outcomes[0];
+  const failedByCode: Record<string, number> = {};
+  for (const o of outcomes)
+    for (const [k, v] of Object.entries(o.failedByCode)) failedByCode[k] = (failedByCode[k] ?? 0) + v;
+  return {
+    submissionId: outcomes.map((o) => o.submissionId).join(','),
+    fromAccount,
+    status: outcomes.every((o) => o.status === 'done') ? 'done' : 'unknown',
+    total: outcomes.reduce((n, o) => n + o.total, 0),
+    imported: outcomes.reduce((n, o) => n + o.imported, 0),
+    failed: outcomes.reduce((n, o) => n + o.failed, 0),
+    failedByCode,
+    failures: outcomes.flatMap((o) => o.failures),
+    calls: outcomes.reduce((n, o) => n + o.calls, 0),
+  };
+}
