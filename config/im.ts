@@ -3,6 +3,9 @@
  * variable. Shared by the worker, the emulator and the CLI so all three agree on one app.
  */
 import { z } from 'zod';
+import { callsPerSecond, parseEnv, SettingsError, wholeNumber, type Env } from './env.js';
+
+export { SettingsError, type Env };
 import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from '../im/node/client.js';
 import { utf8Length } from '../im/limits.js';
 import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
@@ -17,8 +20,9 @@ export const LOCAL_IM_APP = {
 
 export const DEFAULT_RATE_LIMIT = 200;
 
-const intFromEnv = (name: string) =>
-  z.string().trim().regex(/^\d+$/, `${name} must be a whole number`).transform(Number);
+/** The two IM variables a client needs too (see `loadClientImSettings`). */
+const SDKAPPID = wholeNumber('IM_SDKAPPID', 1, Number.MAX_SAFE_INTEGER);
+const BATCH_SIZE = wholeNumber('IM_BATCH_SIZE', 1, MAX_ITEMS_PER_CALL);
 
 const EnvSchema = z.object({
   IM_BASE_URL: z
@@ -32,44 +36,21 @@ const EnvSchema = z.object({
   IM_REGION: z
     .enum(REGIONS as [Region, ...Region[]], { error: `IM_REGION must be one of: ${REGIONS.join(', ')}` })
     .optional(),
-  IM_SDKAPPID: intFromEnv('IM_SDKAPPID').pipe(z.number().int().positive('IM_SDKAPPID must be positive')),
+  IM_SDKAPPID: SDKAPPID,
   IM_ADMIN_IDENTIFIER: z
     .string()
     .trim()
     .min(1, 'IM_ADMIN_IDENTIFIER must not be empty')
     .refine((v) => utf8Length(v) <= 32, 'IM_ADMIN_IDENTIFIER is a UserID: at most 32 bytes'),
   IM_SECRET_KEY: z.string().min(1, 'IM_SECRET_KEY must not be empty'),
-  IM_RATE_LIMIT: z
+  IM_RATE_LIMIT: callsPerSecond('IM_RATE_LIMIT').optional(),
+  IM_CHECK_RATE_LIMIT: callsPerSecond('IM_CHECK_RATE_LIMIT').optional(),
+  IM_GET_RATE_LIMIT: callsPerSecond('IM_GET_RATE_LIMIT').optional(),
+  IM_BATCH_SIZE: BATCH_SIZE.optional(),
+  IM_TIMEOUT_MS: z
     .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, 'IM_RATE_LIMIT must be a number of calls per second')
+    .regex(/^\d+$/, 'IM_TIMEOUT_MS must be a whole number')
     .transform(Number)
-    .pipe(z.number().positive('IM_RATE_LIMIT must be above 0'))
-    .optional(),
-  IM_CHECK_RATE_LIMIT: z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, 'IM_CHECK_RATE_LIMIT must be a number of calls per second')
-    .transform(Number)
-    .pipe(z.number().positive('IM_CHECK_RATE_LIMIT must be above 0'))
-    .optional(),
-  IM_GET_RATE_LIMIT: z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, 'IM_GET_RATE_LIMIT must be a number of calls per second')
-    .transform(Number)
-    .pipe(z.number().positive('IM_GET_RATE_LIMIT must be above 0'))
-    .optional(),
-  IM_BATCH_SIZE: intFromEnv('IM_BATCH_SIZE')
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(1, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`)
-        .max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`),
-    )
-    .optional(),
-  IM_TIMEOUT_MS: intFromEnv('IM_TIMEOUT_MS')
     .pipe(
       z
         .number()
@@ -100,30 +81,6 @@ export interface ImSettings {
 }
 
 /**
- * A configuration problem, phrased for the operator: every bad variable at once, in one line
- * (`invalid configuration: IM_SDKAPPID must be a whole number; IM_SECRET_KEY is required but not
- * set`), since the CLI and the worker say every error in one sentence and a log keeps it on one
- * line. `problems` keeps the list for code that wants each one.
- */
-export class SettingsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-    this.name = 'SettingsError';
-  }
-}
-
-export type Env = Record<string, string | undefined>;
-
-/** Turns zod issues on an env object into one line per variable. */
-export function envProblems(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const name = String(issue.path[0] ?? '');
-    if (issue.code === 'invalid_type' && issue.input === undefined) return `${name} is required but not set`;
-    return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-  });
-}
-
-/**
  * Reads the IM settings from `env`. With `local: true` (the `dev`, `demo` and `emulator` commands)
  * unset app settings fall back to the embedded stack's app; otherwise they are required.
  * `localBaseUrl` is the emulator's URL when no IM_BASE_URL or IM_REGION is given in local mode.
@@ -132,24 +89,17 @@ export function loadImSettings(
   env: Env,
   options: { local?: boolean; localBaseUrl?: string } = {},
 ): ImSettings {
-  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const input = options.local
-    ? {
-        IM_SDKAPPID: String(LOCAL_IM_APP.sdkAppId),
-        IM_ADMIN_IDENTIFIER: LOCAL_IM_APP.adminIdentifier,
-        IM_SECRET_KEY: LOCAL_IM_APP.secretKey,
-        ...blankAsUnset,
-      }
-    : blankAsUnset;
-  const parsed = EnvSchema.safeParse(input);
-  const problems = parsed.success ? [] : envProblems(parsed.error);
-  const data = parsed.success ? parsed.data : undefined;
-  if (data?.IM_BASE_URL && data.IM_REGION) problems.push('set either IM_BASE_URL or IM_REGION, not both');
-  const baseUrl =
-    data?.IM_BASE_URL ?? (data?.IM_REGION ? regionBaseUrl(data.IM_REGION) : options.localBaseUrl);
-  if (data && !baseUrl)
-    problems.push(`IM_BASE_URL or IM_REGION is required (regions: ${REGIONS.join(', ')})`);
-  if (problems.length > 0 || !data || !baseUrl) throw new SettingsError(problems);
+  const local = {
+    IM_SDKAPPID: String(LOCAL_IM_APP.sdkAppId),
+    IM_ADMIN_IDENTIFIER: LOCAL_IM_APP.adminIdentifier,
+    IM_SECRET_KEY: LOCAL_IM_APP.secretKey,
+  };
+  const data = parseEnv(EnvSchema, env, options.local ? local : {});
+  const problems: string[] = [];
+  if (data.IM_BASE_URL && data.IM_REGION) problems.push('set either IM_BASE_URL or IM_REGION, not both');
+  const baseUrl = data.IM_BASE_URL ?? (data.IM_REGION ? regionBaseUrl(data.IM_REGION) : options.localBaseUrl);
+  if (!baseUrl) problems.push(`IM_BASE_URL or IM_REGION is required (regions: ${REGIONS.join(', ')})`);
+  if (problems.length > 0 || !baseUrl) throw new SettingsError(problems);
   return {
     baseUrl,
     sdkAppId: data.IM_SDKAPPID,
@@ -175,4 +125,16 @@ export function appRates(s: ImSettings): { friend_import: number; friend_check: 
 /** The settings without the secret key, for logs and status output. */
 export function describeImSettings(s: ImSettings): Omit<ImSettings, 'secretKey'> & { secretKey: string } {
   return { ...s, secretKey: '[redacted]' };
+}
+
+/**
+ * The IM settings a client of the library needs (`IM_SDKAPPID`, optional `IM_BATCH_SIZE`) — not
+ * the secret key, which only the workers hold. Throws a {@link SettingsError} naming the variable.
+ */
+export function loadClientImSettings(env: Env): { sdkAppId: number; batchSize?: number } {
+  const data = parseEnv(z.object({ IM_SDKAPPID: SDKAPPID, IM_BATCH_SIZE: BATCH_SIZE.optional() }), env);
+  return {
+    sdkAppId: data.IM_SDKAPPID,
+    ...(data.IM_BATCH_SIZE !== undefined && { batchSize: data.IM_BATCH_SIZE }),
+  };
 }

@@ -20,8 +20,7 @@
  */
 import type { Client, DataConverter } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { SettingsError, envProblems, type Env } from '../config/im.js';
+import { loadClientImSettings, type Env } from '../config/im.js';
 import { MAX_ITEMS_PER_CALL, type AddFriendItem } from '../im/schemas.js';
 import type { JobProgress } from '../core/jobTypes.js';
 import { callsTaskQueue as callsQueueOf, importFriendsWorkflowId } from '../core/definitions.js';
@@ -73,7 +72,7 @@ export {
 export { bulkJobWorkflowId, importFriendsWorkflowId } from '../core/definitions.js';
 export { loadTemporalSettings, connectClient } from './connection.js';
 export { dataConverterFromEnv } from './codec.js';
-export { SettingsError } from '../config/im.js';
+export { loadClientImSettings, SettingsError } from '../config/im.js';
 
 /** How to reach the workers that run the imports. */
 export interface FriendImporterOptions {
@@ -188,42 +187,6 @@ async function jobReport(handle: BulkJobHandle): Promise<Awaited<ReturnType<Bulk
   return {
     state: known?.state ?? status.toLowerCase(),
     ...(known?.reportJsonl && { reportJsonl: known.reportJsonl, reportCsv: known.reportCsv }),
-  };
-}
-
-const ClientEnvSchema = z.object({
-  IM_SDKAPPID: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'IM_SDKAPPID must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().positive('IM_SDKAPPID must be positive')),
-  IM_BATCH_SIZE: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'IM_BATCH_SIZE must be a whole number')
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(1, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`)
-        .max(MAX_ITEMS_PER_CALL, `IM_BATCH_SIZE must be 1–${MAX_ITEMS_PER_CALL}`),
-    )
-    .optional(),
-});
-
-/**
- * The IM settings a client needs (`IM_SDKAPPID`, optional `IM_BATCH_SIZE`) — not the secret key,
- * which only the workers hold. Throws a {@link SettingsError} naming the variable.
- */
-export function loadClientImSettings(env: Env): { sdkAppId: number; batchSize?: number } {
-  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = ClientEnvSchema.safeParse(set);
-  if (!parsed.success) throw new SettingsError(envProblems(parsed.error));
-  return {
-    sdkAppId: parsed.data.IM_SDKAPPID,
-    ...(parsed.data.IM_BATCH_SIZE !== undefined && { batchSize: parsed.data.IM_BATCH_SIZE }),
   };
 }
 

@@ -14,94 +14,13 @@ import {
   nativeConnectionOptions,
   type TemporalSettings,
 } from '../lib/connection.js';
-import {
-  describeImSettings,
-  envProblems,
-  loadImSettings,
-  SettingsError,
-  type Env,
-  type ImSettings,
-} from '../config/im.js';
+import { describeImSettings, loadImSettings, type Env, type ImSettings } from '../config/im.js';
+import { loadWorkerSettings } from '../config/worker.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
 import { startHealthServer } from './health.js';
 import { createLogger, temporalLogger } from './logger.js';
 import { createImportMetrics } from './metrics.js';
 import { createImportWorkers } from './worker.js';
-import { z } from 'zod';
-
-const port = (name: string) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${name} must be a port number`)
-    .transform(Number)
-    .pipe(
-      z.number().int().min(0, `${name} must be a port number`).max(65535, `${name} must be a port number`),
-    )
-    .optional();
-
-const WorkerEnvSchema = z.object({
-  WORKER_MAX_CONCURRENT_CALLS: z
-    .string()
-    .regex(/^\d+$/, 'WORKER_MAX_CONCURRENT_CALLS must be a whole number')
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(1, 'WORKER_MAX_CONCURRENT_CALLS must be 1–1000')
-        .max(1000, 'WORKER_MAX_CONCURRENT_CALLS must be 1–1000'),
-    )
-    .optional(),
-  /** Prometheus endpoint (`/metrics`): Temporal's runtime metrics and ours. */
-  WORKER_METRICS_PORT: port('WORKER_METRICS_PORT'),
-  /** `/healthz` and `/readyz`. */
-  WORKER_HEALTH_PORT: port('WORKER_HEALTH_PORT'),
-  /** Where the two endpoints listen (0.0.0.0 in a container). */
-  WORKER_BIND_HOST: z.string().min(1).default('127.0.0.1'),
-  /** Bulk pages one worker process runs at once. */
-  WORKER_MAX_CONCURRENT_PAGES: z
-    .string()
-    .regex(/^\d+$/, 'WORKER_MAX_CONCURRENT_PAGES must be a whole number')
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(1, 'WORKER_MAX_CONCURRENT_PAGES must be 1–200')
-        .max(200, 'WORKER_MAX_CONCURRENT_PAGES must be 1–200'),
-    )
-    .optional(),
-  /** The JavaScript heap the process aims to stay under (MiB; 0 leaves it to V8). */
-  WORKER_HEAP_BUDGET_MB: z
-    .string()
-    .regex(/^\d+$/, 'WORKER_HEAP_BUDGET_MB must be a whole number of MiB')
-    .transform(Number)
-    .optional(),
-  /** Workflows kept in memory between tasks (memory vs. replays). */
-  WORKER_MAX_CACHED_WORKFLOWS: z
-    .string()
-    .regex(/^\d+$/, 'WORKER_MAX_CACHED_WORKFLOWS must be a whole number')
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(2, 'WORKER_MAX_CACHED_WORKFLOWS must be 2–100000')
-        .max(100_000, 'WORKER_MAX_CACHED_WORKFLOWS must be 2–100000'),
-    )
-    .optional(),
-  /** `calls`: only the rate-limited IM-calls queue; `main`: only workflows and bulk activities. */
-  WORKER_ROLE: z
-    .enum(['all', 'calls', 'main'], { error: 'WORKER_ROLE must be all, calls or main' })
-    .default('all'),
-});
-
-function loadWorkerEnv(env: Env): z.infer<typeof WorkerEnvSchema> {
-  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = WorkerEnvSchema.safeParse(blankAsUnset);
-  if (!parsed.success) throw new SettingsError(envProblems(parsed.error));
-  return parsed.data;
-}
 
 export interface RunWorkerOptions {
   env: Env;
@@ -116,7 +35,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = options.env;
   const im = options.im ?? loadImSettings(env);
   const temporal = loadTemporalSettings(env);
-  const workerEnv = loadWorkerEnv(env);
+  const workerEnv = loadWorkerSettings(env);
   const dataConverter = dataConverterFromEnv(env);
   const log = createLogger();
   if (options.installRuntime !== false)

@@ -1,0 +1,33 @@
+/**
+ * The worker process's own settings (docs/configuration.md): concurrency, endpoints, memory and
+ * role. Read once at start-up like every other variable (config/env.ts).
+ */
+import { z } from 'zod';
+import { parseEnv, port, wholeNumber, type Env } from './env.js';
+
+const WorkerEnvSchema = z.object({
+  /** Service-path friendImport calls one worker runs at once. */
+  WORKER_MAX_CONCURRENT_CALLS: wholeNumber('WORKER_MAX_CONCURRENT_CALLS', 1, 1000).optional(),
+  /** Prometheus endpoint (`/metrics`): Temporal's runtime metrics and ours. */
+  WORKER_METRICS_PORT: port('WORKER_METRICS_PORT').optional(),
+  /** `/healthz` and `/readyz`. */
+  WORKER_HEALTH_PORT: port('WORKER_HEALTH_PORT').optional(),
+  /** Where the two endpoints listen (0.0.0.0 in a container). */
+  WORKER_BIND_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Bulk pages one worker process runs at once. */
+  WORKER_MAX_CONCURRENT_PAGES: wholeNumber('WORKER_MAX_CONCURRENT_PAGES', 1, 200).optional(),
+  /** The JavaScript heap the process aims to stay under (MiB; 0 leaves it to V8). */
+  WORKER_HEAP_BUDGET_MB: wholeNumber('WORKER_HEAP_BUDGET_MB', 0, 1_000_000).optional(),
+  /** Workflows kept in memory between tasks (memory vs. replays). */
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber('WORKER_MAX_CACHED_WORKFLOWS', 2, 100_000).optional(),
+  /** `calls`: only the service path's calls queue; `main`: only workflows and bulk pages. */
+  WORKER_ROLE: z
+    .enum(['all', 'calls', 'main'], { error: 'WORKER_ROLE must be all, calls or main' })
+    .default('all'),
+});
+
+export type WorkerSettings = z.infer<typeof WorkerEnvSchema>;
+
+export function loadWorkerSettings(env: Env): WorkerSettings {
+  return parseEnv(WorkerEnvSchema, env);
+}
