@@ -27,9 +27,9 @@ import { startProdStack } from '../scripts/prod-stack/stack.js';
 import { diffFriends, openEmulatorState, type StateDiff } from '../test/support/emulatorState.js';
 import { spawnEmulator } from '../test/support/remoteEmulator.js';
 import { startStack } from '../cli/stack/stack.js';
-import { connectTarget, workerEnv, workerProcesses } from '../test/support/workerProcesses.js';
+import { connectTarget, workerEnv, workerProcesses } from '../cli/stack/workerProcesses.js';
 import { bulkJobWorkflowId, coordinatorWorkflowId } from '../core/definitions.js';
-import { projectRoot } from '../cli/stack/temporalCli.js';
+import { cliEntry } from '../cli/stack/temporalCli.js';
 import { presetSpec, usersOf, writeDataset, type DatasetFiles } from './dataset.js';
 import { commit, diffCounts, frontendRequests, load, machine } from './probe.js';
 import { typeOf } from './timeline.js';
@@ -73,9 +73,7 @@ if (compiled) {
   const built = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 2, 2] });
   if (built.status !== 0) throw new Error('npm run build failed (or run with --runtime tsx)');
 }
-const workerEntry = compiled
-  ? [join(projectRoot, 'dist', 'cli', 'main.js')]
-  : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
+const workerEntry = cliEntry();
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const out: string[] = [];

@@ -11,8 +11,8 @@ import type { EmulatorStats } from '../emulator/index.js';
 import { spawnEmulator, type RemoteEmulator } from '../test/support/remoteEmulator.js';
 import { openEmulatorState, diffFriends, type StateDiff } from '../test/support/emulatorState.js';
 import { startStack, type Stack } from '../cli/stack/stack.js';
-import { spawnGuarded, stopChild, waitForOutput } from '../cli/stack/childProcess.js';
-import { projectRoot } from '../cli/stack/temporalCli.js';
+import { stopChild } from '../cli/stack/childProcess.js';
+import { workerProcesses } from '../cli/stack/workerProcesses.js';
 import type { UserRecord } from './dataset.js';
 import { frontendRequests, procSample, type ProcSample } from './probe.js';
 
@@ -113,24 +113,12 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   };
 }
 
-/** The CLI as it ships (dist/, compiled) or from the sources through tsx (FRIEND_IMPORT_BENCH_RUNTIME). */
-export function cliEntry(): string[] {
-  return process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist'
-    ? [join(projectRoot, 'dist', 'cli', 'main.js')]
-    : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
-}
-
 /**
- * A `friend-import worker` child (as test/support/stack.ts spawns it, plus Node flags such as
- * `--cpu-prof`, which NODE_OPTIONS does not accept); resolves once it printed `ready {…}`.
+ * A `friend-import worker` child (as the stack spawns it, plus Node flags such as `--cpu-prof`,
+ * which NODE_OPTIONS does not accept); resolves once it printed `ready {…}`.
  */
-async function spawnWorker(env: Record<string, string>, nodeArgs: string[]): Promise<ChildProcess> {
-  const child = spawnGuarded(process.execPath, [...nodeArgs, ...cliEntry(), 'worker'], {
-    env: { ...process.env, ...env },
-    cwd: projectRoot,
-  });
-  await waitForOutput(child, 'ready {');
-  return child;
+function spawnWorker(env: Record<string, string>, nodeArgs: string[]): Promise<ChildProcess> {
+  return workerProcesses(env, { nodeArgs }).spawn();
 }
 
 /** Samples worker memory every `everyMs` until stopped: the peak RSS seen during the run. */

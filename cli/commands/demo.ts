@@ -24,14 +24,14 @@ interface DemoOptions {
 
 async function runDemo(opts: DemoOptions): Promise<number> {
   const { randomUUID } = await import('node:crypto');
-  const { Client, Connection } = await import('@temporalio/client');
   const { loadImSettings } = await import('../../config/im.js');
   const { startBulkJob } = await import('../../lib/bulkJobs.js');
   const { startVerifyJob } = await import('../../lib/verifyJobs.js');
   const { followVerify, formatVerifySummary, verdict, differencesOf } =
     await import('./support/verifyView.js');
   const { TEMPORAL_DEFAULTS } = await import('../../lib/connection.js');
-  const { startTemporal, startLocalEmulator, startInProcessWorker } = await import('../stack/embedded.js');
+  const { startEmbeddedStack } = await import('../stack/embedded.js');
+  const { createLogger, temporalLogger } = await import('../../workers/logger.js');
   const { DEMO_DIR, loadDemo, readIds, differences } = await import('./support/demoData.js');
   const { followJob } = await import('./support/jobView.js');
   const { formatSummary } = await import('./support/summary.js');
@@ -59,32 +59,25 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   try {
     // Never the operator's IM_* settings: the demo's app is the embedded local one.
     const base = loadImSettings({}, { local: true, localBaseUrl: 'http://127.0.0.1/' });
-    const emulator = await startLocalEmulator(base, {
-      port: 0,
-      accounts,
-      foreignAccounts: foreign,
-      sensitiveWords: manifest.emulator.sensitiveWords,
+    const stack = await startEmbeddedStack({
+      im: base,
+      emulator: {
+        port: 0,
+        rateLimit: base.rateLimit,
+        accounts,
+        foreignAccounts: foreign,
+        sensitiveWords: manifest.emulator.sensitiveWords,
+      },
+      devServer: { ui: true },
+      taskQueue: TEMPORAL_DEFAULTS.taskQueue,
+      logger: temporalLogger(createLogger(process.env.LOG_LEVEL ?? 'error')),
     });
-    stops.push(() => emulator.close());
-    const im = { ...base, baseUrl: emulator.baseUrl };
-    const devServer = await startTemporal({ ui: true });
-    stops.push(() => devServer.stop());
-    const taskQueue = TEMPORAL_DEFAULTS.taskQueue;
-    const worker = await startInProcessWorker({
-      address: devServer.address,
-      namespace: devServer.namespace,
-      taskQueue,
-      im,
-      logLevel: process.env.LOG_LEVEL ?? 'error',
-    });
-    stops.push(() => worker.stop());
-    const connection = await Connection.connect({ address: devServer.address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: devServer.namespace });
+    stops.push(() => stack.stop());
+    const { devServer, client, im, taskQueue } = stack;
     say(`  Temporal     ${devServer.address}`);
     say(`  Temporal UI  ${devServer.uiUrl ?? '(none)'}`);
     say(
-      `  IM emulator  ${emulator.baseUrl} (SDKAppID ${im.sdkAppId}, ${count(accounts.length, 'account')} seeded)`,
+      `  IM emulator  ${im.baseUrl} (SDKAppID ${im.sdkAppId}, ${count(accounts.length, 'account')} seeded)`,
     );
     say(`  worker       in this process, friend_import at ${im.rateLimit}/s`);
 

@@ -45,7 +45,7 @@ async function readAccounts(file: string): Promise<string[]> {
 
 async function runDev(opts: DevOptions): Promise<void> {
   const { loadImSettings } = await import('../../config/im.js');
-  const { ensurePortsFree, startTemporal, startLocalEmulator } = await import('../stack/embedded.js');
+  const { ensurePortsFree, startEmbeddedStack } = await import('../stack/embedded.js');
   const { runWorker } = await import('../../workers/main.js');
   const { TEMPORAL_DEFAULTS } = await import('../../lib/connection.js');
   const env = process.env;
@@ -57,27 +57,36 @@ async function runDev(opts: DevOptions): Promise<void> {
   ]);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-  let im = loadImSettings(env, { local: true, localBaseUrl: `http://127.0.0.1:${opts.emulatorPort}/` });
-  const emulator = remoteIm
-    ? undefined
-    : await startLocalEmulator(im, {
-        port: opts.emulatorPort,
-        ...(opts.emulatorDb && { dbFile: opts.emulatorDb }),
-        ...(opts.accounts && { accounts: await readAccounts(opts.accounts) }),
-      });
-  if (emulator) im = { ...im, baseUrl: emulator.baseUrl };
-  const stops: (() => Promise<void>)[] = [];
-  if (emulator) stops.push(() => emulator.close());
-  try {
-    const devServer = await startTemporal({
+  const settings = loadImSettings(env, {
+    local: true,
+    localBaseUrl: `http://127.0.0.1:${opts.emulatorPort}/`,
+  });
+  const taskQueue = env.TEMPORAL_TASK_QUEUE?.trim() || TEMPORAL_DEFAULTS.taskQueue;
+  // The worker runs below with `friend-import worker`'s own assembly (health, metrics, env), so
+  // the stack starts none.
+  const stack = await startEmbeddedStack({
+    im: settings,
+    emulator: remoteIm
+      ? false
+      : {
+          port: opts.emulatorPort,
+          rateLimit: settings.rateLimit,
+          ...(opts.emulatorDb && { dbFile: opts.emulatorDb }),
+          ...(opts.accounts && { accounts: await readAccounts(opts.accounts) }),
+        },
+    devServer: {
       ui: true,
-      port: opts.temporalPort,
-      uiPort: opts.uiPort,
+      // 0 means any free port: the dev server picks one when none is given.
+      ...(opts.temporalPort && { port: opts.temporalPort }),
+      ...(opts.uiPort && { uiPort: opts.uiPort }),
       ...(opts.db && { dbFile: opts.db }),
       log,
-    });
-    stops.unshift(() => devServer.stop());
-    const taskQueue = env.TEMPORAL_TASK_QUEUE?.trim() || TEMPORAL_DEFAULTS.taskQueue;
+    },
+    taskQueue,
+    worker: false,
+  });
+  const { devServer, im, emulator } = stack;
+  try {
     // The worker reaches this dev server whatever TEMPORAL_* say (TLS, API key are for clusters).
     const workerEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TEMPORAL_')));
     process.env.LOG_LEVEL ??= 'warn';
@@ -126,7 +135,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     // runWorker returns once Ctrl-C (SIGINT/SIGTERM) has drained the workers.
     log('friend-import dev: stopping…');
   } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
+    await stack.stop().catch(() => undefined);
   }
   log('friend-import dev: stopped.');
 }

@@ -1,12 +1,9 @@
 /**
- * The embedded local stack of `dev` and `demo` (product.md §6): the Temporal dev server with its
- * UI, the IM emulator and an in-process worker, each started here with errors an operator can act
- * on (a busy port, no Temporal CLI and no Go to build it).
+ * The embedded local stack of `dev` and `demo`, with errors an operator can act on (a busy port,
+ * no Temporal CLI and no Go to build it).
  */
 import { createServer } from 'node:net';
-import type { Emulator, EmulatorOptions } from '../../emulator/index.js';
-import type { ImSettings } from '../../config/im.js';
-import type { DevServer } from './devServer.js';
+import { startStack, type Stack, type StackOptions } from './stack.js';
 import { CliError, EXIT } from '../commands/errors.js';
 
 /** Fails with one sentence naming the flag when a port is taken (0 = any free port, never busy). */
@@ -26,103 +23,29 @@ export async function ensurePortsFree(ports: readonly { flag: string; port: numb
   }
 }
 
-export async function startTemporal(options: {
-  port?: number;
-  uiPort?: number;
-  dbFile?: string;
-  ui: boolean;
-  log?: (line: string) => void;
-}): Promise<DevServer> {
-  const { startDevServer } = await import('./devServer.js');
+/**
+ * The one stack (./stack.ts) as the `dev` and `demo` commands start it: a failure to start says
+ * what to do in one sentence (a busy port and its flag, the Temporal CLI that could not be built).
+ */
+export async function startEmbeddedStack(
+  options: StackOptions & { emulatorFlag?: string },
+): Promise<EmbeddedStack> {
   try {
-    return await startDevServer({
-      ui: options.ui,
-      ...(options.port && { port: options.port }),
-      ...(options.uiPort && { uiPort: options.uiPort }),
-      ...(options.dbFile && { dbFile: options.dbFile }),
-      ...(options.log && { log: options.log }),
-    });
+    return await startStack(options);
   } catch (err) {
-    const message = (err as Error).message;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE')
+      throw new CliError(
+        `a port is in use: pass ${options.emulatorFlag ?? '--emulator-port'} N (0 = any free port)`,
+        EXIT.usage,
+      );
     // The CLI's own output follows the first line; keep it for FRIEND_IMPORT_DEBUG.
-    if (process.env.FRIEND_IMPORT_DEBUG) process.stderr.write(`${message}\n`);
+    if (process.env.FRIEND_IMPORT_DEBUG) process.stderr.write(`${e.message}\n`);
     throw new CliError(
-      `could not start the Temporal dev server: ${message.split('\n')[0] ?? message}`,
+      `could not start the embedded stack: ${e.message.split('\n')[0] ?? e.message}`,
       EXIT.failure,
     );
   }
 }
 
-export type LocalEmulatorOptions = Omit<EmulatorOptions, 'sdkAppId' | 'adminIdentifiers' | 'secretKey'>;
-
-/** The emulator for the app in `im` (the embedded local app unless IM_* say otherwise). */
-export async function startLocalEmulator(
-  im: Pick<ImSettings, 'sdkAppId' | 'adminIdentifier' | 'secretKey'>,
-  options: LocalEmulatorOptions,
-): Promise<Emulator> {
-  const { startEmulator } = await import('../../emulator/index.js');
-  try {
-    return await startEmulator({
-      ...options,
-      sdkAppId: im.sdkAppId,
-      adminIdentifiers: [im.adminIdentifier],
-      secretKey: im.secretKey,
-    });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE')
-      throw new CliError(
-        `port ${options.port} is in use: pass --emulator-port N (0 = any free port)`,
-        EXIT.usage,
-      );
-    throw new CliError(`could not start the IM emulator: ${e.message}`, EXIT.failure);
-  }
-}
-
-export interface InProcessWorker {
-  taskQueue: string;
-  /** Drains and stops the workers and closes their connections. */
-  stop(): Promise<void>;
-  /** Resolves when the workers stop (e.g. they failed). */
-  done: Promise<void>;
-}
-
-/**
- * Workers in this process for the embedded stack (`demo`). `dev` runs `runWorker` instead, which is
- * what `friend-import worker` runs.
- */
-export async function startInProcessWorker(options: {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-  im: ImSettings;
-  logLevel: string;
-}): Promise<InProcessWorker> {
-  const { NativeConnection, Runtime } = await import('@temporalio/worker');
-  const { Client, Connection } = await import('@temporalio/client');
-  const { createLogger, temporalLogger } = await import('../../workers/logger.js');
-  const { createImportWorkers } = await import('../../workers/worker.js');
-  // Our own Ctrl-C handling stops the stack in order; the runtime must not react to signals itself.
-  Runtime.install({ logger: temporalLogger(createLogger(options.logLevel)), shutdownSignals: [] });
-  const native = await NativeConnection.connect({ address: options.address });
-  const connection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection, namespace: options.namespace });
-  const workers = await createImportWorkers({
-    connection: native,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    im: options.im,
-    client,
-  });
-  const done = workers.run();
-  return {
-    taskQueue: options.taskQueue,
-    done,
-    stop: async () => {
-      workers.shutdown();
-      await done.catch(() => undefined);
-      await connection.close();
-      await native.close();
-    },
-  };
-}
+export type EmbeddedStack = Omit<Stack, 'emulator'> & { emulator?: Stack['emulator'] };

@@ -1,36 +1,43 @@
 /**
- * The real local stack for integration tests: a Temporal dev server, the IM emulator over HTTP,
- * and workers — in this process, or as `friend-import worker` child processes (for crash tests).
+ * The one local stack (docs/cli.md, `dev` and `demo`): a Temporal dev server, the IM emulator over
+ * HTTP (unless the IM app is a real one), and workers — in this process, or as `friend-import
+ * worker` child processes. `dev`, `demo`, the integration tests and the benchmarks all start it here.
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Logger } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import type { ImportTarget } from '../../lib/serviceImport.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { LOCAL_IM_APP, type ImSettings } from '../../config/im.js';
 import { callsTaskQueue } from '../../core/definitions.js';
 import type { ImportOptions } from '../../core/types.js';
-import { spawnGuarded, stopChild, waitForOutput } from './childProcess.js';
+import { stopChild } from './childProcess.js';
 import { startDevServer, type DevServer, type DevServerOptions } from './devServer.js';
-import { projectRoot } from './temporalCli.js';
+import { workerProcesses } from './workerProcesses.js';
 import { createImportWorkers, type ImportWorkers } from '../../workers/worker.js';
 
 export interface StackOptions {
-  emulator?: Partial<EmulatorOptions>;
+  /** The emulator's options, or `false` for none (`im` then names the real app). */
+  emulator?: Partial<EmulatorOptions> | false;
   devServer?: DevServerOptions;
+  /** The IM app (default: the embedded local app on the emulator, unlimited by the emulator). */
+  im?: ImSettings;
   rateLimit?: number;
   batchSize?: number;
   importOptions?: Partial<ImportOptions>;
   /** Start an in-process worker (default true). */
   worker?: boolean;
   taskQueue?: string;
+  /** The Temporal runtime's logger for in-process workers (default: errors only). */
+  logger?: Logger;
 }
 
 export interface Stack {
   devServer: DevServer;
   emulator: Emulator;
+  /** The URL the workers send IM calls to. */
+  imBaseUrl: string;
   connection: Connection;
   client: Client;
   im: ImSettings;
@@ -55,25 +62,26 @@ export interface Stack {
 
 let runtimeInstalled = false;
 
-/** Temporal's runtime logs at INFO by default (every failed activity attempt with its stack); tests want errors only. */
-export function quietRuntime(): void {
+/**
+ * Installs Temporal's runtime for in-process workers, once. Its default logs every failed activity
+ * attempt with its stack at INFO; the stack's users want errors only unless they pass a logger.
+ * Signals are left to the caller, which stops the stack in order.
+ */
+export function quietRuntime(logger: Logger = new DefaultLogger('ERROR')): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({ logger, shutdownSignals: [] });
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  quietRuntime();
-  const devServer = await startDevServer(options.devServer);
-  const emulator = await startEmulator({
-    sdkAppId: LOCAL_IM_APP.sdkAppId,
-    adminIdentifiers: [LOCAL_IM_APP.adminIdentifier],
-    secretKey: LOCAL_IM_APP.secretKey,
-    rateLimit: 0,
-    ...options.emulator,
-  });
-  const im: ImSettings = {
-    baseUrl: emulator.baseUrl,
+export async function startStack(
+  options: StackOptions & { emulator: false },
+): Promise<Omit<Stack, 'emulator'> & { emulator?: undefined }>;
+export async function startStack(options?: StackOptions): Promise<Stack>;
+export async function startStack(
+  options: StackOptions = {},
+): Promise<Omit<Stack, 'emulator'> & { emulator?: Emulator }> {
+  const app = options.im ?? {
+    baseUrl: '',
     sdkAppId: LOCAL_IM_APP.sdkAppId,
     adminIdentifier: LOCAL_IM_APP.adminIdentifier,
     secretKey: LOCAL_IM_APP.secretKey,
@@ -81,6 +89,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     batchSize: options.batchSize ?? 1000,
     timeoutMs: 10_000,
   };
+  const emulator =
+    options.emulator === false
+      ? undefined
+      : await startEmulator({
+          sdkAppId: app.sdkAppId,
+          adminIdentifiers: [app.adminIdentifier],
+          secretKey: app.secretKey,
+          rateLimit: 0,
+          ...options.emulator,
+        });
+  let devServer: DevServer;
+  try {
+    devServer = await startDevServer(options.devServer);
+  } catch (err) {
+    await emulator?.close();
+    throw err;
+  }
+  const im: ImSettings = { ...app, baseUrl: emulator?.baseUrl ?? app.baseUrl };
   const taskQueue = options.taskQueue ?? 'friend-import';
   const connection = await Connection.connect({ address: devServer.address });
   const client = new Client({ connection, namespace: devServer.namespace });
@@ -104,14 +130,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'warn',
   };
 
-  const outputs = new WeakMap<ChildProcess, () => string>();
   const running: { workers: ImportWorkers; done: Promise<void>; connection: NativeConnection }[] = [];
-  const children: ChildProcess[] = [];
 
   const startWorker = async (
     overrides: Partial<ImSettings> = {},
     workerOptions: { role?: 'all' | 'calls' | 'main' } = {},
   ): Promise<ImportWorkers> => {
+    quietRuntime(options.logger);
     const native = await NativeConnection.connect({ address: devServer.address });
     const workers = await createImportWorkers({
       connection: native,
@@ -131,30 +156,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await r.connection.close();
     }
   };
-  const spawnWorker = async (extraEnv: Record<string, string> = {}): Promise<ChildProcess> => {
-    const child = spawnGuarded(
-      process.execPath,
-      ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), 'worker'],
-      {
-        env: { ...process.env, ...env, ...extraEnv },
-        cwd: projectRoot,
-      },
-    );
-    children.push(child);
-    let all = '';
-    child.stdout?.on('data', (chunk: Buffer | string) => (all += String(chunk)));
-    child.stderr?.on('data', (chunk: Buffer | string) => (all += String(chunk)));
-    outputs.set(child, () => all);
-    // The worker prints `ready {…}` on stdout once its workers exist.
-    await waitForOutput(child, 'ready {');
-    return child;
-  };
+  const processes = workerProcesses(env);
+  const spawnWorker = (extraEnv: Record<string, string> = {}): Promise<ChildProcess> =>
+    processes.spawn(extraEnv);
 
   if (options.worker !== false) await startWorker();
 
   return {
     devServer,
     emulator,
+    imBaseUrl: im.baseUrl,
     connection,
     client,
     im,
@@ -164,12 +175,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     startWorker,
     stopWorkers,
     spawnWorker,
-    outputOf: (child) => outputs.get(child)?.() ?? '',
+    outputOf: (child) => processes.outputOf(child),
     stop: async () => {
       await stopWorkers();
-      for (const c of children) await stopChild(c, 5_000);
+      for (const c of processes.all()) await stopChild(c, 5_000);
       await connection.close();
-      await emulator.close();
+      await emulator?.close();
       await devServer.stop();
     },
   };

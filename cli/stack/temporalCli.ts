@@ -22,6 +22,18 @@ const here = import.meta.dirname;
 export const projectRoot =
   basename(resolve(here, '../..')) === 'dist' ? resolve(here, '../../..') : resolve(here, '../..');
 
+/**
+ * How to run the `friend-import` CLI in a child process: compiled as it ships (`dist/`) when
+ * FRIEND_IMPORT_BENCH_RUNTIME=dist (the benchmarks), else from the sources through tsx.
+ */
+export function cliEntry(
+  runtime: 'dist' | 'tsx' = process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist' ? 'dist' : 'tsx',
+): string[] {
+  return runtime === 'dist'
+    ? [join(projectRoot, 'dist', 'cli', 'main.js')]
+    : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
+}
+
 export function cacheDir(): string {
   return process.env.FRIEND_IMPORT_CACHE_DIR ?? join(projectRoot, '.cache');
 }

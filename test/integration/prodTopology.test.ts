@@ -40,7 +40,7 @@ import {
   workerEnv,
   workerProcesses,
   type WorkerProcesses,
-} from '../support/workerProcesses.js';
+} from '../../cli/stack/workerProcesses.js';
 
 const SEED = Number(process.env.PROD_TOPOLOGY_SEED ?? 20_261_203);
 const RATE = 50;

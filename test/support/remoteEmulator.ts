@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmulatorStats, ExistingFriendMode, FaultPlan, FriendImportCall } from '../../emulator/index.js';
 import { spawnGuarded, stopChild, tail } from '../../cli/stack/childProcess.js';
-import { projectRoot } from '../../cli/stack/temporalCli.js';
+import { cliEntry, projectRoot } from '../../cli/stack/temporalCli.js';
 
 export interface RemoteEmulatorOptions {
   accounts?: readonly string[];
@@ -36,11 +36,7 @@ export interface RemoteEmulator {
 export async function spawnEmulator(options: RemoteEmulatorOptions = {}): Promise<RemoteEmulator> {
   const dir = await mkdtemp(join(tmpdir(), 'emulator-'));
   // Benchmarks run it compiled, as it ships (FRIEND_IMPORT_BENCH_RUNTIME=dist); tests from the sources.
-  const entry =
-    process.env.FRIEND_IMPORT_BENCH_RUNTIME === 'dist'
-      ? [join(projectRoot, 'dist', 'cli', 'main.js')]
-      : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
-  const args = [...entry, 'emulator', '--port', String(options.port ?? 0)];
+  const args = [...cliEntry(), 'emulator', '--port', String(options.port ?? 0)];
   const file = async (name: string, content: string): Promise<string> => {
     const path = join(dir, name);
     await writeFile(path, content);

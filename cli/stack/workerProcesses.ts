@@ -6,12 +6,11 @@
 import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import type { ImportTarget } from '../../lib/serviceImport.js';
 import { LOCAL_IM_APP } from '../../config/im.js';
 import { callsTaskQueue } from '../../core/definitions.js';
-import { spawnGuarded, waitForOutput } from '../../cli/stack/childProcess.js';
-import { projectRoot } from '../../cli/stack/temporalCli.js';
+import { spawnGuarded, waitForOutput } from './childProcess.js';
+import { cliEntry, projectRoot } from './temporalCli.js';
 
 export interface WorkerSettings {
   /** The frontend, `host:port`. */
@@ -69,7 +68,7 @@ export function workerProcesses(
   env: Record<string, string>,
   options: WorkerProcessOptions = {},
 ): WorkerProcesses {
-  const entry = options.entry ?? ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
+  const entry = options.entry ?? cliEntry();
   const children: ChildProcess[] = [];
   const outputs = new WeakMap<ChildProcess, () => string>();
   return {
