@@ -1,6 +1,6 @@
 /**
  * tim-friend-import as a library: start friend imports from your own service, and run bulk jobs
- * from files, on a Temporal cluster where `friend-import worker` runs (product.md §1, §5).
+ * from files, on a Temporal cluster where `friend-import worker` runs (README.md, docs/cli.md).
  *
  * ```ts
  * import { Client, Connection } from '@temporalio/client';
@@ -14,9 +14,8 @@
  * const outcome = await handle.outcome(); // this call's items: imported / failed with codes
  * ```
  *
- * This module is a thin, typed layer over `client/importFriends.ts` (service path),
- * `client/bulk.ts` (bulk jobs) and `client/verify.ts` (verify jobs); the worker does the IM calls,
- * so callers need no IM secret.
+ * This module is a thin, typed layer over `serviceImport.ts` (service path), `bulkJobs.ts` (bulk
+ * jobs) and `verifyJobs.ts` (verify jobs); the workers make the IM calls, so callers need no IM secret.
  */
 import type { Client, DataConverter } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
@@ -114,9 +113,9 @@ export interface FriendImporter {
   readonly callsTaskQueue: string;
   /**
    * Adds `items` to `fromAccount`'s import, starting it if none runs (one import per user at a
-   * time: G1). Resolves once the items are queued; the handle's `outcome()` waits for this call's
+   * time). Resolves once the items are queued; the handle's `outcome()` waits for this call's
    * items (each failure's `ref` is the item's index in `items`), `result()` for the whole import.
-   * Items are checked by the workflow (G6): a bad item fails alone as `rejected`.
+   * Items are checked against the field limits first: a bad item fails alone as `rejected`.
    */
   importFriends(
     fromAccount: string,
