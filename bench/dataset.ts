@@ -1,5 +1,5 @@
 /**
- * Seeded benchmark datasets (product.md §7): users with 1…N one-way friends each, as JSONL request
+ * Seeded benchmark datasets (bench/RESULTS.md): users with 1…N one-way friends each, as JSONL request
  * bodies and as CSV rows, plus the accounts the emulator must know (every From_Account and every
  * friend). The same spec and seed always give the same bytes, so a run can be checked item by item
  * against what the input must produce by generating the users again (`usersOf`).
@@ -26,7 +26,7 @@ export interface DatasetSpec {
 }
 
 /**
- * product.md §7: A = 10,000 users × 1–50 friends; B = 600 users × 2,500 friends; U = two users of
+ * The benchmark's datasets: A = 10,000 users × 1–50 friends; B = 600 users × 2,500 friends; U = two users of
  * 3,000 friends (one user's history); M = a 1M-item job (10,000 users × 100 friends).
  */
 export const PRESETS: Record<'A' | 'B' | 'U' | 'M', Omit<DatasetSpec, 'seed'>> = {

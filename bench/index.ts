@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the end-to-end benchmarks of product.md §7 on this machine. Each dataset runs
+ * `npm run bench`: the end-to-end benchmarks (bench/RESULTS.md) on this machine. Each dataset runs
  * through a bulk job (fresh dev server + `friend-import worker` processes + the emulator in its own
  * process, enforcing the app rate) and through the plain script, then the overhead figures: one
  * 3,000-friend user's history and a 1M-item job's history and worker memory. Prints every figure;

@@ -1,5 +1,5 @@
 /**
- * The peer of the benchmarks (product.md §7): what a careful one-off script does — a token bucket
+ * The peer of the benchmarks (bench/RESULTS.md): what a careful one-off script does — a token bucket
  * at the app rate, a fixed number of calls in flight, each user's items cut into batches of 1,000,
  * straight ImClient calls, whole-request retries with backoff. No per-user serialisation (two
  * batches of one user may be in flight together), no durability, no per-item retry, no input

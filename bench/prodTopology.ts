@@ -1,7 +1,7 @@
 /**
  * Dataset A on the production topology: the pinned Temporal server on PostgreSQL with the deployed
  * settings (scripts/prod-stack), with 1, 2 and 3 `friend-import worker` processes, each run beside
- * the same job on the CLI's dev server (test/support/stack.ts) through the same code: the same
+ * the same job on the CLI's dev server (cli/stack/stack.ts) through the same code: the same
  * worker processes configured by environment, the emulator in its own process enforcing the rate,
  * one bulk job started with startBulkJob. A fresh stack for every run.
  *

@@ -1,5 +1,5 @@
 /**
- * The throughput runs of product.md §7: one dataset through a bulk job ("ours": dev server +
+ * The throughput runs of the benchmarks (bench/RESULTS.md): one dataset through a bulk job ("ours": dev server +
  * worker processes + the emulator in its own process) or through the plain script, on a fresh
  * stack each, with the emulator's view of the calls and its final state checked item by item.
  */

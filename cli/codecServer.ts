@@ -1,5 +1,5 @@
 /**
- * The codec server (reference/temporal.md §7.3): lets the Temporal Web UI and CLI show encrypted
+ * The codec server (Temporal's remote codec protocol, as its Web UI and CLI call it): lets the Temporal Web UI and CLI show encrypted
  * payloads in clear text without ever giving them the keys. The UI calls it from the browser, so
  * it answers CORS for the UI's origin. Protocol: POST …/encode or …/decode (only the last path
  * segment counts, so it can sit under any prefix) with protobuf-JSON Payloads

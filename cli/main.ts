@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `friend-import`: the command line of tim-friend-import (product.md §5). Each command lives in
- * `client/commands/<name>.ts` and is loaded only when used, so `--help` stays fast.
+ * `friend-import`: the command line of tim-friend-import (docs/cli.md). Each command lives in
+ * `cli/commands/<name>.ts` and loads its heavy modules only when it runs, so `--help` stays fast.
  */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';

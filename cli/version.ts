@@ -1,6 +1,6 @@
 /**
  * The package's own version, read from its package.json at run time, so `friend-import --version`
- * never drifts from what was published. The file sits one folder above the sources (`client/`)
+ * never drifts from what was published. The file sits one folder above the sources (`cli/`)
  * and two above the build (`dist/cli/`); walking up to the nearest package.json that names
  * this package finds it from either, and from node_modules when installed as a dependency.
  */

@@ -1,5 +1,6 @@
 /**
- * Turns one friend_import answer into what the importer must do next (product.md G5):
+ * Turns one friend_import answer into what the importer must do next (the right retries,
+ * docs/architecture.md):
  * which items are done, which to send again, which failed for good, and what the request as a
  * whole calls for. `ResultItem` is authoritative; `Fail_Account` / `Invalid_Account` are cross-checks.
  */

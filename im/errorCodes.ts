@@ -1,5 +1,6 @@
 /**
- * What every Tencent IM error code means and what to do about it (tencent-im.md §5), as data.
+ * What every Tencent IM error code means and what to do about it, as data (the
+ * relationship-chain, common REST and account/UserSig codes of the vendor's error-code pages).
  * Pure: workflows, activities, the emulator and reports all read this one table.
  */
 
@@ -8,7 +9,8 @@
  * - `rateLimit`: back off for longer; `minDelayMs` says how long at least (R).
  * - `auth`: regenerate the admin UserSig and retry once; if it persists it is a configuration error (A).
  * - `permanent`: never retry; the data (or the account state) must change (P).
- * - `config`: no retry can fix it; the operator must fix a setting (P, config in the reference).
+ * - `config`: no retry can fix it; the operator must fix a setting (a permanent code that
+ *   says the configuration is wrong).
  */
 export type CodeClass = 'transient' | 'rateLimit' | 'auth' | 'permanent' | 'config';
 
@@ -36,7 +38,7 @@ const FIX_DATA = 'do not retry; fix the data or the account state';
 // [code, class, meaning, advice?, minDelayMs?]
 type Row = [number, CodeClass, string, string?, number?];
 const ROWS: Row[] = [
-  // §5.2 relationship chain
+  // relationship chain (sns)
   [30001, P, 'bad request parameter', FIX_DATA],
   [30002, P, 'SDKAppID mismatch: the account belongs to another app', FIX_DATA],
   [
@@ -70,7 +72,7 @@ const ROWS: Row[] = [
   [31704, P, 'no friendship with the account to be deleted', FIX_DATA],
   [31707, R, 'friend deletion blocked by security policy: too frequent', BACK_OFF, 30_000],
   [31804, P, 'requested user account does not exist', FIX_DATA],
-  // §5.3 common REST
+  // common REST
   [60002, P, 'HTTP parse error: check the URL format', 'fix the request URL'],
   [60003, P, 'JSON parse error in the request', 'fix the request body'],
   [60004, A, 'account or signature error in URL or body', RESIGN],
@@ -96,7 +98,7 @@ const ROWS: Row[] = [
   [60019, R, 'too many requests', BACK_OFF, 1_000],
   [60020, P, 'paid plan expired and disabled', 'renew the plan in the IM console'],
   [60021, P, 'calling IP not allowed', 'allow this IP in the IM console'],
-  // §5.4 account / UserSig
+  // account / UserSig
   [70001, A, 'UserSig expired', RESIGN],
   [70002, A, 'UserSig length is 0', RESIGN],
   [70003, A, 'UserSig invalid or could not be parsed', RESIGN],

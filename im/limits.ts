@@ -1,5 +1,6 @@
 /**
- * The request-field limits of product.md G6 (tencent-im.md §3–§4), checked before any write.
+ * The request-field limits of friend_import (validated input, docs/architecture.md), checked
+ * before any write.
  *
  * Pure and deterministic: used by workflows (inside Temporal's sandbox), by file validation and by
  * the emulator. Lengths are UTF-8 bytes, counted without Node's Buffer so the sandbox can run it.
@@ -58,7 +59,7 @@ function maxBytes(value: string | undefined, limit: number, path: string, out: V
 
 /**
  * Every violation of one `AddFriendItem` for the user `fromAccount`: structure (types, required and
- * unknown fields) and the G6 limits. `prefix` is prepended to each path (e.g. `AddFriendItem[3]`).
+ * unknown fields) and the field limits. `prefix` is prepended to each path (e.g. `AddFriendItem[3]`).
  */
 export function checkFriendItem(raw: unknown, fromAccount: string, prefix = ''): ItemCheck {
   const at = (field: string): string => (prefix ? `${prefix}.${field}` : field);

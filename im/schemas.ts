@@ -3,12 +3,12 @@
  * They are the single source of truth: every TypeScript type below is inferred from them.
  *
  * Request schemas check structure (types and required fields) the way the service does before it
- * looks at any item; the byte limits of product.md G6 live in `limits.ts`.
+ * looks at any item; the byte limits (validated input, docs/architecture.md) are `limits.ts`'s.
  * Response schemas are loose objects: the service may add fields and we must not break on them.
  */
 import { z } from 'zod';
 
-/** Every REST response carries this envelope (tencent-im.md §1.3). */
+/** Every REST response carries this envelope (ActionStatus, ErrorCode, ErrorInfo). */
 export const EnvelopeSchema = z.looseObject({
   ActionStatus: z.enum(['OK', 'FAIL']),
   ErrorCode: z.number().int(),
@@ -25,7 +25,7 @@ export const CustomItemSchema = z.strictObject({
 });
 export type CustomItem = z.infer<typeof CustomItemSchema>;
 
-/** One `AddFriendItem` entry (API brief: Basic, Complete and Batch forms). */
+/** One `AddFriendItem` entry (the vendor's basic, complete and batch request forms). */
 export const AddFriendItemSchema = z.strictObject({
   To_Account: z.string(),
   AddSource: z.string(),

@@ -1,5 +1,5 @@
 /**
- * Opt-in payload encryption (product.md G7): friend data is PII, so with keys configured every
+ * Opt-in payload encryption (secrets stay secret, docs/architecture.md): friend data is PII, so with keys configured every
  * payload the client or the worker sends to Temporal (workflow and activity inputs, results, memos,
  * signals, queries, updates) is stored as AES-256-GCM ciphertext. The client and the worker must
  * use the same keys; the codec server (codecServer.ts) lets the Temporal UI show the clear text.

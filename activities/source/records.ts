@@ -1,6 +1,7 @@
 /**
  * Turns input records into friend_import items, or into report rows that say which line and field
- * is wrong (product.md §5 input formats, G6). Pure: the bulk job's reader and `--dry-run` share it.
+ * is wrong (docs/cli.md, input formats; validated input). Pure: the bulk job's reader and
+ * `--dry-run` share it.
  *
  * JSONL: one friend_import request body per line. CSV: a header, then one friend per row —
  * From_Account,To_Account,AddSource,Remark,RemarkTime,GroupName,AddWording,AddTime, GroupName

@@ -1,6 +1,6 @@
 /**
  * `friend-import codec-server [--port N] [--host IP] [--origin URL...]`: serves the payload codec
- * to the Temporal Web UI and CLI (reference/temporal.md §7.3) with the keys in
+ * to the Temporal Web UI and CLI (Temporal's remote codec protocol) with the keys in
  * FRIEND_IMPORT_CODEC_KEYS. Prints `ready {"url":…}` once listening; stops on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';

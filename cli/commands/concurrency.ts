@@ -1,4 +1,7 @@
-/** `friend-import concurrency JOB N`: changes how many users a running job keeps in flight. */
+/**
+ * `friend-import concurrency JOB N`: changes how many calls a running job keeps in flight
+ * (friend_import for an import, friend_check or friend_get for a verify; one call per user at a time).
+ */
 import type { Command } from 'commander';
 import { MAX_CONCURRENCY, parseConcurrency } from './support/options.js';
 
@@ -6,8 +9,8 @@ export function registerConcurrency(program: Command): void {
   program
     .command('concurrency')
     .argument('<job>', 'job ID')
-    .argument('<n>', `users in flight at once, 1–${MAX_CONCURRENCY}`)
-    .description("change a running bulk job's concurrency (users in flight at once)")
+    .argument('<n>', `calls in flight at once, 1–${MAX_CONCURRENCY}`)
+    .description("change a running job's concurrency (its calls in flight at once)")
     .option('--json', "print the job's state and counters after the change as one JSON object")
     .action(async (job: string, value: string, opts: { json?: boolean }) => {
       const n = parseConcurrency(value);

@@ -1,5 +1,5 @@
 /**
- * `friend-import demo [--keep] [--report-dir DIR]` (what `npm start` runs; product.md §5): starts
+ * `friend-import demo [--keep] [--report-dir DIR]` (what `npm start` runs; docs/cli.md): starts
  * the embedded stack on free ports, seeds the emulator, imports the bundled sample dataset
  * (cli/demo/) through real bulk jobs with live progress, prints each summary, verifies each
  * import against the emulator (a verify job, fields compared: every expected pair present, the
@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { EXIT, exitAfterOutput } from './errors.js';
 import { MAX_CONCURRENCY, parseConcurrency } from './support/options.js';
 
-/** Pages of 50 users: the progress moves from the first seconds on (the dataset has ~300 users). */
+/** 50 calls in flight: the progress moves from the first seconds on (the dataset has ~300 users). */
 const DEMO_CONCURRENCY = 50;
 
 interface DemoOptions {
@@ -180,7 +180,7 @@ export function registerDemo(program: Command): void {
     )
     .option(
       '--concurrency <n>',
-      `users in flight per import and per verify job, 1–${MAX_CONCURRENCY} (default ${DEMO_CONCURRENCY})`,
+      `calls in flight per import and per verify job, 1–${MAX_CONCURRENCY} (default ${DEMO_CONCURRENCY})`,
       parseConcurrency,
     )
     .action(async (opts: DemoOptions) => {

@@ -1,6 +1,6 @@
 /**
  * `friend-import dev [--temporal-port N] [--ui-port N] [--emulator-port N] [--db FILE]`
- * (product.md §5, §6): the embedded stack until Ctrl-C — the Temporal dev server with its UI, the
+ * (docs/cli.md): the embedded stack until Ctrl-C — the Temporal dev server with its UI, the
  * IM emulator (unless IM_BASE_URL or IM_REGION names a real service; then the worker talks to
  * it with the IM_* settings), and a worker in this process. Prints the addresses, then exactly one
  * `ready {…}` line on stdout for scripts.

@@ -1,6 +1,6 @@
 /**
  * `friend-import emulator [--port N] [--db FILE] [--faults FILE] …`: runs only the local IM REST
- * emulator (product.md §5, §6) for the app in IM_SDKAPPID / IM_ADMIN_IDENTIFIER / IM_SECRET_KEY
+ * emulator (docs/emulator.md) for the app in IM_SDKAPPID / IM_ADMIN_IDENTIFIER / IM_SECRET_KEY
  * (the embedded local app when unset). Prints `ready {"baseUrl":…}` once listening; stops on
  * SIGINT/SIGTERM.
  */

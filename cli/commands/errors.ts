@@ -2,10 +2,10 @@
 import { SettingsError } from '../../config/im.js';
 
 /**
- * Exit codes (product.md §5, plus the ones it leaves to us): 0 every item imported; 1 the job (or
- * the command) failed — configuration, unreachable cluster, a job that failed or was terminated;
- * 2 bad usage or input that could not be read; 3 finished with failed items; 4 the job was
- * cancelled (items not reached are not in the report); 130 Ctrl-C detached from a running job.
+ * Exit codes (docs/cli.md): 0 every item imported; 1 the job (or the command) failed —
+ * configuration, unreachable cluster, a job that failed or was terminated; 2 bad usage or input
+ * that could not be read; 3 finished with failed items; 4 the job was cancelled (items not reached
+ * are not in the report); 130 Ctrl-C detached from a running job.
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2, itemsFailed: 3, cancelled: 4, interrupted: 130 } as const;
 

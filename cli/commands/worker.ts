@@ -1,4 +1,4 @@
-/** `friend-import worker`: runs a worker against the configured cluster and IM app (product.md §5). */
+/** `friend-import worker`: runs a worker against the configured cluster and IM app (docs/cli.md). */
 import type { Command } from 'commander';
 
 export function registerWorker(program: Command): void {
@@ -12,7 +12,7 @@ export function registerWorker(program: Command): void {
       '\nIt takes no flags: everything comes from the environment — TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\n' +
         'TEMPORAL_TASK_QUEUE and the TLS / API-key variables; IM_SDKAPPID, IM_ADMIN_IDENTIFIER,\n' +
         'IM_SECRET_KEY, IM_BASE_URL or IM_REGION, IM_RATE_LIMIT; WORKER_* for its own limits, metrics and\n' +
-        'health ports; FRIEND_IMPORT_CODEC_KEYS for payload encryption (README.md lists them all).\n' +
+        'health ports; FRIEND_IMPORT_CODEC_KEYS for payload encryption (docs/configuration.md lists them all).\n' +
         'Once its workers run it prints one line on stdout: ready {"taskQueue":…,"callsTaskQueue":…}',
     )
     .action(async () => {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export const PINNED_CLI_VERSION = 'v1.5.1';
-/** Tried in order when the pinned tag cannot be built here (product.md §6, issue 2). */
+/** Tried in order when the pinned tag cannot be built here (an older Go, a module proxy without it). */
 export const FALLBACK_CLI_VERSIONS = ['v1.5.0', 'v1.4.1'] as const;
 /** The Temporal Server each CLI tag embeds; `temporal --version` prints it. */
 const SERVER_OF: Record<string, string> = { 'v1.5.1': '1.29.1', 'v1.5.0': '1.29.0', 'v1.4.1': '1.28.1' };

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Creates the namespace and our search attributes when they are missing (idempotent), once the
 # server answers. docker-compose.yml runs it in the admin-tools image, the local production-like
-# stack with the pinned CLI. The attributes are the ones workflows/searchAttributes.ts defines (a
+# stack with the pinned CLI. The attributes are the ones core/searchAttributes.ts defines (a
 # test holds the two lists equal).
 #
 #   TEMPORAL_CLI      the Temporal CLI (`temporal` in the admin-tools image)

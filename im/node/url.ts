@@ -1,6 +1,7 @@
 /**
- * REST URLs (tencent-im.md §1.1–§1.2) and their redaction: the `usersig` query parameter is a
- * credential and must never reach a log, an error message or a report.
+ * REST URLs (the region's domain, the `v4/{service}/{command}` path and the signed query) and
+ * their redaction: the `usersig` query parameter is a credential and must never reach a log, an
+ * error message or a report.
  */
 import { randomInt } from 'node:crypto';
 

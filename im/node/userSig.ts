@@ -1,5 +1,6 @@
 /**
- * UserSig (TLSSigAPIv2, HMAC-SHA256) generation, verification and caching (tencent-im.md §7).
+ * UserSig (TLSSigAPIv2, HMAC-SHA256) generation, verification and caching, byte for byte as the
+ * vendor's own signing libraries.
  * The secret key is held in private fields so it never shows up in logs, JSON or inspection.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -43,7 +44,7 @@ export function genUserSig(key: string, p: UserSigParams): string {
   return escapeBase64(deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64'));
 }
 
-/** The vendor codes a verifier answers with (tencent-im.md §7.3). */
+/** The vendor codes a verifier answers with (UserSig empty, expired, invalid, another app's). */
 export type UserSigFailure =
   | { code: 70002; reason: 'empty' }
   | { code: 70003; reason: 'undecodable' }

@@ -1,6 +1,6 @@
 /**
- * Bad input (product.md §8, G6): generated JSONL and CSV files hold over 1,000 malformed rows each
- * — broken JSON, wrong types, each G6 limit at its bound + 1, unknown fields, empty lines, BOMs,
+ * Bad input (validated input, docs/architecture.md): generated JSONL and CSV files hold over 1,000
+ * malformed rows each — broken JSON, wrong types, each field limit at its bound + 1, unknown fields, empty lines, BOMs,
  * invalid UTF-8, a 5 MB line, ragged rows and bad quoting — among good rows. Imported through the
  * CLI (`friend-import import FILE --json`, a child process): every bad row is in the report with
  * its line and a reason, every good row is imported, nothing crashes, and the CLI exits 3.

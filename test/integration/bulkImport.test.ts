@@ -1,4 +1,4 @@
-/** BulkImportWorkflow end to end: files → bulk job → per-user workflows → emulator (issue 5). */
+/** BulkImportWorkflow end to end: files → bulk job → pages → emulator. */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,6 @@
 /**
- * Chaos (product.md §8, G1–G5): a bulk job runs while the service injects seeded faults (≈10%
+ * Chaos (one writer per user, the app-wide rate, one outcome per item, durable, right retries;
+ * docs/architecture.md): a bulk job runs while the service injects seeded faults (≈10%
  * transient whole-request codes, 2% HTTP 502, slow answers — a few past the client's timeout),
  * worker processes are SIGKILLed and replaced at seeded moments, and the Temporal dev server is
  * restarted once on its SQLite file. The service is the emulator in its own process (its arrival

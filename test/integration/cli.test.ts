@@ -1,6 +1,6 @@
 /**
  * The `friend-import` CLI as operators run it: child processes against a real dev server, the
- * emulator over HTTP and a worker (issue 5): exit codes, the --json summary, --dry-run, the job
+ * emulator over HTTP and a worker: exit codes, the --json summary, --dry-run, the job
  * commands, the service path, and one writer per user across a job and a service call.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';

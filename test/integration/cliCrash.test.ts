@@ -1,5 +1,5 @@
 /**
- * A bulk job outlives its processes (G4): the worker and the attached CLI are both SIGKILLed
+ * A bulk job outlives its processes (durable): the worker and the attached CLI are both SIGKILLed
  * mid-job; a new worker and `import --job-id` (re-attach) see it through to an exact end — every
  * item's outcome right, the emulator holding exactly the imported items.
  */

@@ -1,9 +1,10 @@
 /**
  * A 100,000-line file through `friend-import import`: the bulk workflow's history stays bounded —
  * it continues as new, and every run of the job's chain stays under the bound whatever the file's
- * size (product.md §4, history hygiene). Small users (one friend per line, 500 lines each) keep it
- * short; the dev server suggests continue-as-new at 300 events instead of 4,096 (the test setting
- * reference/temporal.md §8.5 recommends), so 100 pages already make a chain of several runs.
+ * size (history hygiene, docs/architecture.md). Small users (one friend per line, 500 lines each)
+ * keep it short; the dev server suggests continue-as-new at 300 events instead of 4,096 (a low
+ * limit, as Temporal advises for testing continue-as-new), so 100 pages already make a chain of
+ * several runs.
  */
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Payload encryption end to end (G7): a worker and a client both using the codec run a workflow
+ * Payload encryption end to end (secrets stay secret): a worker and a client both using the codec run a workflow
  * against a real dev server; the stored history holds only ciphertext, and the codec server (run
  * through the real CLI command) turns the history's payloads back into clear text.
  */

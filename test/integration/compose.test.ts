@@ -211,7 +211,7 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.deepEqual(
       listed.sort(),
       SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliType[key.type]}`).sort(),
-      'exactly the attributes workflows/searchAttributes.ts defines',
+      'exactly the attributes core/searchAttributes.ts defines',
     );
     assert.match(init, /"\$cli" operator search-attribute create/);
 

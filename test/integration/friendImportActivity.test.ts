@@ -1,5 +1,5 @@
 /**
- * The friendImport activity's classification (G5) against the real emulator over HTTP, run inside
+ * The friendImport activity's classification (right retries) against the real emulator over HTTP, run inside
  * a real activity context (MockActivityEnvironment gives the Context; the HTTP and the service are real).
  */
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,6 +1,6 @@
 /**
  * ImportFriendsWorkflow end to end: a real dev server, the real emulator over HTTP, an in-process
- * worker (issue 4: outcomes, retries, one writer per user).
+ * worker: outcomes, retries, one writer per user.
  */
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
@@ -56,7 +56,7 @@ describe('ImportFriendsWorkflow', { timeout: 300_000 }, () => {
       friendItem('ghost'), // never imported → 30003
       friendItem('foreign1'), // another app's account → 30002, Invalid_Account
       friendItem('sensitive', { Remark: 'a forbidden word' }), // → 30005
-      friendItem('ok2', { Remark: 'r'.repeat(97) }), // rejected before sending (G6)
+      friendItem('ok2', { Remark: 'r'.repeat(97) }), // rejected before sending (validated input)
       friendItem('mixed'), // self-friend, rejected before sending
     ];
     const handle = await importFriends(stack.target, 'mixed', submitted(items), {

@@ -1,6 +1,6 @@
 /**
- * The app-wide rate (G2), rate-limit back-off, configuration errors that fail fast, and a worker
- * SIGKILLed mid-import (G4), against the real dev server and emulator.
+ * The app-wide rate, rate-limit back-off, configuration errors that fail fast, and a worker
+ * SIGKILLed mid-import (durable), against the real dev server and emulator.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import assert from 'node:assert/strict';
@@ -37,7 +37,7 @@ function callsSent(output: string): number[] {
   return times.sort((a, b) => a - b);
 }
 
-describe('the app-wide rate (G2)', { timeout: 180_000 }, () => {
+describe('the app-wide rate', { timeout: 180_000 }, () => {
   let stack: Stack;
   let service: RemoteEmulator;
   let worker: ChildProcess;
@@ -82,7 +82,7 @@ describe('the app-wide rate (G2)', { timeout: 180_000 }, () => {
       answers: all.byRoute['v4/sns/friend_import'],
     });
     t.diagnostic(seen);
-    // G2 on both sides: every call the worker sent (retries included), and every call as the
+    // The app-wide rate on both sides: every call the worker sent (retries included), and every call as the
     // service stamped it on arrival.
     assert.equal(sent.length, stats.calls, `every call sent was logged once: ${seen}`);
     assert.ok(window.max <= 20, `sent ${window.max} calls within one second: ${seen}`);
@@ -139,7 +139,7 @@ describe('configuration errors', { timeout: 120_000 }, () => {
   });
 });
 
-describe('a worker SIGKILLed mid-import (G4)', { timeout: 300_000 }, () => {
+describe('a worker SIGKILLed mid-import: durable', { timeout: 300_000 }, () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({

@@ -1,7 +1,8 @@
 /**
  * The Temporal Web UI served by the dev server, in a real headless Chromium (Debian `chromium`
  * driven by playwright-core): our search attributes filter the list, and summaries make a bulk
- * job and a user's import readable there (issue 6, G8). Screenshots go to test-output/.
+ * job and a user's import readable there (visible, docs/architecture.md). Screenshots go to
+ * test-output/.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';

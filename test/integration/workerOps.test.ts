@@ -1,4 +1,4 @@
-/** The worker process's operations surface: Prometheus metrics, liveness/readiness, SIGTERM drain (issue 6). */
+/** The worker process's operations surface: Prometheus metrics, liveness/readiness, SIGTERM drain. */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';

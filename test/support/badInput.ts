@@ -1,6 +1,6 @@
 /**
- * Seeded bad input for the bad-input suite (product.md §8): JSONL and CSV files (badCsv.ts) where
- * at least 1,000 malformed rows of every kind — broken JSON, wrong types, each G6 limit at its
+ * Seeded bad input for the bad-input suite (badInput.test.ts): JSONL and CSV files (badCsv.ts) where
+ * at least 1,000 malformed rows of every kind — broken JSON, wrong types, each field limit at its
  * bound + 1 (im/limits.ts LIMITS), unknown fields, empty lines, BOMs, invalid UTF-8, a 5 MB line,
  * ragged CSV rows and bad quoting — sit among good rows. Each bad row comes with what the report
  * must say (its line and a reason pattern); each good row with the friend it must produce.

@@ -1,6 +1,6 @@
 /**
  * The kinds of bad JSONL rows the bad-input suite mixes into its file (badInput.ts): bad items
- * (each G6 limit exceeded by exactly one, wrong types, unknown fields) and lines that hold no
+ * (each field limit exceeded by exactly one, wrong types, unknown fields) and lines that hold no
  * usable record (broken JSON, empty lines, invalid UTF-8 …), each with the reason the report must
  * give.
  */

@@ -1,7 +1,7 @@
 /**
  * The emulator as its own process (`friend-import emulator`), the way the real service is remote:
  * its arrival stamps and its rate window are not disturbed by the worker sharing its event loop.
- * Used where the tests measure rates (G2), and by the benchmarks.
+ * Used where the tests measure rates (the app-wide rate), and by the benchmarks.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -20,7 +20,7 @@ const items = (n: number, prefix = 'u'): SubmittedItem[] =>
   Array.from({ length: n }, (_, i) => item(`${prefix}${i}`));
 const none = { attempt: 1, transient: [], permanent: [], missing: [], failAccounts: [], invalidAccounts: [] };
 
-/** G3: every item has exactly one outcome, or is still queued / in flight. */
+/** One outcome per item: every item has exactly one outcome, or is still queued / in flight. */
 function assertAccounted(s: LedgerState, inFlight = 0): void {
   assert.equal(s.imported + s.failed + s.queue.length + inFlight, s.items);
 }

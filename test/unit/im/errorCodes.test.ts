@@ -10,8 +10,8 @@ import {
   type CodeClass,
 } from '../../../im/index.js';
 
-// Written from tencent-im.md §5.2–§5.4 ("Class" column): T → transient, R → rateLimit,
-// A → auth, P → permanent, "P (config)" → config.
+// Written from the vendor's error-code pages (relationship chain, common REST, account/UserSig),
+// one class per code: retry, back off, re-sign, never retry, or fix a setting.
 const EXPECTED: Record<CodeClass, number[]> = {
   transient: [30006, 30007, 30008, 60008, 60013, 60014, 70169, 70202, 70500],
   rateLimit: [30540, 31707, 60007, 60011, 60018, 60019, 70050, 70114],
@@ -24,13 +24,13 @@ const EXPECTED: Record<CodeClass, number[]> = {
   ],
 };
 
-describe('error-code table (tencent-im.md §5)', () => {
+describe('error-code table', () => {
   for (const [cls, codes] of Object.entries(EXPECTED))
     it(`${codes.length} codes are ${cls}`, () => {
       for (const code of codes) assert.equal(classOf(code), cls, `code ${code}`);
     });
 
-  it('holds exactly the codes of §5, each with a meaning and advice', () => {
+  it('holds exactly the codes above, each with a meaning and advice', () => {
     const all = Object.values(EXPECTED).flat().sort();
     assert.deepEqual([...ERROR_CODES.keys()].sort(), all);
     for (const info of ERROR_CODES.values()) {
@@ -39,7 +39,7 @@ describe('error-code table (tencent-im.md §5)', () => {
     }
   });
 
-  it('G5: the product spec lists the same transient and rate-limit codes', () => {
+  it('right retries: the transient and rate-limit codes docs/architecture.md lists', () => {
     for (const code of [30006, 30007, 30008, 60008, 70169, 70202, 70500])
       assert.equal(classOf(code), 'transient');
     for (const code of [60007, 60011, 60018, 60019, 30540, 70050]) assert.equal(classOf(code), 'rateLimit');

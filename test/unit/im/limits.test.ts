@@ -22,7 +22,7 @@ function bound(field: string, at: Partial<AddFriendItem>, over: Partial<AddFrien
 // A 3-byte character, to prove that limits count UTF-8 bytes, not characters.
 const han = '\u4e2d';
 
-describe('G6 field limits', () => {
+describe('field limits (validated input)', () => {
   it('counts UTF-8 bytes', () => {
     assert.equal(utf8Length('abc'), 3);
     assert.equal(utf8Length('\u00e9'), 2);

@@ -10,7 +10,7 @@ const TLSSigAPIv2 = require('tls-sig-api-v2') as {
   Api: new (sdkappid: number, key: string) => { genUserSig(id: string, expire: number): string };
 };
 
-// Test vectors of tencent-im.md §7.4.
+// Test vectors: UserSigs for this app, key and time as the vendor's TLSSigAPIv2 libraries make them.
 const SDKAPPID = 1400000000;
 const KEY = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 const T0 = 1700000000;
