@@ -74,20 +74,28 @@ export function emptyCounters(): JobCounters {
   return { lines: 0, users: 0, items: 0, imported: 0, failed: 0, failedByCode: {}, calls: 0 };
 }
 
+/** Failed items and their codes: a job's, a page's, a user's import, one submission's. */
+export type FailedTally = Pick<JobCounters, 'failed' | 'failedByCode'>;
+
 /** Adds `b` into `a` (job totals, page totals). */
 export function addCounters(a: JobCounters, b: JobCounters): void {
   a.lines += b.lines;
   a.users += b.users;
   a.items += b.items;
   a.imported += b.imported;
-  a.failed += b.failed;
   a.calls += b.calls;
+  addFailed(a, b);
+}
+
+/** Adds `b`'s failed items into `a`, code by code. */
+export function addFailed(a: FailedTally, b: FailedTally): void {
+  a.failed += b.failed;
   for (const [code, n] of Object.entries(b.failedByCode))
     a.failedByCode[code] = (a.failedByCode[code] ?? 0) + n;
 }
 
 /** Counts `n` failed items under `code`. */
-export function countFailed(c: JobCounters, code: string, n = 1): void {
+export function countFailed(c: FailedTally, code: string, n = 1): void {
   c.failed += n;
   c.failedByCode[code] = (c.failedByCode[code] ?? 0) + n;
 }
@@ -120,7 +128,11 @@ export function concurrencyProblem(value: unknown): string | undefined {
   return `concurrency must be a whole number 1–${MAX_CONCURRENCY}, got ${shown}`;
 }
 
-export interface PageInput {
+/**
+ * What every page activity of a job gets (an import's and a verify's): where to read, how much,
+ * where its outcome files go, and what the job's previous page left of the app's rate.
+ */
+export interface JobPageInput {
   jobId: string;
   jobWorkflowId: string;
   /** 1, 2, … across the job's runs: with the attempt, it orders the job's incarnations at the coordinator. */
@@ -130,8 +142,6 @@ export interface PageInput {
   limits: { maxLines: number; maxItems: number };
   reportDir: string;
   concurrency: number;
-  /** The previous page stopped early (a pause): items it sent may already be in the service. */
-  resumed?: boolean;
   /**
    * How long ago (ms) each call of the previous page in its last second was answered, as that page
    * ended: those calls still count in this page's first second (the app-wide rate).
@@ -139,43 +149,63 @@ export interface PageInput {
   windowTail: number[];
 }
 
+export interface PageInput extends JobPageInput {
+  /** The previous page stopped early (a pause): items it sent may already be in the service. */
+  resumed?: boolean;
+}
+
+/** What every page counts, whatever it does with the lines. */
+export interface PageCounters {
+  lines: number;
+  users: number;
+  items: number;
+  calls: number;
+}
+
+/** What every page shows of itself as it runs (the UI, the CLI's live figures). */
+export interface PageLiveBase {
+  calls: number;
+  inFlight: number;
+  linesRead: number;
+  items: number;
+  bytesRead: number;
+  sourceBytes: number;
+  state: string;
+}
+
 /** The checkpoint a page's retry resumes from (its last heartbeat), and what the UI shows. */
-export interface PageProgress {
+export interface PageCheckpoint<C extends PageCounters, Live> {
   page: number;
   /** Every line before this has its outcomes in the page's first `segments` outcome files. */
   resumeAt: SourceCursor;
   segments: number;
   /** Totals of the lines before `resumeAt`. */
-  counters: JobCounters;
+  counters: C;
   /** For the UI and the CLI: the page as it runs. */
-  live: {
-    usersDone: number;
-    usersRead: number;
-    imported: number;
-    failed: number;
-    calls: number;
-    inFlight: number;
-    linesRead: number;
-    items: number;
-    bytesRead: number;
-    sourceBytes: number;
-    state: string;
-  };
+  live: Live & PageLiveBase;
 }
 
-export interface PageResult {
+export type PageProgress = PageCheckpoint<
+  JobCounters,
+  { usersDone: number; usersRead: number; imported: number; failed: number }
+>;
+
+/** What a page returns to its job: counters and a cursor, never the lines themselves. */
+export interface PageEnd<C extends PageCounters> {
   page: number;
   next: SourceCursor;
   eof: boolean;
   /** The page stopped early because the job was paused or cancelled. */
   stopped?: 'paused' | 'cancelled';
-  counters: JobCounters;
+  counters: C;
   segments: number;
   sourceBytes: number;
   windowTail: number[];
   /** A setting is wrong (no retry can help): the job stops with this message. */
   error?: string;
 }
+
+export type PageResult = PageEnd<JobCounters>;
 
 export interface JobProgress extends JobCounters {
   jobId: string;

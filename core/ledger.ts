@@ -9,6 +9,7 @@
  */
 import { jsonByteLength } from '../im/utf8.js';
 import type { AddFriendItem } from '../im/schemas.js';
+import { countFailed } from './jobTypes.js';
 import type {
   FailureKind,
   FriendImportAnswer,
@@ -66,9 +67,8 @@ function fail(
   toAccount: string,
   f: Failure,
 ): void {
-  state.failed++;
   const key = String(f.code);
-  state.failedByCode[key] = (state.failedByCode[key] ?? 0) + 1;
+  countFailed(state, key);
   if (f.listedIn === 'Fail_Account') state.failAccounts.push(toAccount);
   if (f.listedIn === 'Invalid_Account') state.invalidAccounts.push(toAccount);
   const detail = {
@@ -84,9 +84,8 @@ function fail(
   out.push({ ok: false, ...detail });
   const sub = state.submissions[q.submissionId];
   if (sub) {
-    sub.failed++;
     sub.pending--;
-    sub.failedByCode[key] = (sub.failedByCode[key] ?? 0) + 1;
+    countFailed(sub, key);
   }
 }
 

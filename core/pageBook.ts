@@ -3,9 +3,9 @@
  * and not yet settled, each open user's ledger (core/ledger.ts, the same one a user's workflow
  * uses), which users are ready for their next call, and what can be checkpointed.
  *
- * Checkpoints follow the file: every line before `resumeAt` has all its outcomes, and they are in
- * the page's outcome files. A retried page starts again at `resumeAt`, so lines settled out of
- * order after it are done again rather than recorded twice (one outcome per item).
+ * Checkpoints follow the file (core/pageLines.ts): every line before `resumeAt` has all its
+ * outcomes, and they are in the page's outcome files. A retried page starts again at `resumeAt`, so
+ * lines settled out of order after it are done again rather than recorded twice (one outcome per item).
  */
 import { admit, applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from './ledger.js';
 import {
@@ -16,6 +16,7 @@ import {
   type ReportRow,
   type SourceCursor,
 } from './jobTypes.js';
+import { PageLines } from './pageLines.js';
 import type {
   FailureKind,
   FriendImportAnswer,
@@ -64,36 +65,21 @@ interface OpenUser {
   busy: boolean;
 }
 
-export class PageBook {
+export class PageBook extends PageLines<OpenLine, LineOutcome, JobCounters> {
   readonly #o: PageBookOptions;
-  readonly #lines = new Map<number, OpenLine>();
   /** Open users, oldest `lastSeen` first. */
   readonly #users = new Map<string, OpenUser>();
-  readonly #seenUsers = new Set<string>();
   #submissions = 0;
-  #itemsRead = 0;
-  #buffered = 0;
   #busy = 0;
-  #readHead: SourceCursor;
-  #settledLines: LineOutcome[] = [];
-  /** Totals of everything read and settled so far in this attempt. */
-  readonly live = emptyCounters();
-  /** Totals of the lines before the last checkpoint (what a retry carries on from). */
-  readonly checkpointed: JobCounters;
-  #checkpointUsers = new Set<string>();
 
   constructor(options: PageBookOptions, start: SourceCursor, carried: JobCounters = emptyCounters()) {
+    super(
+      { maxBuffered: options.maxBufferedItems, lookaheadItems: options.lookaheadItems },
+      start,
+      emptyCounters(),
+      carried,
+    );
     this.#o = options;
-    this.#readHead = start;
-    this.checkpointed = structuredClone(carried);
-  }
-
-  get readHead(): SourceCursor {
-    return this.#readHead;
-  }
-
-  get buffered(): number {
-    return this.#buffered;
   }
 
   get busy(): number {
@@ -105,19 +91,12 @@ export class PageBook {
   }
 
   get usersRead(): number {
-    return this.#seenUsers.size;
-  }
-
-  get full(): boolean {
-    return this.#buffered >= this.#o.maxBufferedItems;
+    return this.seenUsers.size;
   }
 
   /** Takes in one record; `next` is where the reader stands after it. */
   add(record: PageRecord, start: SourceCursor, next: SourceCursor): void {
-    this.#readHead = next;
-    this.#itemsRead += record.itemCount;
-    this.live.lines++;
-    this.live.items += record.itemCount;
+    this.advance(record.itemCount, next);
     const line: OpenLine = {
       cursor: start,
       outstanding: record.items.length,
@@ -128,13 +107,10 @@ export class PageBook {
       if (!line.outcome.fromAccount && r.fromAccount) line.outcome.fromAccount = r.fromAccount;
       countFailed(this.live, String(r.code));
     }
-    this.#lines.set(record.line, line);
+    this.lines.set(record.line, line);
     const from = record.fromAccount;
     if (from === undefined || record.items.length === 0) return;
-    if (!this.#seenUsers.has(from)) {
-      this.#seenUsers.add(from);
-      this.live.users++;
-    }
+    this.noteUser(from);
     const user = this.#users.get(from) ?? {
       from,
       ledger: newLedger(from, 0, { failureDetailCap: 0 }),
@@ -144,10 +120,10 @@ export class PageBook {
       busy: false,
     };
     this.#users.delete(from);
-    user.lastSeen = this.#itemsRead;
+    user.lastSeen = this.itemsRead;
     for (const i of record.items)
       user.pending.push({ ref: i.ref, item: i.item, ...(this.#o.resumed && { maybeLanded: true }) });
-    this.#buffered += record.items.length;
+    this.held += record.items.length;
     this.#users.set(from, user);
   }
 
@@ -162,10 +138,6 @@ export class PageBook {
     return out;
   }
 
-  #settledUser(u: OpenUser, readerDone: boolean): boolean {
-    return readerDone || this.full || this.#itemsRead - u.lastSeen >= this.#o.lookaheadItems;
-  }
-
   /** Users that may get a call now: held, idle, with items, and done reading (or a full batch). */
   ready(readerDone: boolean, max: number, held: (from: string) => boolean): string[] {
     const out: string[] = [];
@@ -173,7 +145,7 @@ export class PageBook {
       if (out.length >= max) break;
       const waiting = u.pending.length + u.ledger.queue.length;
       if (u.busy || waiting === 0 || !held(u.from)) continue;
-      if (waiting >= this.#o.batchSize || this.#settledUser(u, readerDone)) out.push(u.from);
+      if (waiting >= this.#o.batchSize || this.readPast(u.lastSeen, readerDone)) out.push(u.from);
     }
     return out;
   }
@@ -259,7 +231,7 @@ export class PageBook {
     const out: string[] = [];
     for (const u of [...this.#users.values()]) {
       if (u.busy || u.pending.length > 0 || u.ledger.queue.length > 0) continue;
-      if (!this.#settledUser(u, readerDone)) continue;
+      if (!this.readPast(u.lastSeen, readerDone)) continue;
       this.#users.delete(u.from);
       if (u.asked) out.push(u.from);
     }
@@ -274,10 +246,10 @@ export class PageBook {
 
   #record(outcomes: readonly ItemOutcome[]): void {
     for (const o of outcomes) {
-      const line = this.#lines.get(Number(o.ref));
+      const line = this.lines.get(Number(o.ref));
       if (!line) continue;
       line.outstanding--;
-      this.#buffered--;
+      this.held--;
       if (o.ok) {
         line.outcome.imported.push(o.toAccount);
         this.live.imported++;
@@ -288,47 +260,16 @@ export class PageBook {
     }
   }
 
-  /**
-   * Takes the settled lines at the front (in file order) for the next outcome file, and moves the
-   * checkpoint past them. Returns undefined when there is nothing new to write.
-   */
-  settle(): { outcomes: LineOutcome[]; resumeAt: SourceCursor } | undefined {
-    const outcomes: LineOutcome[] = [];
-    for (const [n, line] of this.#lines) {
-      if (line.outstanding > 0) break;
-      this.#lines.delete(n);
-      outcomes.push(line.outcome);
-      this.#count(line.outcome);
-    }
-    if (outcomes.length === 0) return undefined;
-    this.#settledLines = outcomes;
-    return { outcomes: this.#settledLines, resumeAt: this.resumeAt() };
+  protected settled(line: OpenLine): boolean {
+    return line.outstanding === 0;
   }
 
-  /** Where a retry would start: the first line not yet settled, or where the reader stands. */
-  resumeAt(): SourceCursor {
-    for (const line of this.#lines.values()) return line.cursor;
-    return this.#readHead;
-  }
-
-  #count(o: LineOutcome): void {
+  protected count({ outcome: o }: OpenLine): void {
     const c = this.checkpointed;
     c.lines++;
     c.items += Math.max(1, o.imported.length + o.failed.length);
     c.imported += o.imported.length;
     for (const f of o.failed) countFailed(c, String(f.code));
-    if (
-      o.fromAccount &&
-      o.imported.length + o.failed.length > 0 &&
-      !this.#checkpointUsers.has(o.fromAccount)
-    ) {
-      this.#checkpointUsers.add(o.fromAccount);
-      c.users++;
-    }
-  }
-
-  /** Calls are counted as they happen (a retry makes its own again). */
-  syncCalls(calls: number): void {
-    this.checkpointed.calls = calls;
+    if (o.fromAccount && o.imported.length + o.failed.length > 0) this.countCheckpointUser(o.fromAccount);
   }
 }

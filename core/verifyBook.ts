@@ -1,8 +1,8 @@
 /**
  * The bookkeeping of one running verify page, in memory and without I/O: the lines read and not
  * yet settled, each user's open run (the rows of that user read close together, checked with one
- * set of calls), and what can be checkpointed. Built like the import's page book
- * (core/pageBook.ts): checkpoints follow the file, so every line before `resumeAt` has its
+ * set of calls), and what can be checkpointed. Its lines are kept like the import's page book's
+ * (core/pageLines.ts): checkpoints follow the file, so every line before `resumeAt` has its
  * outcome in the page's outcome files, and a retried page starts again there.
  *
  * Within a run the last row for a pair decides what the service must hold: the last row that an
@@ -13,6 +13,7 @@
  */
 import type { SourceCursor } from './jobTypes.js';
 import type { PageRecord } from './pageBook.js';
+import { PageLines } from './pageLines.js';
 import { countOutcome, recordVerdict, validAccount, type PairVerdict } from './verifyCompare.js';
 import {
   emptyVerifyCounters,
@@ -54,43 +55,23 @@ interface Run {
   lastSeen: number;
 }
 
-export class VerifyBook {
-  readonly #o: VerifyBookOptions;
-  readonly #lines = new Map<number, OpenLine>();
+export class VerifyBook extends PageLines<OpenLine, VerifyLineOutcome, VerifyCounters> {
   /** Runs still taking rows, oldest `lastSeen` first. */
   readonly #open = new Map<string, Run>();
   readonly #checking = new Map<number, Run>();
-  readonly #seenUsers = new Set<string>();
-  readonly #checkpointUsers = new Set<string>();
-  #itemsRead = 0;
-  #buffered = 0;
-  #readHead: SourceCursor;
-  /** Totals of everything read and settled so far in this attempt. */
-  readonly live = emptyVerifyCounters();
-  /** Totals of the lines before the last checkpoint (what a retry carries on from). */
-  readonly checkpointed: VerifyCounters;
 
   constructor(
     options: VerifyBookOptions,
     start: SourceCursor,
     carried: VerifyCounters = emptyVerifyCounters(),
   ) {
-    this.#o = options;
-    this.#readHead = start;
-    this.checkpointed = structuredClone(carried);
-  }
-
-  get readHead(): SourceCursor {
-    return this.#readHead;
-  }
-
-  /** Pairs read and not yet checked. */
-  get buffered(): number {
-    return this.#buffered;
-  }
-
-  get full(): boolean {
-    return this.#buffered >= this.#o.maxBufferedPairs;
+    // `buffered` counts pairs read and not yet checked.
+    super(
+      { maxBuffered: options.maxBufferedPairs, lookaheadItems: options.lookaheadItems },
+      start,
+      emptyVerifyCounters(),
+      carried,
+    );
   }
 
   /** Runs taking rows or being checked. */
@@ -100,15 +81,12 @@ export class VerifyBook {
 
   /** Every user this attempt has read (the users a writer must not touch while we read them). */
   get users(): ReadonlySet<string> {
-    return this.#seenUsers;
+    return this.seenUsers;
   }
 
   /** Takes in one record; `next` is where the reader stands after it. */
   add(record: PageRecord, start: SourceCursor, next: SourceCursor, absent?: AbsentLookup): void {
-    this.#readHead = next;
-    this.#itemsRead += record.itemCount;
-    this.live.lines++;
-    this.live.items += record.itemCount;
+    this.advance(record.itemCount, next);
     const occurrences: { from: string; to: string; pair: Omit<PairExpectation, 'toAccount'> }[] = [];
     for (const { item } of record.items) {
       const from = record.fromAccount ?? '';
@@ -142,12 +120,9 @@ export class VerifyBook {
       pending: false,
       outcome: { line: record.line, fromAccount: from, run: 0, present: [], absent: [], diffs: [] },
     };
-    this.#lines.set(record.line, line);
+    this.lines.set(record.line, line);
     if (occurrences.length === 0) return;
-    if (!this.#seenUsers.has(from)) {
-      this.#seenUsers.add(from);
-      this.live.users++;
-    }
+    this.noteUser(from);
     const run = this.#open.get(from) ?? {
       id: record.line,
       from,
@@ -156,7 +131,7 @@ export class VerifyBook {
       lastSeen: 0,
     };
     this.#open.delete(from);
-    run.lastSeen = this.#itemsRead;
+    run.lastSeen = this.itemsRead;
     run.lines.push(record.line);
     line.pending = true;
     line.outcome.run = run.id;
@@ -167,13 +142,9 @@ export class VerifyBook {
   /** The last row that would be sent wins; a row that would not be sent never hides one that would. */
   #merge(run: Run, to: string, pair: Omit<PairExpectation, 'toAccount'>): void {
     const existing = run.pairs.get(to);
-    if (!existing) this.#buffered++;
+    if (!existing) this.held++;
     if (pair.expect === 'present' || !existing || existing.expect === 'absent')
       run.pairs.set(to, { toAccount: to, ...pair });
-  }
-
-  #settledRun(r: Run, readerDone: boolean): boolean {
-    return readerDone || this.full || this.#itemsRead - r.lastSeen >= this.#o.lookaheadItems;
   }
 
   /** Runs whose rows are all read (the reader moved on): up to `max`, handed over to be checked. */
@@ -181,7 +152,7 @@ export class VerifyBook {
     const out: CheckRun[] = [];
     for (const r of [...this.#open.values()]) {
       if (out.length >= max) break;
-      if (!this.#settledRun(r, readerDone)) continue;
+      if (!this.readPast(r.lastSeen, readerDone)) continue;
       this.#open.delete(r.from);
       this.#checking.set(r.id, r);
       out.push({ id: r.id, from: r.from, pairs: [...r.pairs.values()] });
@@ -194,9 +165,9 @@ export class VerifyBook {
     const run = this.#checking.get(id);
     if (!run) return;
     this.#checking.delete(id);
-    this.#buffered -= run.pairs.size;
+    this.held -= run.pairs.size;
     for (const v of verdicts) {
-      const line = this.#lines.get(v.line);
+      const line = this.lines.get(v.line);
       if (!line) continue;
       recordVerdict(line.outcome, v);
       countOutcome(this.live, {
@@ -206,7 +177,7 @@ export class VerifyBook {
       });
     }
     for (const n of run.lines) {
-      const line = this.#lines.get(n);
+      const line = this.lines.get(n);
       if (line) line.pending = false;
     }
   }
@@ -216,45 +187,19 @@ export class VerifyBook {
     const run = this.#checking.get(id);
     if (!run) return;
     this.#checking.delete(id);
-    this.#buffered -= run.pairs.size;
+    this.held -= run.pairs.size;
   }
 
-  /**
-   * Takes the settled lines at the front (in file order) for the next outcome file and moves the
-   * checkpoint past them. Returns undefined when there is nothing new to write.
-   */
-  settle(): { outcomes: VerifyLineOutcome[]; resumeAt: SourceCursor } | undefined {
-    const outcomes: VerifyLineOutcome[] = [];
-    for (const [n, line] of this.#lines) {
-      if (line.pending) break;
-      this.#lines.delete(n);
-      outcomes.push(line.outcome);
-      this.#count(line);
-    }
-    if (outcomes.length === 0) return undefined;
-    return { outcomes, resumeAt: this.resumeAt() };
+  protected settled(line: OpenLine): boolean {
+    return !line.pending;
   }
 
-  /** Where a retry would start: the first line not yet settled, or where the reader stands. */
-  resumeAt(): SourceCursor {
-    for (const line of this.#lines.values()) return line.cursor;
-    return this.#readHead;
-  }
-
-  #count(line: OpenLine): void {
+  protected count(line: OpenLine): void {
     const c = this.checkpointed;
     const o = line.outcome;
     c.lines++;
     c.items += line.itemCount;
     countOutcome(c, o);
-    if (o.run > 0 && o.fromAccount && !this.#checkpointUsers.has(o.fromAccount)) {
-      this.#checkpointUsers.add(o.fromAccount);
-      c.users++;
-    }
-  }
-
-  /** Calls are counted as they happen (a retry makes its own again). */
-  syncCalls(calls: number): void {
-    this.checkpointed.calls = calls;
+    if (o.run > 0 && o.fromAccount) this.countCheckpointUser(o.fromAccount);
   }
 }

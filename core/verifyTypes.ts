@@ -7,7 +7,7 @@
  * (existence and fields). It never writes.
  */
 import type { AddFriendItem } from '../im/schemas.js';
-import type { JobProgress, SourceCursor, SourceFormat } from './jobTypes.js';
+import type { JobPageInput, JobProgress, PageCheckpoint, PageEnd, SourceFormat } from './jobTypes.js';
 
 /** The read API a verify job uses: friend_check for existence, friend_get for fields too. */
 export type VerifyApi = 'friend_check' | 'friend_get';
@@ -187,56 +187,19 @@ export interface VerifyJobInput {
   continueAsNewAfterEvents?: number;
 }
 
-export interface VerifyPageInput {
-  jobId: string;
-  jobWorkflowId: string;
-  page: number;
-  source: { path: string; format: SourceFormat };
-  cursor: SourceCursor;
-  limits: { maxLines: number; maxItems: number };
-  reportDir: string;
-  concurrency: number;
+export interface VerifyPageInput extends JobPageInput {
   fields: boolean;
   /** The import job's permanent failures (written by `prepareVerify`), when there is an import job. */
   expectedAbsentFile?: string;
   importJobId?: string;
-  /** The previous page's last second of calls (the app-wide rate). */
-  windowTail: number[];
 }
 
-export interface VerifyPageProgress {
-  page: number;
-  resumeAt: SourceCursor;
-  segments: number;
-  counters: VerifyCounters;
-  writers: WriterSeen[];
-  live: {
-    usersRead: number;
-    pairs: number;
-    asExpected: number;
-    differ: number;
-    calls: number;
-    inFlight: number;
-    linesRead: number;
-    items: number;
-    bytesRead: number;
-    sourceBytes: number;
-    state: string;
-  };
-}
+export type VerifyPageProgress = PageCheckpoint<
+  VerifyCounters,
+  { usersRead: number; pairs: number; asExpected: number; differ: number }
+> & { writers: WriterSeen[] };
 
-export interface VerifyPageResult {
-  page: number;
-  next: SourceCursor;
-  eof: boolean;
-  stopped?: 'paused' | 'cancelled';
-  counters: VerifyCounters;
-  segments: number;
-  sourceBytes: number;
-  windowTail: number[];
-  writers: WriterSeen[];
-  error?: string;
-}
+export type VerifyPageResult = PageEnd<VerifyCounters> & { writers: WriterSeen[] };
 
 /** What `finalizeVerify` counted from the outcome files (each pair once) and wrote. */
 export interface VerifyTotals {

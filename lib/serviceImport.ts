@@ -19,6 +19,7 @@ import {
   submissionQuery,
 } from '../core/definitions.js';
 import type { ImportFriendsWorkflow } from '../workflows/userImport.js';
+import { addFailed, countFailed, type FailedTally } from '../core/jobTypes.js';
 import { FromAccountKey, StateKey } from '../core/searchAttributes.js';
 import type {
   ImportFriendsInput,
@@ -225,16 +226,16 @@ async function awaitOutcome(
     .result();
   const failures = result.failures.filter((f) => f.submissionId === id);
   const tally = result.submissionTallies.find((s) => s.id === id);
-  const failedByCode: Record<string, number> = {};
-  for (const f of failures) failedByCode[String(f.code)] = (failedByCode[String(f.code)] ?? 0) + 1;
+  const counted: FailedTally = { failed: 0, failedByCode: {} };
+  for (const f of failures) countFailed(counted, String(f.code));
   return {
     submissionId: id,
     fromAccount: result.fromAccount,
     status: tally ? 'done' : 'unknown',
     total: tally?.total ?? 0,
     imported: tally?.imported ?? 0,
-    failed: tally?.failed ?? failures.length,
-    failedByCode: tally?.failedByCode ?? failedByCode,
+    failed: tally?.failed ?? counted.failed,
+    failedByCode: tally?.failedByCode ?? counted.failedByCode,
     failures,
     calls: tally?.calls ?? 0,
   };
@@ -242,17 +243,16 @@ async function awaitOutcome(
 
 function mergeOutcomes(fromAccount: string, outcomes: SubmissionOutcome[]): SubmissionOutcome {
   if (outcomes.length === 1 && outcomes[0]) return outcomes[0];
-  const failedByCode: Record<string, number> = {};
-  for (const o of outcomes)
-    for (const [k, v] of Object.entries(o.failedByCode)) failedByCode[k] = (failedByCode[k] ?? 0) + v;
+  const failed: FailedTally = { failed: 0, failedByCode: {} };
+  for (const o of outcomes) addFailed(failed, o);
   return {
     submissionId: outcomes.map((o) => o.submissionId).join(','),
     fromAccount,
     status: outcomes.every((o) => o.status === 'done') ? 'done' : 'unknown',
     total: outcomes.reduce((n, o) => n + o.total, 0),
     imported: outcomes.reduce((n, o) => n + o.imported, 0),
-    failed: outcomes.reduce((n, o) => n + o.failed, 0),
-    failedByCode,
+    failed: failed.failed,
+    failedByCode: failed.failedByCode,
     failures: outcomes.flatMap((o) => o.failures),
     calls: outcomes.reduce((n, o) => n + o.calls, 0),
   };

@@ -4,14 +4,7 @@
  * ID scheme as an import job, so the job commands find it by its ID and tell the two apart by
  * their workflow type.
  */
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
-import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { resolve } from 'node:path';
 import { DEFAULT_CONCURRENCY, type JobProgress, type SourceFormat } from '../core/jobTypes.js';
 import type {
@@ -22,24 +15,11 @@ import type {
 } from '../core/verifyTypes.js';
 import { mergeWriters } from '../core/verifyWatch.js';
 import type { VerifyJobWorkflow } from '../workflows/verifyJob.js';
-import {
-  bulkJobWorkflowId,
-  cancelJobUpdate,
-  jobProgressQuery,
-  pauseJobUpdate,
-  resumeJobUpdate,
-  setConcurrencyUpdate,
-} from '../core/definitions.js';
-import { JobIdKey, StateKey } from '../core/searchAttributes.js';
+import { bulkJobWorkflowId, jobProgressQuery } from '../core/definitions.js';
 import { assertConcurrency, DEFAULT_PAGE_LINES, reportPaths, type BulkTarget } from './bulkJobs.js';
+import { describeJob, jobHandle, newId, startJobWorkflow, withRunningPage, type JobHandle } from './jobs.js';
 
-export type JobKind = 'import' | 'verify';
-
-/** The workflow type of each kind of job. */
-export const JOB_WORKFLOW_TYPES: Record<string, JobKind> = {
-  BulkImportWorkflow: 'import',
-  VerifyJobWorkflow: 'verify',
-};
+export { describeJob, JOB_WORKFLOW_TYPES, type JobKind } from './jobs.js';
 
 export class VerifyStartError extends Error {
   override name = 'VerifyStartError';
@@ -65,23 +45,10 @@ export interface StartVerifyOptions {
   continueAsNewAfterEvents?: number;
 }
 
-export interface VerifyJobHandle {
-  jobId: string;
-  workflowId: string;
-  started: boolean;
-  progress(): Promise<VerifyProgress>;
-  /** Waits for the end: the summary, or a `WorkflowFailedError` saying why the job stopped. */
-  result(): Promise<VerifySummary>;
-  pause(): Promise<VerifyProgress>;
-  resume(): Promise<VerifyProgress>;
-  cancel(): Promise<VerifyProgress>;
-  setConcurrency(n: number): Promise<VerifyProgress>;
-  status(): Promise<string>;
-}
+export type VerifyJobHandle = JobHandle<VerifyProgress, VerifySummary>;
 
 export function newVerifyId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  return `verify-${stamp}-${randomUUID().slice(0, 8)}`;
+  return newId('verify', now);
 }
 
 /** The diff report (JSONL, CSV beside it), the folder for the parts, and the repair file. */
@@ -91,20 +58,6 @@ export function verifyReportPaths(
 ): Pick<VerifyJobInput, 'reportDir' | 'reportJsonl' | 'reportCsv' | 'repairJsonl'> {
   const paths = reportPaths(jobId, report ?? `friend-import-reports/${jobId}/verify.jsonl`);
   return { ...paths, repairJsonl: paths.reportJsonl.replace(/\.jsonl$/i, '') + '.repair.jsonl' };
-}
-
-/** The kind of job behind an ID, from its workflow type (undefined: no such job). */
-export async function describeJob(
-  client: Client,
-  jobId: string,
-): Promise<{ status: string; kind: JobKind | 'other' } | undefined> {
-  try {
-    const d = await client.workflow.getHandle(bulkJobWorkflowId(jobId)).describe();
-    return { status: d.status.name, kind: JOB_WORKFLOW_TYPES[d.type] ?? 'other' };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
 }
 
 /**
@@ -138,60 +91,17 @@ export async function importJobReportDir(
 }
 
 export function verifyJob(target: BulkTarget, jobId: string, started = false): VerifyJobHandle {
-  const workflowId = bulkJobWorkflowId(jobId);
-  const handle = (): WorkflowHandle<typeof VerifyJobWorkflow> => target.client.workflow.getHandle(workflowId);
-  const update = async (p: Promise<JobProgress>): Promise<VerifyProgress> => (await p) as VerifyProgress;
-  return {
+  return jobHandle<typeof VerifyJobWorkflow, VerifyProgress, VerifyPageProgress>(
+    target,
     jobId,
-    workflowId,
     started,
-    progress: () => liveVerifyProgress(target.client, handle()),
-    result: () => handle().result(),
-    pause: () => update(handle().executeUpdate(pauseJobUpdate)),
-    resume: () => update(handle().executeUpdate(resumeJobUpdate)),
-    cancel: () => update(handle().executeUpdate(cancelJobUpdate)),
-    setConcurrency: (n) => update(handle().executeUpdate(setConcurrencyUpdate, { args: [n] })),
-    status: async () => (await handle().describe()).status.name,
-  };
-}
-
-/** The job's progress plus what its running page reported in its last heartbeat. */
-export async function liveVerifyProgress(
-  client: Client,
-  handle: WorkflowHandle<typeof VerifyJobWorkflow>,
-): Promise<VerifyProgress> {
-  const [base, page] = await Promise.all([
-    handle.query(jobProgressQuery) as Promise<VerifyProgress>,
-    runningPage(client, handle),
-  ]);
-  if (!page || page.page <= base.pages) return base;
-  const live = page.live;
-  return {
-    ...base,
-    lines: base.lines + live.linesRead,
-    users: base.users + live.usersRead,
-    items: base.items + live.items,
-    pairs: base.pairs + live.pairs,
-    imported: base.imported + live.asExpected,
-    failed: base.failed + live.differ,
-    calls: base.calls + live.calls,
-    inFlight: live.inFlight,
-    offset: Math.max(base.offset, live.bytesRead),
-    sourceBytes: base.sourceBytes || live.sourceBytes,
-    writers: mergeWriters(base.writers, page.writers),
-  };
-}
-
-async function runningPage(
-  client: Client,
-  handle: WorkflowHandle<typeof VerifyJobWorkflow>,
-): Promise<VerifyPageProgress | undefined> {
-  const description = await handle.describe().catch(() => undefined);
-  const pending = description?.raw.pendingActivities?.find((a) => a.activityType?.name === 'verifyPage');
-  const payloads = pending?.heartbeatDetails?.payloads;
-  if (!payloads?.length) return undefined;
-  const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
-  return details as VerifyPageProgress | undefined;
+    'verifyPage',
+    (job, page) => ({
+      ...withRunningPage(job, page.live, { imported: page.live.asExpected, failed: page.live.differ }),
+      pairs: job.pairs + page.live.pairs,
+      writers: mergeWriters(job.writers, page.writers),
+    }),
+  );
 }
 
 /**
@@ -235,24 +145,12 @@ export async function startVerifyJob(
       ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
       : {}),
   };
-  try {
-    await target.client.workflow.start<typeof VerifyJobWorkflow>('VerifyJobWorkflow', {
-      workflowId: bulkJobWorkflowId(jobId),
-      taskQueue: target.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: JobIdKey, value: jobId },
-        { key: StateKey, value: 'running' },
-      ],
-      staticSummary: `Verify ${jobId}: ${input.source.path}`,
-      staticDetails:
-        `Checks that the IM app holds what **${input.source.path}** (${input.source.format}) imports` +
-        `${input.fields ? ', fields included' : ''}${importJob ? ` (import job ${importJob.jobId})` : ''}. Report: ${input.reportJsonl}`,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return verifyJob(target, jobId, false);
-  }
-  return verifyJob(target, jobId, true);
+  const started = await startJobWorkflow(target, jobId, 'VerifyJobWorkflow', {
+    input,
+    staticSummary: `Verify ${jobId}: ${input.source.path}`,
+    staticDetails:
+      `Checks that the IM app holds what **${input.source.path}** (${input.source.format}) imports` +
+      `${input.fields ? ', fields included' : ''}${importJob ? ` (import job ${importJob.jobId})` : ''}. Report: ${input.reportJsonl}`,
+  });
+  return verifyJob(target, jobId, started);
 }

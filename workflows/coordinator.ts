@@ -5,13 +5,7 @@
  * app-wide rate hold). The workflow only applies requests, continues as new before its history
  * grows large, and completes after a quiet spell with no holder (the next request starts it again).
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import {
   applyLeaseRequest,
   newCoordinatorState,
@@ -19,6 +13,7 @@ import {
   type LeaseRequest,
 } from '../core/leases.js';
 import { coordinatorStateQuery, leaseUpdate } from '../core/definitions.js';
+import { shouldContinueAsNew } from './history.js';
 
 /** A coordinator with no holder for this long completes. */
 const IDLE_MS = 10 * 60_000;
@@ -43,10 +38,7 @@ export async function AppCoordinatorWorkflow(input: AppCoordinatorInput): Promis
   });
   setHandler(coordinatorStateQuery, () => state);
 
-  const tooLong = (): boolean => {
-    const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= CONTINUE_AS_NEW_AFTER_EVENTS;
-  };
+  const tooLong = (): boolean => shouldContinueAsNew(CONTINUE_AS_NEW_AFTER_EVENTS);
   for (;;) {
     await condition(() => tooLong() || holders() === 0);
     if (tooLong()) break;

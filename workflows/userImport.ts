@@ -23,7 +23,6 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { ServiceActivities } from '../core/activities.js';
 import { admit, applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from '../core/ledger.js';
@@ -41,6 +40,7 @@ import { parseFailureType } from '../im/errorCodes.js';
 import { addItemsUpdate, progressQuery, submissionQuery } from '../core/definitions.js';
 import { WAIT_FAILURE_TYPE } from '../core/retry.js';
 import { FRIEND_IMPORT_ACTIVITY_OPTIONS } from './policies.js';
+import { shouldContinueAsNew } from './history.js';
 import { FailedKey, FromAccountKey, ImportedKey, StateKey } from '../core/searchAttributes.js';
 
 /** Search attributes are refreshed at most every this many calls (each upsert is a history event). */
@@ -201,9 +201,4 @@ function classifyFailure(err: unknown): FailureVerdict {
     },
     calls,
   };
-}
-
-function shouldContinueAsNew(afterEvents: number): boolean {
-  const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength >= afterEvents;
 }

@@ -1,19 +1,13 @@
 /**
  * `friend-import import FILE [--format jsonl|csv] [--dry-run] [--detach] [--job-id ID]
- * [--report FILE] [--json] [--concurrency N]` (product.md §5): starts a bulk job for FILE, or
- * re-attaches to the job with that ID, and follows it to the end with live progress on stderr.
- * Exit codes: client/commands/errors.ts.
+ * [--report FILE] [--json] [--concurrency N]`: starts a bulk job for FILE, or re-attaches to the
+ * job with that ID, and follows it to the end with live progress on stderr.
+ * Exit codes: cli/commands/errors.ts.
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EXIT, exitAfterOutput } from './errors.js';
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_PAGE_LINES,
-  MAX_CONCURRENCY,
-  parseConcurrency,
-  wholeNumber,
-} from './support/options.js';
+import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
 
 export interface ImportCommandOptions {
   format?: string;
@@ -24,12 +18,6 @@ export interface ImportCommandOptions {
   json?: boolean;
   concurrency?: number;
   pageLines?: number;
-}
-
-/** `--report x.csv` means the CSV; the JSONL goes beside it (a job always writes both). */
-function reportJsonlOf(report: string | undefined): string | undefined {
-  if (report === undefined) return undefined;
-  return /\.csv$/i.test(report) ? report.replace(/\.csv$/i, '.jsonl') : report;
 }
 
 async function dryRun(file: string, opts: ImportCommandOptions): Promise<number> {
@@ -101,15 +89,8 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
         ? `Started job ${handle.jobId} for ${resolve(file)} (${format}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`
         : `Re-attached to job ${handle.jobId} (${(existing ?? (await handle.status())).toLowerCase()}).\n`,
     );
-    if (opts.detach) {
-      if (opts.json)
-        process.stdout.write(
-          `${JSON.stringify({ jobId: handle.jobId, workflowId: handle.workflowId, started: handle.started, status: 'running' })}\n`,
-        );
-      else process.stdout.write(`${handle.jobId}\n`);
-      process.stderr.write(`Follow it with: ${reattachHint}  (or: friend-import status ${handle.jobId})\n`);
-      return EXIT.ok;
-    }
+    if (opts.detach)
+      return printDetached(handle, opts.json, `${reattachHint}  (or: friend-import status ${handle.jobId})`);
     process.stderr.write('Ctrl-C detaches; the job keeps running in the workers.\n');
     const summary = await followJob(handle, {
       progress: true,
@@ -127,7 +108,7 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
 }
 
 export function registerImport(program: Command): void {
-  program
+  const command = program
     .command('import')
     .argument('<file>', 'JSONL (one friend_import request body per line) or CSV (one friend per row)')
     .description('import a file as a bulk job (or re-attach to one with --job-id) and follow it to the end')
@@ -139,17 +120,11 @@ export function registerImport(program: Command): void {
       '--report <file>',
       'failure report (JSONL; the CSV goes beside it); default ./friend-import-reports/<job>/report.jsonl',
     )
-    .option('--json', 'print one JSON summary on stdout at the end')
-    .option(
-      '--concurrency <n>',
-      `users in flight at once, 1–${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY}); change it later with friend-import concurrency`,
-      parseConcurrency,
-    )
-    .option(
-      '--page-lines <n>',
-      `lines of FILE each page of the job reads, 1–100000 (default ${DEFAULT_PAGE_LINES}); a page is the unit a worker runs and checkpoints`,
-      wholeNumber('--page-lines', 1, 100_000),
-    )
+    .option('--json', 'print one JSON summary on stdout at the end');
+  jobSizeOptions(command, 'users in flight', {
+    concurrency: '; change it later with friend-import concurrency',
+    pageLines: '; a page is the unit a worker runs and checkpoints',
+  })
     .addHelpText(
       'after',
       '\nExit codes: 0 every item imported · 1 the job failed · 2 bad usage or unreadable input · ' +

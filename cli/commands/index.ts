@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
-import { registerCancel } from './cancel.js';
 import { registerCodecServer } from './codecServer.js';
 import { registerConcurrency } from './concurrency.js';
+import { registerJobControl } from './control.js';
 import { registerDemo } from './demo.js';
 import { registerDev } from './dev.js';
 import { registerEmulator } from './emulator.js';
 import { registerImport } from './import.js';
-import { registerPause } from './pause.js';
 import { registerReport } from './report.js';
-import { registerResume } from './resume.js';
 import { registerStatus } from './status.js';
 import { registerUser } from './user.js';
 import { registerVerify } from './verify.js';
@@ -22,9 +20,7 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerStatus(program);
   registerReport(program);
-  registerPause(program);
-  registerResume(program);
-  registerCancel(program);
+  registerJobControl(program);
   registerConcurrency(program);
   registerUser(program);
   registerWorker(program);

@@ -3,18 +3,12 @@
  * [--json] [--detach] [--concurrency N]` (docs/verify.md): starts a verify job that checks the IM
  * app holds what FILE imports, follows it with live progress on stderr, and prints its summary;
  * with `--repair`, also follows the import of the missing and different pairs.
- * Exit codes: 0 everything as expected · 3 differences · others as `import` (client/commands/errors.ts).
+ * Exit codes: 0 everything as expected · 3 differences · others as `import` (cli/commands/errors.ts).
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, EXIT, exitAfterOutput } from './errors.js';
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_PAGE_LINES,
-  MAX_CONCURRENCY,
-  parseConcurrency,
-  wholeNumber,
-} from './support/options.js';
+import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
 
 interface VerifyCommandOptions {
   format?: string;
@@ -52,8 +46,7 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
           `Import job ${importJobId} is still running: this verify reads a moving target (its summary names the imports it met).\n`,
         );
     }
-    const jsonl =
-      opts.report && /\.csv$/i.test(opts.report) ? opts.report.replace(/\.csv$/i, '.jsonl') : opts.report;
+    const jsonl = reportJsonlOf(opts.report);
     let handle;
     try {
       handle = await startVerifyJob(target, {
@@ -73,17 +66,12 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
     process.stderr.write(
       `Started verify job ${handle.jobId} for ${resolve(file)} (${format}${opts.fields ? ', fields' : ''}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`,
     );
-    if (opts.detach) {
-      if (opts.json)
-        process.stdout.write(
-          `${JSON.stringify({ jobId: handle.jobId, workflowId: handle.workflowId, started: handle.started, status: 'running' })}\n`,
-        );
-      else process.stdout.write(`${handle.jobId}\n`);
-      process.stderr.write(
-        `Follow it with: friend-import status ${handle.jobId}  (pause · resume · cancel · report work on it too)\n`,
+    if (opts.detach)
+      return printDetached(
+        handle,
+        opts.json,
+        `friend-import status ${handle.jobId}  (pause · resume · cancel · report work on it too)`,
       );
-      return EXIT.ok;
-    }
     process.stderr.write('Ctrl-C detaches; the job keeps running in the workers.\n');
     const summary = await followVerify(handle, {
       progress: true,
@@ -117,7 +105,7 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
 }
 
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .argument('<file>', 'the JSONL or CSV file an import read')
     .description(
@@ -135,17 +123,8 @@ export function registerVerify(program: Command): void {
       'diff report (JSONL; the CSV and the repair file go beside it); default ./friend-import-reports/<verify job>/verify.jsonl',
     )
     .option('--json', 'print one JSON summary on stdout at the end')
-    .option('--detach', 'start the job, print its ID and exit')
-    .option(
-      '--concurrency <n>',
-      `users checked at once, 1–${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`,
-      parseConcurrency,
-    )
-    .option(
-      '--page-lines <n>',
-      `lines of FILE each page of the job reads, 1–100000 (default ${DEFAULT_PAGE_LINES})`,
-      wholeNumber('--page-lines', 1, 100_000),
-    )
+    .option('--detach', 'start the job, print its ID and exit');
+  jobSizeOptions(command, 'users checked')
     .addHelpText(
       'after',
       '\nExit codes: 0 every pair as expected · 1 the job failed · 2 bad usage or unreadable input · ' +

@@ -2,10 +2,10 @@
  * What the job commands share: a Temporal client from the environment (TEMPORAL_*, payload keys),
  * turned into one clear sentence when the cluster cannot be reached, and job lookup by ID.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bulkJob, type BulkJobHandle } from '../../../lib/bulkJobs.js';
 import { dataConverterFromEnv } from '../../../lib/codec.js';
-import { describeJob, type JobKind } from '../../../lib/verifyJobs.js';
+import { describeJob, type JobKind } from '../../../lib/jobs.js';
 import { connectClient, loadTemporalSettings, probeAddress } from '../../../lib/connection.js';
 import type { Env } from '../../../config/im.js';
 import { bulkJobWorkflowId } from '../../../core/definitions.js';
@@ -64,12 +64,7 @@ export function jobIdOf(value: string): string {
 
 /** Server-side status name (`RUNNING`, `COMPLETED`, …) of a job, or undefined when there is none. */
 export async function jobStatus(ctx: TemporalContext, jobId: string): Promise<string | undefined> {
-  try {
-    return (await ctx.client.workflow.getHandle(bulkJobWorkflowId(jobId)).describe()).status.name;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
+  return (await describeJob(ctx.client, jobId))?.status;
 }
 
 /**

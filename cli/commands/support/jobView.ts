@@ -1,14 +1,16 @@
 /**
- * A bulk job as the CLI shows it: its summary in any state, and following it to the end with live
+ * A job as the CLI shows it: its summary in any state, and following it to the end with live
  * progress. Ctrl-C while following detaches — the job runs on in the workers — and says how to
- * come back.
+ * come back. An import's summary and progress are here; a verify job's look (verifyView.ts) goes
+ * through the same two functions.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import type { BulkJobHandle } from '../../../lib/bulkJobs.js';
+import type { JobHandle } from '../../../lib/jobs.js';
 import type { JobProgress, JobState } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
-import { createProgressView } from './progress.js';
-import { jobSummary, type JobSummaryJson } from './summary.js';
+import { createProgressView, type ProgressView } from './progress.js';
+import { jobSummary, type JobSummaryJson, type SummaryOverride } from './summary.js';
 
 const QUERY_TIMEOUT_MS = 15_000;
 
@@ -38,30 +40,70 @@ const CLOSED_STATE: Record<string, JobState> = {
   TIMED_OUT: 'failed',
 };
 
-/** The job's summary now, whatever its state (`status` is the server's, e.g. `RUNNING`). */
-export async function currentSummary(handle: BulkJobHandle, status: string): Promise<JobSummaryJson> {
-  if (status === 'COMPLETED') return jobSummary(handle.jobId, handle.workflowId, await handle.result());
+/** How one kind of job is shown: its name in messages, its summary, its live progress. */
+export interface JobLook<P extends JobProgress, J> {
+  /** `job` or `verify job`. */
+  noun: string;
+  summary(jobId: string, workflowId: string, known: P | undefined, override?: SummaryOverride): J;
+  progressView(): ProgressView<P>;
+}
+
+const IMPORT: JobLook<JobProgress, JobSummaryJson> = {
+  noun: 'job',
+  summary: jobSummary,
+  progressView: () => createProgressView(),
+};
+
+/**
+ * The job's summary now, whatever its state (`status` is the server's, e.g. `RUNNING`): an
+ * import's, or another kind's as its `look` says.
+ */
+export function currentSummary(handle: BulkJobHandle, status: string): Promise<JobSummaryJson>;
+export function currentSummary<P extends JobProgress, J>(
+  handle: JobHandle<P, P>,
+  status: string,
+  look: JobLook<P, J>,
+): Promise<J>;
+export async function currentSummary(
+  handle: JobHandle<JobProgress, JobProgress>,
+  status: string,
+  look: JobLook<JobProgress, unknown> = IMPORT,
+): Promise<unknown> {
+  if (status === 'COMPLETED') return look.summary(handle.jobId, handle.workflowId, await handle.result());
   if (status === 'RUNNING') {
     const progress = await withTimeout(handle.progress(), QUERY_TIMEOUT_MS);
     if (!progress)
       throw new CliError(
-        `job ${handle.jobId} is running, but no worker answered within ${QUERY_TIMEOUT_MS / 1000} s: is \`friend-import worker\` running?`,
+        `${look.noun} ${handle.jobId} is running, but no worker answered within ${QUERY_TIMEOUT_MS / 1000} s: is \`friend-import worker\` running?`,
         EXIT.failure,
       );
-    return jobSummary(handle.jobId, handle.workflowId, progress);
+    return look.summary(handle.jobId, handle.workflowId, progress);
   }
-  // Closed without a result: the counters come from a replay (needs a worker), the reason from the failure.
   const error = await handle.result().then(
     () => undefined,
     (err: unknown) => failureMessage(err),
   );
-  const progress = await withTimeout(
+  return closedSummary(handle, look, status, error ?? `the job's workflow is ${status.toLowerCase()}`);
+}
+
+/**
+ * A job closed without a result (`status` is the server's): the counters come from a replay (needs
+ * a worker; else the last figures seen), the reason from the failure.
+ */
+async function closedSummary(
+  handle: JobHandle<JobProgress, JobProgress>,
+  look: JobLook<JobProgress, unknown>,
+  status: string,
+  error: string,
+  last?: JobProgress,
+): Promise<unknown> {
+  const replayed = await withTimeout(
     handle.progress().catch(() => undefined),
     5_000,
   );
-  return jobSummary(handle.jobId, handle.workflowId, progress, {
+  return look.summary(handle.jobId, handle.workflowId, replayed ?? last, {
     status: CLOSED_STATE[status] ?? 'failed',
-    error: error ?? `the job's workflow is ${status.toLowerCase()}`,
+    error,
   });
 }
 
@@ -73,9 +115,22 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
-/** Waits for the job to end, showing progress; resolves with its final summary. */
-export async function followJob(handle: BulkJobHandle, options: FollowOptions): Promise<JobSummaryJson> {
-  const view = options.progress ? createProgressView() : undefined;
+/**
+ * Waits for the job to end, showing progress; resolves with its final summary: an import's, or
+ * another kind's as its `look` says.
+ */
+export function followJob(handle: BulkJobHandle, options: FollowOptions): Promise<JobSummaryJson>;
+export function followJob<P extends JobProgress, J>(
+  handle: JobHandle<P, P>,
+  options: FollowOptions,
+  look: JobLook<P, J>,
+): Promise<J>;
+export async function followJob(
+  handle: JobHandle<JobProgress, JobProgress>,
+  options: FollowOptions,
+  look: JobLook<JobProgress, unknown> = IMPORT,
+): Promise<unknown> {
+  const view = options.progress ? look.progressView() : undefined;
   const pollMs = options.pollMs ?? (process.stderr.isTTY ? 500 : 1_000);
   let last: JobProgress | undefined;
   let querying = false;
@@ -105,18 +160,11 @@ export async function followJob(handle: BulkJobHandle, options: FollowOptions): 
   process.once('SIGINT', onSigint);
   try {
     const summary = await handle.result();
-    return jobSummary(handle.jobId, handle.workflowId, summary);
+    return look.summary(handle.jobId, handle.workflowId, summary);
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
     const status = await handle.status().catch(() => 'FAILED');
-    const replayed = await withTimeout(
-      handle.progress().catch(() => undefined),
-      5_000,
-    );
-    return jobSummary(handle.jobId, handle.workflowId, replayed ?? last, {
-      status: CLOSED_STATE[status] ?? 'failed',
-      error: failureMessage(err),
-    });
+    return closedSummary(handle, look, status, failureMessage(err), last);
   } finally {
     clearInterval(timer);
     process.off('SIGINT', onSigint);

@@ -1,6 +1,7 @@
 /**
- * Live progress of a bulk job on stderr: a cli-progress bar on a terminal, a plain line every few
- * seconds otherwise (logs, CI). The estimate is pure so it can be unit-tested.
+ * Live progress of a job on stderr (an import's here, a verify's look in verifyView.ts): a
+ * cli-progress bar on a terminal, a plain line every few seconds otherwise (logs, CI). The
+ * estimate is pure so it can be unit-tested.
  *
  * How far along: the file is read ahead of the imports, so `offset / sourceBytes` says how much of
  * the file is known; the items read so far, scaled by that fraction, estimate the file's items, and
@@ -9,6 +10,7 @@
 import cliProgress from 'cli-progress';
 import type { JobProgress } from '../../../core/jobTypes.js';
 import { count, duration } from './format.js';
+import { isFinished } from './summary.js';
 
 export interface CallSample {
   at: number;
@@ -30,7 +32,7 @@ export function estimate(p: JobProgress, samples: readonly CallSample[]): Estima
   const read = p.eof ? 1 : p.sourceBytes > 0 ? Math.min(1, p.offset / p.sourceBytes) : 0;
   const expectedItems = read > 0 ? p.items / read : 0;
   const done = p.imported + p.failed;
-  const finished = ['completed', 'cancelled', 'failed'].includes(p.state);
+  const finished = isFinished(p.state);
   const fraction = finished ? 1 : expectedItems > 0 ? Math.min(1, done / expectedItems) : 0;
   const etaMs =
     finished || fraction >= 1 ? 0 : fraction > 0 ? (p.elapsedMs * (1 - fraction)) / fraction : undefined;
@@ -59,8 +61,8 @@ export function progressLine(p: JobProgress, e: Estimate): string {
   );
 }
 
-export interface ProgressView {
-  update(p: JobProgress): void;
+export interface ProgressView<P = JobProgress> {
+  update(p: P): void;
   /** Removes the bar (a terminal) so the summary prints on a clean line. */
   stop(): void;
 }
@@ -72,20 +74,49 @@ export interface ProgressViewOptions {
   now?: () => number;
 }
 
+/** How one kind of job shows its progress: the bar's own figures, and the plain line. */
+export interface ProgressLook<P> {
+  /** The bar's format: the look's `figures`, and `{percentage}`, `{state}`, `{rate}`, `{etaText}`. */
+  format: string;
+  figures(p: P): Record<string, string>;
+  estimate(p: P, samples: readonly CallSample[]): Estimate;
+  line(p: P, e: Estimate): string;
+}
+
+const IMPORT_LOOK: ProgressLook<JobProgress> = {
+  format:
+    '{bar} {percentage}%{state} | {users} | {items} | {imported} imported | {failed} failed | {rate} calls/s | ETA {etaText}',
+  figures: (p) => ({
+    users: count(p.users, 'user'),
+    items: count(p.items, 'item'),
+    imported: count(p.imported),
+    failed: count(p.failed),
+  }),
+  estimate,
+  line: progressLine,
+};
+
 export function createProgressView(options: ProgressViewOptions = {}): ProgressView {
+  return createJobProgressView(IMPORT_LOOK, options);
+}
+
+/** Live progress of any job on stderr: a bar on a terminal, a line every few seconds otherwise. */
+export function createJobProgressView<P extends { state: string; calls: number }>(
+  look: ProgressLook<P>,
+  options: ProgressViewOptions = {},
+): ProgressView<P> {
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? Date.now;
   const samples: CallSample[] = [];
-  const observe = (p: JobProgress): Estimate => {
+  const observe = (p: P): Estimate => {
     pushSample(samples, { at: now(), calls: p.calls });
-    return estimate(p, samples);
+    return look.estimate(p, samples);
   };
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format:
-          '{bar} {percentage}%{state} | {users} | {items} | {imported} imported | {failed} failed | {rate} calls/s | ETA {etaText}',
+        format: look.format,
         hideCursor: true,
         clearOnComplete: true,
         barsize: 24,
@@ -99,10 +130,7 @@ export function createProgressView(options: ProgressViewOptions = {}): ProgressV
         const e = observe(p);
         const payload = {
           state: p.state === 'running' ? '' : ` [${p.state}]`,
-          users: count(p.users, 'user'),
-          items: count(p.items, 'item'),
-          imported: count(p.imported),
-          failed: count(p.failed),
+          ...look.figures(p),
           rate: e.callsPerSecond.toFixed(0),
           etaText: e.etaMs === undefined ? '–' : duration(e.etaMs),
         };
@@ -124,7 +152,7 @@ export function createProgressView(options: ProgressViewOptions = {}): ProgressV
       const e = observe(p);
       if (now() - last < every) return;
       last = now();
-      stream.write(`${progressLine(p, e)}\n`);
+      stream.write(`${look.line(p, e)}\n`);
     },
     stop: () => undefined,
   };

@@ -1,13 +1,16 @@
 /**
- * The one summary of a bulk job that `import --json` and `status --json` print (product.md §5),
- * the exit code it maps to, and its human form.
+ * The one summary of a bulk job that `import --json` and `status --json` print, the exit code it
+ * maps to, and its human form; and what a verify job's summary (verifyView.ts) is built on alike.
  */
-import type { JobCounters, JobProgress, JobState } from '../../../core/jobTypes.js';
+import { emptyCounters, type JobCounters, type JobProgress, type JobState } from '../../../core/jobTypes.js';
 import { EXIT } from '../errors.js';
 import { codes, count, duration } from './format.js';
 
 /** The job's counters (`failed` counts validation rejections too, under `rejected`) and more. */
-export interface JobSummaryJson extends JobCounters {
+export interface JobSummaryJson extends JobCounters, JobRunJson {}
+
+/** What every job's summary says of the job itself, an import's or a verify's (verifyView.ts). */
+export interface JobRunJson {
   jobId: string;
   workflowId: string;
   /** The job's state; `failed` also covers a job terminated or timed out on the server. */
@@ -23,34 +26,42 @@ export interface JobSummaryJson extends JobCounters {
   error?: string;
 }
 
-const EMPTY_COUNTERS = {
-  lines: 0,
-  users: 0,
-  items: 0,
-  imported: 0,
-  failed: 0,
-  failedByCode: {},
-  calls: 0,
-  elapsedMs: 0,
-  inFlight: 0,
-  concurrency: 0,
-  offset: 0,
-  sourceBytes: 0,
-};
+export const isFinished = (state: string): boolean => ['completed', 'cancelled', 'failed'].includes(state);
+
+/** The state a job closed in on the server, and why, when its progress cannot say. */
+export interface SummaryOverride {
+  status?: JobState;
+  error?: string;
+}
+
+/** A job that told nothing: no line read, nothing running. */
+export const NOT_RUNNING = { elapsedMs: 0, inFlight: 0, concurrency: 0, offset: 0, sourceBytes: 0 };
+
+/**
+ * What a summary is built from: the job's progress or result, or — when it cannot answer — its
+ * counters at `nothing` in the state it closed in; and the status and error to show.
+ */
+export function summaryBasis<P extends { state: JobState; error?: string }, N extends object>(
+  known: P | undefined,
+  nothing: N,
+  override: SummaryOverride,
+): { p: P | (N & { state: JobState }); status: JobState; error: string | undefined } {
+  const p = known ?? { ...nothing, state: override.status ?? 'failed' };
+  return { p, status: override.status ?? p.state, error: override.error ?? known?.error };
+}
 
 /** Builds the summary from whatever is known: the job's progress or result, or nothing but its state. */
 export function jobSummary(
   jobId: string,
   workflowId: string,
   known: JobProgress | undefined,
-  override: { status?: JobState; error?: string } = {},
+  override: SummaryOverride = {},
 ): JobSummaryJson {
-  const p = known ?? { ...EMPTY_COUNTERS, state: override.status ?? 'failed' };
-  const error = override.error ?? known?.error;
+  const { p, status, error } = summaryBasis(known, { ...emptyCounters(), ...NOT_RUNNING }, override);
   return {
     jobId,
     workflowId,
-    status: override.status ?? p.state,
+    status,
     lines: p.lines,
     users: p.users,
     items: p.items,
@@ -82,7 +93,7 @@ export function exitCodeFor(summary: Pick<JobSummaryJson, 'status' | 'failed'>):
 }
 
 export function formatSummary(s: JobSummaryJson): string {
-  const finished = ['completed', 'cancelled', 'failed'].includes(s.status);
+  const finished = isFinished(s.status);
   const head = finished
     ? `Job ${s.jobId} ${s.status} after ${duration(s.elapsedMs)}`
     : `Job ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'user')} in flight, concurrency ${s.concurrency})`;

@@ -2,44 +2,38 @@
  * A verify job as the CLI shows it (docs/verify.md): its summary (`verify --json`, `status --json`),
  * the exit code it maps to, its human form, live progress, and its report rows.
  */
-import { WorkflowFailedError } from '@temporalio/client';
-import cliProgress from 'cli-progress';
-import type { JobProgress, JobState } from '../../../core/jobTypes.js';
-import type { VerifyProgress, VerifyReportRow, WriterSeen } from '../../../core/verifyTypes.js';
+import type { JobProgress } from '../../../core/jobTypes.js';
+import {
+  emptyVerifyCounters,
+  type VerifyCounters,
+  type VerifyProgress,
+  type VerifyReportRow,
+  type WriterSeen,
+} from '../../../core/verifyTypes.js';
 import type { VerifyJobHandle } from '../../../lib/verifyJobs.js';
-import { CliError, EXIT } from '../errors.js';
 import { count, duration } from './format.js';
-import { failureMessage } from './jobView.js';
-import { estimate, pushSample, type CallSample } from './progress.js';
+import { currentSummary, followJob, type FollowOptions, type JobLook } from './jobView.js';
+import { createJobProgressView, estimate, type Estimate, type ProgressLook } from './progress.js';
+import {
+  exitCodeFor,
+  isFinished,
+  NOT_RUNNING,
+  summaryBasis,
+  type JobRunJson,
+  type SummaryOverride,
+} from './summary.js';
 
-export interface VerifySummaryJson {
+/** The summary of a verify job: its counters (`unexpected` as `unexpectedPresent`) and more. */
+export interface VerifySummaryJson extends Omit<VerifyCounters, 'unexpected'>, JobRunJson {
   kind: 'verify';
-  jobId: string;
-  workflowId: string;
-  status: JobState;
   file: string | null;
   format: string | null;
   /** Fields were compared (friend_get), not only existence (friend_check). */
   fields: boolean;
   importJobId: string | null;
-  lines: number;
-  users: number;
-  items: number;
-  /** Pairs checked: present + different + missing + absent + unexpectedPresent + unchecked. */
-  pairs: number;
-  present: number;
-  different: number;
-  missing: number;
-  absent: number;
   unexpectedPresent: number;
-  unchecked: number;
-  byField: Record<string, number>;
   /** Pairs the import job failed with a permanent code (expected absent). */
   expectedAbsentFromJob: number | null;
-  calls: number;
-  elapsedMs: number;
-  reportJsonl: string | null;
-  reportCsv: string | null;
   /** The missing and different pairs as friend_import bodies (null: nothing to repair). */
   repairJsonl: string | null;
   repairItems: number;
@@ -48,49 +42,23 @@ export interface VerifySummaryJson {
   writers: WriterSeen[];
   /** Some answers may be stale: an import wrote users while they were read. */
   movingTarget: boolean;
-  inFlight: number;
-  concurrency: number;
-  offset: number;
-  sourceBytes: number;
-  error?: string;
   repairError?: string;
 }
-
-const NOTHING = {
-  lines: 0,
-  users: 0,
-  items: 0,
-  pairs: 0,
-  present: 0,
-  different: 0,
-  missing: 0,
-  absent: 0,
-  unexpected: 0,
-  unchecked: 0,
-  byField: {},
-  calls: 0,
-  elapsedMs: 0,
-  inFlight: 0,
-  concurrency: 0,
-  offset: 0,
-  sourceBytes: 0,
-  writers: [],
-};
 
 export function verifySummary(
   jobId: string,
   workflowId: string,
   known: VerifyProgress | undefined,
-  override: { status?: JobState; error?: string } = {},
+  override: SummaryOverride = {},
 ): VerifySummaryJson {
-  const p = known ?? { ...NOTHING, state: override.status ?? 'failed' };
-  const error = override.error ?? known?.error;
+  const nothing = { ...emptyVerifyCounters(), ...NOT_RUNNING, writers: [] as WriterSeen[] };
+  const { p, status, error } = summaryBasis(known, nothing, override);
   const repairItems = known?.repairItems ?? 0;
   return {
     kind: 'verify',
     jobId,
     workflowId,
-    status: override.status ?? p.state,
+    status,
     file: known?.file ?? null,
     format: known?.format ?? null,
     fields: known?.fields ?? false,
@@ -131,14 +99,7 @@ export const differencesOf = (
 
 /** 0 everything as expected · 3 differences · 4 cancelled · 1 failed (errors.ts has them all). */
 export function verifyExitCode(s: VerifySummaryJson): number {
-  switch (s.status) {
-    case 'completed':
-      return differencesOf(s) === 0 ? EXIT.ok : EXIT.itemsFailed;
-    case 'cancelled':
-      return EXIT.cancelled;
-    default:
-      return EXIT.failure;
-  }
+  return exitCodeFor({ status: s.status, failed: differencesOf(s) });
 }
 
 /** `Remark ×2, GroupName ×1`. */
@@ -162,7 +123,7 @@ export function writerLine(w: WriterSeen): string {
 }
 
 export function formatVerifySummary(s: VerifySummaryJson): string {
-  const finished = ['completed', 'cancelled', 'failed'].includes(s.status);
+  const finished = isFinished(s.status);
   const what = `${s.file ?? ''}${s.fields ? ' (fields compared)' : ' (existence)'}`;
   const head = finished
     ? `Verify ${s.jobId} ${s.status} in ${duration(s.elapsedMs)}: ${what}`
@@ -227,172 +188,43 @@ export const isVerifyProgress = (p: JobProgress): p is VerifyProgress =>
   (p as Partial<VerifyProgress>).kind === 'verify';
 
 /** The plain progress line. */
-export function verifyProgressLine(
-  p: VerifyProgress,
-  fraction: number,
-  rate: number,
-  etaMs?: number,
-): string {
+export function verifyProgressLine(p: VerifyProgress, e: Estimate): string {
   const state = p.state === 'running' ? '' : ` [${p.state}]`;
   return (
-    `verify ${p.jobId}${state}: ${Math.floor(fraction * 100)}% · ${count(p.users, 'user')} · ${count(p.pairs, 'pair')} · ` +
-    `${count(p.imported)} as expected · ${count(p.failed, 'differs', 'differ')} · ${rate.toFixed(0)} calls/s · ` +
-    `ETA ${etaMs === undefined ? '–' : duration(etaMs)}`
+    `verify ${p.jobId}${state}: ${Math.floor(e.fraction * 100)}% · ${count(p.users, 'user')} · ${count(p.pairs, 'pair')} · ` +
+    `${count(p.imported)} as expected · ${count(p.failed, 'differs', 'differ')} · ${e.callsPerSecond.toFixed(0)} calls/s · ` +
+    `ETA ${e.etaMs === undefined ? '–' : duration(e.etaMs)}`
   );
 }
 
-/** Live progress on stderr: a bar on a terminal, a line every few seconds otherwise. */
-export function createVerifyProgressView(stream: NodeJS.WriteStream = process.stderr) {
-  const samples: CallSample[] = [];
-  const observe = (p: VerifyProgress) => {
-    pushSample(samples, { at: Date.now(), calls: p.calls });
-    // Pairs settled over pairs expected: the same estimate as an import's items.
-    return estimate({ ...p, items: p.pairs }, samples);
-  };
-  if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format:
-          '{bar} {percentage}%{state} | {users} | {pairs} | {ok} as expected | {differ} | {rate} calls/s | ETA {etaText}',
-        hideCursor: true,
-        clearOnComplete: true,
-        barsize: 24,
-        fps: 5,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update: (p: VerifyProgress): void => {
-        const e = observe(p);
-        const payload = {
-          state: p.state === 'running' ? '' : ` [${p.state}]`,
-          users: count(p.users, 'user'),
-          pairs: count(p.pairs, 'pair'),
-          ok: count(p.imported),
-          differ: count(p.failed, 'differs', 'differ'),
-          rate: e.callsPerSecond.toFixed(0),
-          etaText: e.etaMs === undefined ? '–' : duration(e.etaMs),
-        };
-        const value = Math.round(e.fraction * 1_000);
-        if (!started) bar.start(1_000, value, payload);
-        else bar.update(value, payload);
-        started = true;
-      },
-      stop: (): void => {
-        if (started) bar.stop();
-        started = false;
-      },
-    };
-  }
-  const every = Number(process.env.FRIEND_IMPORT_PROGRESS_MS ?? 5_000);
-  let last = -Infinity;
-  return {
-    update: (p: VerifyProgress): void => {
-      const e = observe(p);
-      if (Date.now() - last < every) return;
-      last = Date.now();
-      stream.write(`${verifyProgressLine(p, e.fraction, e.callsPerSecond, e.etaMs)}\n`);
-    },
-    stop: (): void => undefined,
-  };
-}
-
-const CLOSED_STATE: Record<string, JobState> = {
-  CANCELLED: 'cancelled',
-  CANCELED: 'cancelled',
-  FAILED: 'failed',
-  TERMINATED: 'failed',
-  TIMED_OUT: 'failed',
+const VERIFY_PROGRESS: ProgressLook<VerifyProgress> = {
+  format:
+    '{bar} {percentage}%{state} | {users} | {pairs} | {ok} as expected | {differ} | {rate} calls/s | ETA {etaText}',
+  figures: (p) => ({
+    users: count(p.users, 'user'),
+    pairs: count(p.pairs, 'pair'),
+    ok: count(p.imported),
+    differ: count(p.failed, 'differs', 'differ'),
+  }),
+  // Pairs settled over pairs expected: the same estimate as an import's items.
+  estimate: (p, samples) => estimate({ ...p, items: p.pairs }, samples),
+  line: verifyProgressLine,
 };
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const VERIFY: JobLook<VerifyProgress, VerifySummaryJson> = {
+  noun: 'verify job',
+  summary: verifySummary,
+  progressView: () => createJobProgressView(VERIFY_PROGRESS),
+};
 
 /** The job's summary now, whatever its state (`status` is the server's, e.g. `RUNNING`). */
-export async function currentVerifySummary(
-  handle: VerifyJobHandle,
-  status: string,
-): Promise<VerifySummaryJson> {
-  if (status === 'COMPLETED') return verifySummary(handle.jobId, handle.workflowId, await handle.result());
-  if (status === 'RUNNING') {
-    const progress = await withTimeout(handle.progress(), 15_000);
-    if (!progress)
-      throw new CliError(
-        `verify job ${handle.jobId} is running, but no worker answered within 15 s: is \`friend-import worker\` running?`,
-        EXIT.failure,
-      );
-    return verifySummary(handle.jobId, handle.workflowId, progress);
-  }
-  const error = await handle.result().then(
-    () => undefined,
-    (err: unknown) => failureMessage(err),
-  );
-  const progress = await withTimeout(
-    handle.progress().catch(() => undefined),
-    5_000,
-  );
-  return verifySummary(handle.jobId, handle.workflowId, progress, {
-    status: CLOSED_STATE[status] ?? 'failed',
-    error: error ?? `the job's workflow is ${status.toLowerCase()}`,
-  });
+export function currentVerifySummary(handle: VerifyJobHandle, status: string): Promise<VerifySummaryJson> {
+  return currentSummary(handle, status, VERIFY);
 }
 
 /** Waits for the verify job to end, showing progress; resolves with its final summary. */
-export async function followVerify(
-  handle: VerifyJobHandle,
-  options: { progress: boolean; detachHint: string },
-): Promise<VerifySummaryJson> {
-  const view = options.progress ? createVerifyProgressView() : undefined;
-  let last: VerifyProgress | undefined;
-  let querying = false;
-  const poll = (): void => {
-    if (querying) return;
-    querying = true;
-    handle
-      .progress()
-      .then((p) => {
-        last = p;
-        view?.update(p);
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        querying = false;
-      });
-  };
-  const timer = setInterval(poll, process.stderr.isTTY ? 500 : 1_000);
-  poll();
-  const onSigint = (): void => {
-    clearInterval(timer);
-    view?.stop();
-    process.stderr.write(`\n${options.detachHint}\n`);
-    process.exit(EXIT.interrupted);
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    return verifySummary(handle.jobId, handle.workflowId, await handle.result());
-  } catch (err) {
-    if (!(err instanceof WorkflowFailedError)) throw err;
-    const status = await handle.status().catch(() => 'FAILED');
-    const replayed = await withTimeout(
-      handle.progress().catch(() => undefined),
-      5_000,
-    );
-    return verifySummary(handle.jobId, handle.workflowId, replayed ?? last, {
-      status: CLOSED_STATE[status] ?? 'failed',
-      error: failureMessage(err),
-    });
-  } finally {
-    clearInterval(timer);
-    process.off('SIGINT', onSigint);
-    view?.stop();
-  }
+export function followVerify(handle: VerifyJobHandle, options: FollowOptions): Promise<VerifySummaryJson> {
+  return followJob(handle, options, VERIFY);
 }
 
 /** One report row as a line of text. */
@@ -409,7 +241,7 @@ export async function printVerifyReport(
   options: { json?: boolean; limit?: number },
 ): Promise<void> {
   const { readVerifyRows } = await import('../../../activities/verify/verifyReport.js');
-  const finished = ['completed', 'cancelled', 'failed'].includes(summary.status);
+  const finished = isFinished(summary.status);
   let rows: VerifyReportRow[] | undefined;
   let unreadable: string | undefined;
   if (finished && summary.reportJsonl)

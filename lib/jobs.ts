@@ -1,0 +1,187 @@
+/**
+ * What the library's import jobs (lib/bulkJobs.ts) and verify jobs (lib/verifyJobs.ts) share. Both
+ * live under one workflow ID scheme, so a job is found by its ID and told apart by its workflow
+ * type; both answer the same queries and updates, so one kind of handle follows, pauses, resumes,
+ * cancels and re-sizes either; and both are started once under their ID, a second start
+ * re-attaching to the job that holds it.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type Workflow,
+  type WorkflowHandle,
+  type WorkflowResultType,
+} from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import { randomUUID } from 'node:crypto';
+import type { BulkJobInput, JobProgress, PageLiveBase } from '../core/jobTypes.js';
+import type { VerifyJobInput } from '../core/verifyTypes.js';
+import {
+  bulkJobWorkflowId,
+  cancelJobUpdate,
+  jobProgressQuery,
+  pauseJobUpdate,
+  resumeJobUpdate,
+  setConcurrencyUpdate,
+} from '../core/definitions.js';
+import { JobIdKey, StateKey } from '../core/searchAttributes.js';
+
+export interface JobTarget {
+  client: Client;
+  /** The main task queue (workflows and the job activities). */
+  taskQueue: string;
+}
+
+export type JobKind = 'import' | 'verify';
+
+/** The workflow type of each kind of job. */
+export const JOB_WORKFLOW_TYPES: Record<string, JobKind> = {
+  BulkImportWorkflow: 'import',
+  VerifyJobWorkflow: 'verify',
+};
+
+/** A new job ID: `<prefix>-<UTC time>-<random>`. */
+export function newId(prefix: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `${prefix}-${stamp}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The job behind an ID: its server status, its kind and workflow type (undefined: no such job). */
+export async function describeJob(
+  client: Client,
+  jobId: string,
+): Promise<{ status: string; kind: JobKind | 'other'; type: string } | undefined> {
+  try {
+    const d = await client.workflow.getHandle(bulkJobWorkflowId(jobId)).describe();
+    return { status: d.status.name, kind: JOB_WORKFLOW_TYPES[d.type] ?? 'other', type: d.type };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** A job of either kind, by its ID: `P` is its progress, `S` its summary at the end. */
+export interface JobHandle<P extends JobProgress, S> {
+  jobId: string;
+  workflowId: string;
+  /** False when the call re-attached to a job that already existed. */
+  started: boolean;
+  progress(): Promise<P>;
+  /** Waits for the end: the summary, or a `WorkflowFailedError` saying why the job stopped. */
+  result(): Promise<S>;
+  pause(): Promise<P>;
+  resume(): Promise<P>;
+  cancel(): Promise<P>;
+  setConcurrency(n: number): Promise<P>;
+  /** Running, completed, failed …, from the server. */
+  status(): Promise<string>;
+}
+
+/**
+ * A handle on the job `jobId` run by workflow `W`. Its progress is the job's own counters (pages
+ * completed) plus what the running page (activity `pageActivity`) reported in its last heartbeat,
+ * put on top by `addPage`, so a job made of one long page still shows its items as they settle.
+ */
+export function jobHandle<W extends Workflow, P extends JobProgress, D extends { page: number }>(
+  target: JobTarget,
+  jobId: string,
+  started: boolean,
+  pageActivity: string,
+  addPage: (job: P, page: D) => P,
+): JobHandle<P, WorkflowResultType<W>> {
+  const workflowId = bulkJobWorkflowId(jobId);
+  const handle = (): WorkflowHandle<W> => target.client.workflow.getHandle<W>(workflowId);
+  // Every job's updates answer with its progress (a verify's is a JobProgress with more in it).
+  const update = async (p: Promise<JobProgress>): Promise<P> => (await p) as P;
+  return {
+    jobId,
+    workflowId,
+    started,
+    progress: () => liveProgress(target.client, handle(), pageActivity, addPage),
+    result: () => handle().result(),
+    pause: () => update(handle().executeUpdate(pauseJobUpdate)),
+    resume: () => update(handle().executeUpdate(resumeJobUpdate)),
+    cancel: () => update(handle().executeUpdate(cancelJobUpdate)),
+    setConcurrency: (n) => update(handle().executeUpdate(setConcurrencyUpdate, { args: [n] })),
+    status: async () => (await handle().describe()).status.name,
+  };
+}
+
+async function liveProgress<P extends JobProgress, D extends { page: number }>(
+  client: Client,
+  handle: WorkflowHandle,
+  pageActivity: string,
+  add: (job: P, page: D) => P,
+): Promise<P> {
+  const [job, page] = await Promise.all([
+    handle.query(jobProgressQuery) as Promise<P>,
+    runningPage<D>(client, handle, pageActivity),
+  ]);
+  if (!page || page.page <= job.pages) return job;
+  return add(job, page);
+}
+
+/** What any running page adds to its job's progress; `settled` is what it counts as done and failed. */
+export function withRunningPage<P extends JobProgress>(
+  job: P,
+  live: PageLiveBase & { usersRead: number },
+  settled: { imported: number; failed: number },
+): P {
+  return {
+    ...job,
+    lines: job.lines + live.linesRead,
+    users: job.users + live.usersRead,
+    imported: job.imported + settled.imported,
+    failed: job.failed + settled.failed,
+    calls: job.calls + live.calls,
+    items: job.items + live.items,
+    inFlight: live.inFlight,
+    offset: Math.max(job.offset, live.bytesRead),
+    sourceBytes: job.sourceBytes || live.sourceBytes,
+  };
+}
+
+/** The running page's last heartbeat (decoded like any payload, so it works with encryption). */
+async function runningPage<D>(
+  client: Client,
+  handle: WorkflowHandle,
+  pageActivity: string,
+): Promise<D | undefined> {
+  const description = await handle.describe().catch(() => undefined);
+  const pending = description?.raw.pendingActivities?.find((a) => a.activityType?.name === pageActivity);
+  const payloads = pending?.heartbeatDetails?.payloads;
+  if (!payloads?.length) return undefined;
+  const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+  return details as D | undefined;
+}
+
+/**
+ * Starts the job's workflow under the job's ID, filterable by its ID and state in the Temporal UI.
+ * Never twice: false when a job already holds the ID (the caller re-attaches to it).
+ */
+export async function startJobWorkflow(
+  target: JobTarget,
+  jobId: string,
+  workflowType: 'BulkImportWorkflow' | 'VerifyJobWorkflow',
+  o: { input: BulkJobInput | VerifyJobInput; staticSummary: string; staticDetails: string },
+): Promise<boolean> {
+  try {
+    await target.client.workflow.start(workflowType, {
+      workflowId: bulkJobWorkflowId(jobId),
+      taskQueue: target.taskQueue,
+      args: [o.input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: JobIdKey, value: jobId },
+        { key: StateKey, value: 'running' },
+      ],
+      staticSummary: o.staticSummary,
+      staticDetails: o.staticDetails,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return false;
+  }
+  return true;
+}
