@@ -5,7 +5,7 @@
  * memory of a bulk job's page activity.
  */
 import type { AddFriendItem } from '../im/schemas.js';
-import type { ItemResult } from '../im/classify.js';
+import type { ClassifiedImport } from '../im/classify.js';
 
 /** The caller's handle on one item, echoed in its outcome: an input line number, or an index. */
 export type ItemRef = string | number;
@@ -83,13 +83,7 @@ export interface SubmissionOutcome {
  * The service's answer to one friend_import call, reduced to what the ledger records (see
  * `classifyFriendImport` in im/classify.ts).
  */
-export interface FriendImportAnswer {
-  imported: string[];
-  transient: ItemResult[];
-  permanent: ItemResult[];
-  missing: string[];
-  failAccounts: string[];
-  invalidAccounts: string[];
+export interface FriendImportAnswer extends Omit<ClassifiedImport, 'request' | 'inconsistencies'> {
   /** HTTP calls this batch took to get this answer (1 = the first try). */
   attempt: number;
 }

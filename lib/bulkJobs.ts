@@ -105,7 +105,7 @@ export async function startBulkJob(target: BulkTarget, options: StartJobOptions)
   const started = await startJobWorkflow(target, jobId, 'BulkImportWorkflow', {
     input,
     staticSummary: `Bulk friend import ${jobId}: ${input.source.path}`,
-    staticDetails: `Imports **${input.source.path}** (${input.source.format}) with up to ${input.concurrency} users in flight. Report: ${input.reportJsonl}`,
+    staticDetails: `Imports **${input.source.path}** (${input.source.format}) with up to ${input.concurrency} calls in flight. Report: ${input.reportJsonl}`,
   });
   return bulkJob(target, jobId, started);
 }

@@ -66,8 +66,9 @@ export function chunkItems(items: readonly SubmittedItem[]): SubmittedItem[][] {
 }
 
 /**
- * Checks each item against the field limits (G6) for `fromAccount`, marking a bad one `rejected`
- * with the fields and reasons; the workflow records those as outcomes and sends only the rest.
+ * Checks each item for `fromAccount` as a file's rows are checked ("What is checked before anything
+ * is sent" in docs/cli.md), marking a bad one `rejected` with the fields and reasons; the workflow
+ * records those as outcomes and sends only the rest.
  */
 export function checkItems(fromAccount: string, items: readonly SubmittedItem[]): SubmittedItem[] {
   return items.map((s, i) => {

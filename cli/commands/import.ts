@@ -121,7 +121,7 @@ export function registerImport(program: Command): void {
       'failure report (JSONL; the CSV goes beside it); default ./friend-import-reports/<job>/report.jsonl',
     )
     .option('--json', 'print one JSON summary on stdout at the end');
-  jobSizeOptions(command, 'users in flight', {
+  jobSizeOptions(command, 'friend_import calls in flight', {
     concurrency: '; change it later with friend-import concurrency',
     pageLines: '; a page is the unit a worker runs and checkpoints',
   })

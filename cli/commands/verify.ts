@@ -124,7 +124,7 @@ export function registerVerify(program: Command): void {
     )
     .option('--json', 'print one JSON summary on stdout at the end')
     .option('--detach', 'start the job, print its ID and exit');
-  jobSizeOptions(command, 'users checked')
+  jobSizeOptions(command, 'friend_check or friend_get calls in flight')
     .addHelpText(
       'after',
       '\nExit codes: 0 every pair as expected · 1 the job failed · 2 bad usage or unreadable input · ' +

@@ -4,9 +4,7 @@
  * `maxTaskQueueActivitiesPerSecond` is exact), optionally on a SQLite file and with the Web UI.
  * Tests, the CLI (`dev`, `demo`) and the benchmarks all start it through `startDevServer`.
  */
-import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import proto from '@temporalio/proto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
@@ -14,6 +12,7 @@ import { ensureSearchAttributes } from '../../workers/searchAttributes.js';
 
 export { ensureSearchAttributes };
 import { spawnGuarded, stopChild, tail } from './childProcess.js';
+import { waitServing } from './health.js';
 import { freePort } from './ports.js';
 import { ensureTemporalCli } from './temporalCli.js';
 
@@ -108,7 +107,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await stopChild(child);
   };
   try {
-    await waitHealthy(address, namespace, child, options.startTimeoutMs ?? 90_000);
+    await waitServing(address, {
+      label: 'temporal server start-dev',
+      timeoutMs: options.startTimeoutMs ?? 90_000,
+      child,
+      onServing: (connection) => ensureSearchAttributes(connection, namespace),
+    });
   } catch (err) {
     await stop();
     const detail = [errors(), output()].filter(Boolean).join('\n');
@@ -129,36 +133,4 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     startupMs,
     stop,
   };
-}
-
-const SERVING = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
-
-async function waitHealthy(
-  address: string,
-  namespace: string,
-  child: ReturnType<typeof spawnGuarded>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`temporal server start-dev exited early (code ${child.exitCode ?? child.signalCode})`);
-    let connection: Connection | undefined;
-    try {
-      connection = await Connection.connect({ address, connectTimeout: '2s' });
-      const health = await connection.healthService.check({});
-      if (health.status === SERVING) {
-        await ensureSearchAttributes(connection, namespace);
-        return;
-      }
-      lastError = `health status ${health.status}`;
-    } catch (err) {
-      lastError = (err as Error).message;
-    } finally {
-      await connection?.close();
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Temporal dev server on ${address} was not healthy within ${timeoutMs} ms (${lastError})`);
 }

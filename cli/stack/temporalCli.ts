@@ -38,7 +38,8 @@ export function cacheDir(): string {
   return process.env.FRIEND_IMPORT_CACHE_DIR ?? join(projectRoot, '.cache');
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+/** True when `path` exists and this user may run it. */
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;

@@ -6,11 +6,11 @@
  * then a build.
  */
 import { execFile } from 'node:child_process';
-import { access, chmod, constants, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cacheDir, checkGo } from '../../cli/stack/temporalCli.js';
+import { cacheDir, checkGo, isExecutable } from '../../cli/stack/temporalCli.js';
 
 const run = promisify(execFile);
 
@@ -32,15 +32,6 @@ export interface ServerBinaries {
 /** Where the build goes: `.cache/temporal-server/v1.29.1/{server,sql,schema/}`. */
 export function serverCacheDir(): string {
   return join(cacheDir(), 'temporal-server', SERVER_VERSION);
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function isDir(path: string): Promise<boolean> {

@@ -6,11 +6,11 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { access, chown, constants, readdir, realpath } from 'node:fs/promises';
+import { chown, readdir, realpath } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnGuarded, tail } from '../../cli/stack/childProcess.js';
-import { projectRoot } from '../../cli/stack/temporalCli.js';
+import { isExecutable, projectRoot } from '../../cli/stack/temporalCli.js';
 
 const run = promisify(execFile);
 
@@ -18,15 +18,6 @@ const run = promisify(execFile);
 export const PG_USER = 'temporal';
 /** Ignored with trust authentication, but passed everywhere as in production. */
 export const PG_PASSWORD = 'temporal';
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** PG_BIN_DIR, else the newest /usr/lib/postgresql/<major>/bin (Debian), else `initdb` on PATH. */
 export async function findPostgresBin(): Promise<string | undefined> {

@@ -8,7 +8,6 @@
  * calling it, each child's watchdog stops it and a janitor removes the folder a few seconds later.
  */
 import { Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
 import { spawnGuarded, tail } from '../../cli/stack/childProcess.js';
+import { waitServing } from '../../cli/stack/health.js';
 import { freePort } from '../../cli/stack/ports.js';
 import { ensureTemporalCli } from '../../cli/stack/temporalCli.js';
 import { ensureServerBinaries } from './binaries.js';
@@ -84,8 +84,6 @@ export interface ProdStack {
   restartPostgres(options?: RestartOptions): Promise<RestartTiming>;
   stop(): Promise<void>;
 }
-
-const SERVING = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
 
 /** Whether `port` on 127.0.0.1 can be listened on right now. */
 async function canListen(port: number): Promise<boolean> {
@@ -206,7 +204,7 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
           .filter(Boolean)
           .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
           .join('\n');
-      await waitServing(address, child, timeoutMs, abort);
+      await waitServing(address, { label: 'the Temporal server', timeoutMs, child, signal: abort });
     };
     await startServer(signal);
 
@@ -320,34 +318,6 @@ async function runScript(
     const out = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim().split('\n').slice(-15).join('\n');
     throw new Error(`${script} failed: ${e.message.split('\n')[0]}\n${out}`, { cause: err });
   }
-}
-
-async function waitServing(
-  address: string,
-  child: ChildProcess,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = 'no answer yet';
-  while (Date.now() < deadline) {
-    signal.throwIfAborted();
-    if (!alive(child))
-      throw new Error(`the Temporal server exited early (${child.exitCode ?? child.signalCode})`);
-    let connection: Connection | undefined;
-    try {
-      connection = await Connection.connect({ address, connectTimeout: '2s' });
-      const health = await connection.healthService.check({});
-      if (health.status === SERVING) return;
-      lastError = `health status ${health.status}`;
-    } catch (err) {
-      lastError = (err as Error).message;
-    } finally {
-      await connection?.close();
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the Temporal server on ${address} was not healthy within ${timeoutMs} ms (${lastError})`);
 }
 
 const NOT_FOUND = 5;

@@ -93,4 +93,19 @@ describe('BulkImportWorkflow', { timeout: 300_000 }, () => {
     assert.deepEqual([summary.items, summary.imported, summary.failed, summary.users], [150, 150, 0, 10]);
     for (const u of users) assertFriends(stack.emulator, u.from, u.items);
   });
+
+  it('fails a job whose workers cannot read its file, saying which file and why', async () => {
+    const missing = join(dir, 'not-on-this-worker.jsonl');
+    const job = await startBulkJob(
+      { client: stack.client, taskQueue: stack.taskQueue },
+      { path: missing, format: 'jsonl', report: join(dir, 'report-missing.jsonl'), concurrency: 4 },
+    );
+    const err = await job.result().then(
+      () => assert.fail('the job should fail'),
+      (e: unknown) => e as Error,
+    );
+    const causes: string[] = [];
+    for (let c: unknown = err; c instanceof Error; c = c.cause) causes.push(c.message);
+    assert.match(causes.join(' <- '), /cannot read .*not-on-this-worker\.jsonl.*ENOENT/);
+  });
 });

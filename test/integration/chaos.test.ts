@@ -17,11 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBulkJob } from '../../lib/bulkJobs.js';
-import type { FaultPlan, FriendImportCall } from '../../emulator/index.js';
+import type { FriendImportCall } from '../../emulator/index.js';
 import { mulberry32 } from '../../emulator/prng.js';
 import { startDevServer, type DevServer } from '../../cli/stack/devServer.js';
 import type { ReportRow } from '../../core/jobTypes.js';
-import { chaosData, minCalls, type ChaosUser } from '../support/chaosData.js';
+import { chaosData, chaosFaults, minCalls, type ChaosUser } from '../support/chaosData.js';
 import { diffFriends, openEmulatorState, type StateDiff } from '../support/emulatorState.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';
 import { killHard, startStack, type Stack } from '../../cli/stack/stack.js';
@@ -30,22 +30,7 @@ const SEED = Number(process.env.CHAOS_SEED ?? 20_261_126);
 const RATE = 200;
 const WORKERS = 2;
 
-const FAULTS: FaultPlan = {
-  seed: SEED,
-  rules: [
-    // ≈10% transient whole-request codes (nothing written), 2% gateway 502s.
-    { kind: 'error', code: 30006, probability: 0.03 },
-    { kind: 'error', code: 30007, probability: 0.02 },
-    { kind: 'error', code: 60008, probability: 0.02 },
-    { kind: 'error', code: 70169, probability: 0.015 },
-    { kind: 'error', code: 70500, probability: 0.015 },
-    { kind: 'http', status: 502, probability: 0.02 },
-    // Slow successes: the write lands, the answer waits. Mostly under ImClient's 10 s timeout;
-    // a few past it (the client gives up and the batch is sent again).
-    { kind: 'slow', probability: 0.03, delayMs: 2_500 },
-    { kind: 'slow', probability: 0.006, delayMs: 11_000 },
-  ],
-};
+const FAULTS = chaosFaults(SEED, 0.006);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

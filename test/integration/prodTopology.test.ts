@@ -25,11 +25,11 @@ import { readOutcomes } from '../../activities/report.js';
 import { reportPaths, startBulkJob } from '../../lib/bulkJobs.js';
 import { importFriends, type ImportTarget, type UserImportHandle } from '../../lib/serviceImport.js';
 import type { ReportRow } from '../../core/jobTypes.js';
-import type { FaultPlan, FriendImportCall } from '../../emulator/index.js';
+import type { FriendImportCall } from '../../emulator/index.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 import { startProdStack, type ProdStack } from '../../scripts/prod-stack/stack.js';
 import { bulkJobWorkflowId } from '../../core/definitions.js';
-import { chaosData, minCalls } from '../support/chaosData.js';
+import { chaosData, chaosFaults, minCalls } from '../support/chaosData.js';
 import { friendItems, submitted } from '../support/data.js';
 import { diffFriends, openEmulatorState, type StateDiff } from '../support/emulatorState.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';
@@ -48,22 +48,7 @@ const WORKERS = 3;
 const TASK_QUEUE = 'friend-import';
 const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
-const FAULTS: FaultPlan = {
-  seed: SEED,
-  rules: [
-    // About 10% transient whole-request codes (nothing written) and 2% gateway 502s.
-    { kind: 'error', code: 30006, probability: 0.03 },
-    { kind: 'error', code: 30007, probability: 0.02 },
-    { kind: 'error', code: 60008, probability: 0.02 },
-    { kind: 'error', code: 70169, probability: 0.015 },
-    { kind: 'error', code: 70500, probability: 0.015 },
-    { kind: 'http', status: 502, probability: 0.02 },
-    // Slow successes: the write lands and the answer waits, a few past the client's 10 s timeout
-    // (the batch is then sent again, and must not overlap the first send).
-    { kind: 'slow', probability: 0.03, delayMs: 2_500 },
-    { kind: 'slow', probability: 0.004, delayMs: 11_000 },
-  ],
-};
+const FAULTS = chaosFaults(SEED, 0.004);
 
 /** PROD_TOPOLOGY_LOG=1 follows the run as it goes (diagnostics print only at the end). */
 const log = (line: string): void => {

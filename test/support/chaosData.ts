@@ -3,6 +3,7 @@
  * and some unknown To_Accounts (never imported, so the service answers 30003 for them alone).
  * Returns what the input must produce: each user's friends, and each permanent failure.
  */
+import type { FaultPlan } from '../../emulator/index.js';
 import { mulberry32 } from '../../emulator/prng.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 
@@ -72,4 +73,25 @@ export function chaosData(seed: number, small = 185, big = 15, pool = 20_000): C
 /** Σ ⌈items / 1000⌉: the fewest calls the input needs. */
 export function minCalls(data: ChaosData): number {
   return data.users.reduce((n, u) => n + Math.ceil(u.items.length / 1000), 0);
+}
+
+/**
+ * The faults both chaos suites inject: about 10% transient whole-request codes (nothing written),
+ * 2% gateway 502s, and slow successes (the write lands, the answer waits) — `pastTimeout` of them
+ * past the client's 10 s timeout, so the batch is sent again and must not overlap the first send.
+ */
+export function chaosFaults(seed: number, pastTimeout: number): FaultPlan {
+  return {
+    seed,
+    rules: [
+      { kind: 'error', code: 30006, probability: 0.03 },
+      { kind: 'error', code: 30007, probability: 0.02 },
+      { kind: 'error', code: 60008, probability: 0.02 },
+      { kind: 'error', code: 70169, probability: 0.015 },
+      { kind: 'error', code: 70500, probability: 0.015 },
+      { kind: 'http', status: 502, probability: 0.02 },
+      { kind: 'slow', probability: 0.03, delayMs: 2_500 },
+      { kind: 'slow', probability: pastTimeout, delayMs: 11_000 },
+    ],
+  };
 }

@@ -35,7 +35,7 @@ export async function controlJob(
       const { isVerifyProgress, verifyCounts } = await import('./verifyView.js');
       const counts = isVerifyProgress(progress)
         ? verifyCounts(progress)
-        : `${count(progress.imported)} imported, ${count(progress.failed)} failed, ${count(progress.inFlight, 'user')} in flight`;
+        : `${count(progress.imported)} imported, ${count(progress.failed)} failed, ${count(progress.inFlight, 'call')} in flight`;
       process.stdout.write(`Job ${handle.jobId}: ${describe(progress)} (${counts}).\n`);
     }
   } finally {

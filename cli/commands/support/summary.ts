@@ -96,7 +96,7 @@ export function formatSummary(s: JobSummaryJson): string {
   const finished = isFinished(s.status);
   const head = finished
     ? `Job ${s.jobId} ${s.status} after ${duration(s.elapsedMs)}`
-    : `Job ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'user')} in flight, concurrency ${s.concurrency})`;
+    : `Job ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'call')} in flight, concurrency ${s.concurrency})`;
   const byCode = codes(s.failedByCode);
   const lines = [
     head,

@@ -127,7 +127,7 @@ export function formatVerifySummary(s: VerifySummaryJson): string {
   const what = `${s.file ?? ''}${s.fields ? ' (fields compared)' : ' (existence)'}`;
   const head = finished
     ? `Verify ${s.jobId} ${s.status} in ${duration(s.elapsedMs)}: ${what}`
-    : `Verify ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'user')} in flight): ${what}`;
+    : `Verify ${s.jobId} is ${s.status} (${duration(s.elapsedMs)} so far, ${count(s.inFlight, 'call')} in flight): ${what}`;
   const api = s.fields ? 'friend_get' : 'friend_check';
   const lines = [
     head,
@@ -181,7 +181,7 @@ export function verdict(s: VerifySummaryJson): string {
 
 /** The counts `pause`, `resume`, `cancel` and `concurrency` print for a verify job. */
 export function verifyCounts(p: VerifyProgress): string {
-  return `${count(p.pairs, 'pair')} checked, ${count(p.imported)} as expected, ${count(p.failed, 'differs', 'differ')}, ${count(p.inFlight, 'user')} in flight`;
+  return `${count(p.pairs, 'pair')} checked, ${count(p.imported)} as expected, ${count(p.failed, 'differs', 'differ')}, ${count(p.inFlight, 'call')} in flight`;
 }
 
 export const isVerifyProgress = (p: JobProgress): p is VerifyProgress =>

@@ -108,7 +108,7 @@ describe('job summary', () => {
     assert.match(text, /^ {2}read {6}1 line · 1 user · 1 item$/m);
     assert.match(text, /^ {2}calls {5}1 friend_import call$/m);
     const running = formatSummary(jobSummary('j1', 'w', { ...one, state: 'running', inFlight: 1 }));
-    assert.match(running, /\(1\.5 s so far, 1 user in flight, concurrency 300\)/);
+    assert.match(running, /\(1\.5 s so far, 1 call in flight, concurrency 300\)/);
     const many = formatSummary(jobSummary('j1', 'w', done));
     assert.match(many, /^ {2}read {6}10 lines · 4 users · 12 items$/m);
     assert.match(many, /^ {2}calls {5}5 friend_import calls$/m);
