@@ -5,7 +5,13 @@
 import { z } from 'zod';
 import { parseEnv, port, wholeNumber, type Env } from './env.js';
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const logLevel = z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` });
+export type LogLevelName = z.infer<typeof logLevel>;
+
 const WorkerEnvSchema = z.object({
+  /** How much the worker logs (JSON on stderr). */
+  LOG_LEVEL: logLevel.default('info'),
   /** Service-path friendImport calls one worker runs at once. */
   WORKER_MAX_CONCURRENT_CALLS: wholeNumber('WORKER_MAX_CONCURRENT_CALLS', 1, 1000).optional(),
   /** Prometheus endpoint (`/metrics`): Temporal's runtime metrics and ours. */
@@ -30,4 +36,12 @@ export type WorkerSettings = z.infer<typeof WorkerEnvSchema>;
 
 export function loadWorkerSettings(env: Env): WorkerSettings {
   return parseEnv(WorkerEnvSchema, env);
+}
+
+/**
+ * The log level alone, for commands that log but run no worker of their own settings (`demo`,
+ * `dev` before its worker starts): `fallback` when LOG_LEVEL is unset.
+ */
+export function loadLogLevel(env: Env, fallback: LogLevelName): LogLevelName {
+  return parseEnv(z.object({ LOG_LEVEL: logLevel.default(fallback) }), env).LOG_LEVEL;
 }

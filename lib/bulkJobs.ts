@@ -16,6 +16,7 @@ import {
 } from '../core/jobTypes.js';
 import {
   describeJob,
+  JobStartError,
   jobHandle,
   newId,
   startJobWorkflow,
@@ -97,7 +98,7 @@ export async function startBulkJob(target: BulkTarget, options: StartJobOptions)
   if (existing) {
     // A verify job shares the job ID space: re-attaching an import to it would read its progress as an import's.
     if (existing.kind !== 'import')
-      throw new Error(
+      throw new JobStartError(
         `job "${jobId}" exists and is not an import job (it is a ${existing.type}); choose another --job-id`,
       );
     return bulkJob(target, jobId, false);

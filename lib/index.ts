@@ -72,6 +72,7 @@ export { bulkJobWorkflowId, importFriendsWorkflowId } from '../core/definitions.
 export { loadTemporalSettings, connectClient } from './connection.js';
 export { dataConverterFromEnv } from './codec.js';
 export { loadClientImSettings, SettingsError } from '../config/im.js';
+export { JobStartError } from './jobs.js';
 
 /** How to reach the workers that run the imports. */
 export interface FriendImporterOptions {

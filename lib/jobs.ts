@@ -47,6 +47,14 @@ export function newId(prefix: string, now = new Date()): string {
   return `${prefix}-${stamp}-${randomUUID().slice(0, 8)}`;
 }
 
+/**
+ * A job that cannot start as asked, for a reason the caller can fix (an ID taken by a job of
+ * another kind, an import job to compare with that does not exist); the CLI exits 2 on it.
+ */
+export class JobStartError extends Error {
+  override name = 'JobStartError';
+}
+
 /** The job behind an ID: its server status, its kind and workflow type (undefined: no such job). */
 export async function describeJob(
   client: Client,

@@ -17,13 +17,17 @@ import { mergeWriters } from '../core/verifyWatch.js';
 import type { VerifyJobWorkflow } from '../workflows/verifyJob.js';
 import { bulkJobWorkflowId, jobProgressQuery } from '../core/definitions.js';
 import { assertConcurrency, DEFAULT_PAGE_LINES, reportPaths, type BulkTarget } from './bulkJobs.js';
-import { describeJob, jobHandle, newId, startJobWorkflow, withRunningPage, type JobHandle } from './jobs.js';
+import {
+  describeJob,
+  JobStartError,
+  jobHandle,
+  newId,
+  startJobWorkflow,
+  withRunningPage,
+  type JobHandle,
+} from './jobs.js';
 
 export { describeJob, JOB_WORKFLOW_TYPES, type JobKind } from './jobs.js';
-
-export class VerifyStartError extends Error {
-  override name = 'VerifyStartError';
-}
 
 export interface StartVerifyOptions {
   /** The verify job's own ID; re-using the ID of an existing verify job re-attaches to it. */
@@ -70,9 +74,9 @@ export async function importJobReportDir(
   timeoutMs = 15_000,
 ): Promise<{ reportDir: string; status: string }> {
   const job = await describeJob(client, importJobId);
-  if (!job) throw new VerifyStartError(`there is no import job "${importJobId}"`);
+  if (!job) throw new JobStartError(`there is no import job "${importJobId}"`);
   if (job.kind !== 'import')
-    throw new VerifyStartError(`job "${importJobId}" is a ${job.kind} job, not an import job`);
+    throw new JobStartError(`job "${importJobId}" is a ${job.kind} job, not an import job`);
   const handle = client.workflow.getHandle(bulkJobWorkflowId(importJobId));
   let known: JobProgress | undefined;
   if (job.status === 'COMPLETED') known = (await handle.result()) as JobProgress;
@@ -84,7 +88,7 @@ export async function importJobReportDir(
     ]).finally(() => clearTimeout(timer));
   }
   if (!known?.reportJsonl)
-    throw new VerifyStartError(
+    throw new JobStartError(
       `import job "${importJobId}" is ${job.status.toLowerCase()} and did not say where its report is (is a worker running?)`,
     );
   return { reportDir: reportPaths(importJobId, known.reportJsonl).reportDir, status: job.status };
@@ -117,7 +121,7 @@ export async function startVerifyJob(
   const existing = await describeJob(target.client, jobId);
   if (existing) {
     if (existing.kind !== 'verify')
-      throw new VerifyStartError(`job "${jobId}" exists and is a ${existing.kind} job, not a verify job`);
+      throw new JobStartError(`job "${jobId}" exists and is a ${existing.kind} job, not a verify job`);
     return verifyJob(target, jobId, false);
   }
   const importJob = options.importJobId

@@ -6,7 +6,7 @@ import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { pino, type Logger as Pino } from 'pino';
 import { redactText } from '../im/node/url.js';
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Pino {
+export function createLogger(level: string): Pino {
   return pino(
     {
       level,

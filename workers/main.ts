@@ -37,7 +37,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const temporal = loadTemporalSettings(env);
   const workerEnv = loadWorkerSettings(env);
   const dataConverter = dataConverterFromEnv(env);
-  const log = createLogger();
+  const log = createLogger(workerEnv.LOG_LEVEL);
   if (options.installRuntime !== false)
     Runtime.install({
       logger: temporalLogger(log),

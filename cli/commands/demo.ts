@@ -25,6 +25,7 @@ interface DemoOptions {
 async function runDemo(opts: DemoOptions): Promise<number> {
   const { randomUUID } = await import('node:crypto');
   const { loadImSettings } = await import('../../config/im.js');
+  const { loadLogLevel } = await import('../../config/worker.js');
   const { startBulkJob } = await import('../../lib/bulkJobs.js');
   const { startVerifyJob } = await import('../../lib/verifyJobs.js');
   const { followVerify, formatVerifySummary, verdict, differencesOf } =
@@ -38,6 +39,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   const { count } = await import('./support/format.js');
   const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 
+  const logLevel = loadLogLevel(process.env, 'error');
   const manifest = await loadDemo();
   const accounts = await readIds(join(DEMO_DIR, manifest.emulator.accounts));
   const foreign = await readIds(join(DEMO_DIR, manifest.emulator.foreignAccounts));
@@ -70,7 +72,7 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       },
       devServer: { ui: true },
       taskQueue: TEMPORAL_DEFAULTS.taskQueue,
-      logger: temporalLogger(createLogger(process.env.LOG_LEVEL ?? 'error')),
+      logger: temporalLogger(createLogger(logLevel)),
     });
     stops.push(() => stack.stop());
     const { devServer, client, im, taskQueue } = stack;

@@ -45,10 +45,12 @@ async function readAccounts(file: string): Promise<string[]> {
 
 async function runDev(opts: DevOptions): Promise<void> {
   const { loadImSettings } = await import('../../config/im.js');
+  const { loadLogLevel } = await import('../../config/worker.js');
   const { ensurePortsFree, startEmbeddedStack } = await import('../stack/embedded.js');
   const { runWorker } = await import('../../workers/main.js');
   const { TEMPORAL_DEFAULTS } = await import('../../lib/connection.js');
   const env = process.env;
+  const logLevel = loadLogLevel(env, 'warn');
   const remoteIm = Boolean(env.IM_BASE_URL || env.IM_REGION);
   await ensurePortsFree([
     { flag: '--temporal-port', port: opts.temporalPort },
@@ -89,10 +91,10 @@ async function runDev(opts: DevOptions): Promise<void> {
   try {
     // The worker reaches this dev server whatever TEMPORAL_* say (TLS, API key are for clusters).
     const workerEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TEMPORAL_')));
-    process.env.LOG_LEVEL ??= 'warn';
     await runWorker({
       env: {
         ...workerEnv,
+        LOG_LEVEL: logLevel,
         TEMPORAL_ADDRESS: devServer.address,
         TEMPORAL_NAMESPACE: devServer.namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,

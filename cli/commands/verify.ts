@@ -26,7 +26,8 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
   const { formatOf, checkSource } = await import('./support/source.js');
   const { openTemporal, jobIdOf } = await import('./support/context.js');
   const { bulkJob } = await import('../../lib/bulkJobs.js');
-  const { describeJob, startVerifyJob, VerifyStartError } = await import('../../lib/verifyJobs.js');
+  const { describeJob, startVerifyJob } = await import('../../lib/verifyJobs.js');
+  const { JobStartError } = await import('../../lib/jobs.js');
   const { followVerify, formatVerifySummary, verifyExitCode } = await import('./support/verifyView.js');
   const { followJob } = await import('./support/jobView.js');
   const { formatSummary, exitCodeFor } = await import('./support/summary.js');
@@ -60,7 +61,7 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
         ...(opts.pageLines && { pageLines: opts.pageLines }),
       });
     } catch (err) {
-      if (err instanceof VerifyStartError) throw new CliError(err.message, EXIT.usage);
+      if (err instanceof JobStartError) throw new CliError(err.message, EXIT.usage);
       throw err;
     }
     process.stderr.write(

@@ -241,7 +241,7 @@ describe('verify jobs', { timeout: 900_000 }, () => {
     assert.equal(paused.code, 0, paused.stderr);
     assert.match(
       paused.stdout,
-      /: paused; resume with: friend-import resume \S+ \(\d+ pairs? checked, \d+ as expected, \d+ differs?, \d+ users? in flight\)\.$/m,
+      /: paused; resume with: friend-import resume \S+ \(\d+ pairs? checked, \d+ as expected, \d+ differs?, \d+ calls? in flight\)\.$/m,
     );
     const checks = async () => (await service.stats()).byRoute[CHECK]?.['30003'] ?? 0;
     await new Promise((r) => setTimeout(r, 1_500));
@@ -272,6 +272,13 @@ describe('verify jobs', { timeout: 900_000 }, () => {
     assert.equal(rows.final, true);
     assert.equal(rows.rows.length, s.pairs);
     assert.match(rows.rows[0]?.note ?? '', /30003/);
+    // An import cannot take a verify job's ID: refused as bad usage, nothing started.
+    const clash = await cli(['import', file, '--job-id', jobId]);
+    assert.equal(clash.code, 2, clash.stderr);
+    assert.equal(
+      clash.stderr.trim(),
+      `friend-import: job "${jobId}" exists and is not an import job (it is a VerifyJobWorkflow); choose another --job-id`,
+    );
   });
 
   it('says which import held its users while it read them', async () => {

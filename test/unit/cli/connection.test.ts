@@ -15,6 +15,7 @@ import {
   TEMPORAL_DEFAULTS,
 } from '../../../lib/connection.js';
 import { loadImSettings, SettingsError } from '../../../config/im.js';
+import { loadLogLevel, loadWorkerSettings } from '../../../config/worker.js';
 
 const API_KEY = 'tmprl-api-key-that-must-never-leak';
 
@@ -183,6 +184,19 @@ describe('configuration errors', () => {
     assert.doesNotMatch(
       new SettingsError(problems({ TEMPORAL_NAMESPACE: 'a b', TEMPORAL_TLS: 'maybe' })).message,
       /\n/,
+    );
+  });
+
+  it('take LOG_LEVEL from the list of levels, blank as unset, and refuse anything else', () => {
+    assert.equal(loadWorkerSettings({}).LOG_LEVEL, 'info');
+    assert.equal(loadWorkerSettings({ LOG_LEVEL: ' debug ' }).LOG_LEVEL, 'debug');
+    assert.equal(loadLogLevel({ LOG_LEVEL: '  ' }, 'error'), 'error');
+    assert.throws(
+      () => loadLogLevel({ LOG_LEVEL: 'loud' }, 'warn'),
+      (e: unknown) =>
+        e instanceof SettingsError &&
+        e.message ===
+          'invalid configuration: LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent',
     );
   });
 });
