@@ -52,11 +52,15 @@ export function registerCodecServer(program: Command): void {
           EXIT.usage,
         );
       const origins = opts.origin ?? DEFAULT_ORIGINS;
-      const server = await startCodecServer({
-        codec,
-        port: opts.port ?? DEFAULT_PORT,
-        host: opts.host ?? '127.0.0.1',
-        origins,
+      const port = opts.port ?? DEFAULT_PORT;
+      const host = opts.host ?? '127.0.0.1';
+      const server = await startCodecServer({ codec, port, host, origins }).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new CliError(
+            `port ${port} on ${host} is in use: pass --port N (0 = any free port)`,
+            EXIT.usage,
+          );
+        throw err;
       });
       process.stderr.write(
         `codec server on ${server.url}: keys ${codec.keyIds.join(', ')} (active ${codec.activeKeyId}); origins ${origins.join(', ')}\n`,

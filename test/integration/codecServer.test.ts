@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AesGcmCodec } from '../../lib/codec.js';
+import { runCli } from './cliHelpers.js';
 import {
   payloadsFromJson,
   payloadsToJson,
@@ -105,5 +106,19 @@ describe('codec server', () => {
   it('passes clear payloads through decode untouched', async () => {
     const r = await fetch(`${server.url}/decode`, json(clear));
     assert.deepEqual(await r.json(), clear);
+  });
+
+  it('the command refuses a port in use in one sentence (exit 2)', async () => {
+    const port = Number(new URL(server.url).port);
+    const keys = `k1:${randomBytes(32).toString('base64')}`;
+    const r = await runCli(['codec-server', '--port', String(port)], {
+      env: { FRIEND_IMPORT_CODEC_KEYS: keys },
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `friend-import: port ${port} on 127.0.0.1 is in use: pass --port N (0 = any free port)`,
+    );
   });
 });
