@@ -5,7 +5,11 @@
  * 3,000-friend user's history and a 1M-item job's history and worker memory. Prints every figure;
  * copy them into bench/RESULTS.md with the date, the machine and this command.
  *
- *   npm run bench -- [--only A,B,U,M] [--scale 1] [--seed 1] [--workers 1] [--concurrency 300]
+ * Then V: a verify job reading dataset A back (bench/verify.ts), and P: dataset A on the production
+ * topology, Temporal on PostgreSQL with 1, 2 and 3 worker processes beside the dev server
+ * (bench/prodTopology.ts); each runs as its own process and its figures are printed here too.
+ *
+ *   npm run bench -- [--only A,B,U,M,V,P] [--scale 1] [--seed 1] [--workers 1] [--concurrency 100]
  *                    [--latency-ms 20] [--plain-concurrency 32] [--no-plain] [--cpu-prof DIR]
  *                    [--runtime dist|tsx] [--worker-node-args='--max-old-space-size=256']
  */
@@ -21,7 +25,7 @@ import { measureUserHistory, type UserHistory } from './userHistory.js';
 
 const { values: args } = parseArgs({
   options: {
-    only: { type: 'string', default: 'A,B,U,M' },
+    only: { type: 'string', default: 'A,B,U,M,V,P' },
     scale: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
@@ -119,6 +123,48 @@ if (only.has('M')) {
   print(formatRun(m, rate));
   print(`load average after M: ${load()}`);
 }
+
+// The verify and production-topology benchmarks are scripts of their own; their stdout is their
+// figures, printed here once each has ended (their progress goes to stderr as it happens).
+const parts: { name: string; script: string; args: string[] }[] = [
+  {
+    name: 'V',
+    script: 'bench/verify.ts',
+    args: ['--preset', 'A', '--concurrency', args.concurrency ?? '100'],
+  },
+  {
+    name: 'P',
+    script: 'bench/prodTopology.ts',
+    args: ['--concurrency', args.concurrency ?? '100', '--runtime', args.runtime ?? 'dist'],
+  },
+];
+let partsFailed = false;
+for (const part of parts) {
+  if (!only.has(part.name)) continue;
+  log(`running ${part.script} …`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      part.script,
+      '--scale',
+      String(scale),
+      '--seed',
+      String(seed),
+      '--rate',
+      String(rate),
+      ...part.args,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  print(r.stdout.trimEnd());
+  if (r.status !== 0) {
+    log(`RESULT INVALID: ${part.script} exited ${r.status ?? r.signal}`);
+    partsFailed = true;
+  }
+}
+if (partsFailed) process.exitCode = 1;
 
 const wrong = results.runs.filter(
   (r) => r.state.missing + r.state.unexpected > 0 || r.imported !== r.items || r.failed !== 0,

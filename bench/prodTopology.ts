@@ -6,7 +6,7 @@
  * one bulk job started with startBulkJob. A fresh stack for every run.
  *
  *   node --import tsx bench/prodTopology.ts [--scale 1] [--seed 1] [--workers 1,2,3]
- *        [--topology both|prod|dev] [--rate 200] [--concurrency 300] [--latency-ms 20]
+ *        [--topology both|prod|dev] [--rate 200] [--concurrency 100] [--latency-ms 20]
  *        [--page-lines N] [--runtime dist|tsx]
  *
  * Prints, per run and then as one table: the ratio to the ceiling, the max 1-s window, Temporal's
@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1,2,3' },
     topology: { type: 'string', default: 'both' },
     rate: { type: 'string', default: '200' },
-    concurrency: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '100' },
     'latency-ms': { type: 'string', default: '20' },
     'page-lines': { type: 'string' },
     runtime: { type: 'string', default: 'dist' },
