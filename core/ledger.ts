@@ -190,7 +190,9 @@ export function admit(
         kind: 'rejected',
       });
     }
-    added.push({ ...q, item: s.item, attempts: 0, ...(s.maybeLanded && { maybeLanded: true }) });
+    const queuedItem: QueuedItem = { submissionId: q.submissionId, ref: q.ref, item: s.item, attempts: 0 };
+    if (s.maybeLanded) queuedItem.maybeLanded = true;
+    added.push(queuedItem);
     accepted++;
   });
   if (superseded.size > 0) state.queue = state.queue.filter((w) => !superseded.has(w));

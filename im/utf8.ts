@@ -38,9 +38,13 @@ export function jsonByteLength(value: unknown): number {
         for (const v of value) n += v === undefined ? 4 : jsonByteLength(v);
         return n;
       }
+      // for…in over own keys rather than Object.entries: no array per object (a job sizes millions).
+      const record = value as Record<string, unknown>;
       let n = 2;
       let fields = 0;
-      for (const [k, v] of Object.entries(value)) {
+      for (const k in record) {
+        if (!Object.hasOwn(record, k)) continue;
+        const v = record[k];
         if (v === undefined || typeof v === 'function') continue;
         n += jsonStringBytes(k) + 1 + jsonByteLength(v);
         fields++;
@@ -63,16 +67,22 @@ function integerDigits(n: number): number {
  * surrogate is written as \uXXXX, 6 bytes where UTF-8 would count 3).
  */
 function jsonStringBytes(s: string): number {
-  let n = utf8Length(s) + 2;
+  // One pass: UTF-8 bytes and escapes together.
+  let n = s.length + 2;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09)
-      n += 1;
-    else if (c < 0x20) n += 5;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      if ((s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
-      else n += 3;
-    } else if (c >= 0xdc00 && c <= 0xdfff) n += 3;
+    if (c >= 0x20 && c < 0x80) {
+      if (c === 0x22 || c === 0x5c) n += 1;
+    } else if (c < 0x20) {
+      n += c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09 ? 1 : 5;
+    } else if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: two UTF-16 units, four bytes.
+      n += 2;
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff)
+      n += 5; // a lone surrogate: \uXXXX, 6 bytes
+    else n += 2;
   }
   return n;
 }

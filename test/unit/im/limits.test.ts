@@ -163,6 +163,8 @@ describe('jsonByteLength', () => {
       '\u2028',
       '\ud800x',
       'x\udc00',
+      '\u007f\u0080\u07ff\u0800\uffff\u001f\u0008\t',
+      '\udbff\udfff\udc00\ud800',
       1.5,
       1e21,
       [1, [2, null, true]],
@@ -171,5 +173,21 @@ describe('jsonByteLength', () => {
     ];
     for (const s of samples)
       assert.equal(jsonByteLength(s), Buffer.byteLength(JSON.stringify(s)), JSON.stringify(s));
+  });
+
+  it('agrees with JSON.stringify on 2,000 seeded strings of any UTF-16 units', () => {
+    let seed = 20_261_201;
+    const next = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) % n;
+    // Mostly ASCII, with control characters, 2- and 3-byte characters and surrogates, paired or not.
+    const pools = [0x80, 0x20, 0x800, 0x10000, 0x800];
+    const bases = [0, 0, 0x80, 0, 0xd800];
+    for (let k = 0; k < 2_000; k++) {
+      let s = '';
+      for (let i = next(12); i > 0; i--) {
+        const p = next(pools.length);
+        s += String.fromCharCode(bases[p]! + next(pools[p]!));
+      }
+      assert.equal(jsonByteLength({ s }), Buffer.byteLength(JSON.stringify({ s })), JSON.stringify(s));
+    }
   });
 });
