@@ -38,7 +38,12 @@ import {
 import { FailedKey, ImportedKey, JobIdKey, StateKey } from '../core/searchAttributes.js';
 import { shouldContinueAsNew } from './history.js';
 
-const DEFAULT_PAGE_ITEMS = 500_000;
+/**
+ * Items per page at most, beside `--page-lines`: a page streams its lines and checkpoints every
+ * second, so its size bounds neither memory nor the work redone after a crash; every page boundary
+ * costs a tail (the page's last users finish their calls one after another) and a few events.
+ */
+const DEFAULT_PAGE_ITEMS = 2_000_000;
 /** A job continues as new after this many history events (or when the server suggests it). */
 const JOB_HISTORY_EVENTS = 2_500;
 
