@@ -15,7 +15,14 @@ import {
 } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { randomUUID } from 'node:crypto';
-import type { BulkJobInput, JobProgress, PageLiveBase } from '../core/jobTypes.js';
+import {
+  concurrencyProblem,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PAGE_LINES,
+  type BulkJobInput,
+  type JobProgress,
+  type PageLiveBase,
+} from '../core/jobTypes.js';
 import type { VerifyJobInput } from '../core/verifyTypes.js';
 import {
   bulkJobWorkflowId,
@@ -67,6 +74,46 @@ export async function describeJob(
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/**
+ * Whether a job of `kind` already holds `jobId` (the caller re-attaches to it); a job of another
+ * kind there is a JobStartError, since re-attaching would read its progress as the wrong kind's.
+ */
+export async function existingJob(client: Client, jobId: string, kind: JobKind): Promise<boolean> {
+  const existing = await describeJob(client, jobId);
+  if (!existing) return false;
+  if (existing.kind !== kind)
+    throw new JobStartError(
+      `job "${jobId}" exists and is not ${kind === 'import' ? 'an import' : 'a verify'} job (it is a ${existing.type}); choose another --job-id`,
+    );
+  return true;
+}
+
+/** The options every paged job takes (lib/bulkJobs.ts, lib/verifyJobs.ts). */
+export interface PagedJobOptions {
+  /** Calls in flight at once: a whole number 1–MAX_CONCURRENCY (default 100). */
+  concurrency?: number;
+  pageLines?: number;
+  pageItems?: number;
+  continueAsNewAfterEvents?: number;
+}
+
+/** Those options as the job's input fields, defaults filled in (the concurrency checked). */
+export function pagedJobFields(
+  options: PagedJobOptions,
+): Pick<BulkJobInput, 'concurrency' | 'pageLines' | 'pageItems' | 'continueAsNewAfterEvents'> {
+  const problem = options.concurrency === undefined ? undefined : concurrencyProblem(options.concurrency);
+  // The job workflow would clamp it without a word; a caller should learn the number is not used.
+  if (problem) throw new RangeError(problem);
+  return {
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    pageLines: options.pageLines ?? DEFAULT_PAGE_LINES,
+    ...(options.pageItems !== undefined && { pageItems: options.pageItems }),
+    ...(options.continueAsNewAfterEvents
+      ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
+      : {}),
+  };
 }
 
 /** A job of either kind, by its ID: `P` is its progress, `S` its summary at the end. */

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { resolve } from 'node:path';
-import { DEFAULT_CONCURRENCY, type JobProgress, type SourceFormat } from '../core/jobTypes.js';
+import type { JobProgress, SourceFormat } from '../core/jobTypes.js';
 import type {
   VerifyJobInput,
   VerifyPageProgress,
@@ -16,20 +16,23 @@ import type {
 import { mergeWriters } from '../core/verifyWatch.js';
 import type { VerifyJobWorkflow } from '../workflows/verifyJob.js';
 import { bulkJobWorkflowId, jobProgressQuery } from '../core/definitions.js';
-import { assertConcurrency, DEFAULT_PAGE_LINES, reportPaths, type BulkTarget } from './bulkJobs.js';
+import { reportPaths, type BulkTarget } from './bulkJobs.js';
 import {
   describeJob,
+  existingJob,
   JobStartError,
   jobHandle,
   newId,
+  pagedJobFields,
   startJobWorkflow,
   withRunningPage,
   type JobHandle,
+  type PagedJobOptions,
 } from './jobs.js';
 
 export { describeJob, JOB_WORKFLOW_TYPES, type JobKind } from './jobs.js';
 
-export interface StartVerifyOptions {
+export interface StartVerifyOptions extends PagedJobOptions {
   /** The verify job's own ID; re-using the ID of an existing verify job re-attaches to it. */
   jobId?: string;
   path: string;
@@ -42,11 +45,6 @@ export interface StartVerifyOptions {
   report?: string;
   /** Start an import of the missing and different pairs at the end. */
   repair?: boolean;
-  /** Users checked at once: a whole number 1–MAX_CONCURRENCY (default 100). */
-  concurrency?: number;
-  pageLines?: number;
-  pageItems?: number;
-  continueAsNewAfterEvents?: number;
 }
 
 export type VerifyJobHandle = JobHandle<VerifyProgress, VerifySummary>;
@@ -116,22 +114,15 @@ export async function startVerifyJob(
   target: BulkTarget,
   options: StartVerifyOptions,
 ): Promise<VerifyJobHandle> {
-  assertConcurrency(options.concurrency);
   const jobId = options.jobId ?? newVerifyId();
-  const existing = await describeJob(target.client, jobId);
-  if (existing) {
-    if (existing.kind !== 'verify')
-      throw new JobStartError(`job "${jobId}" exists and is a ${existing.kind} job, not a verify job`);
-    return verifyJob(target, jobId, false);
-  }
+  const paging = pagedJobFields(options);
+  if (await existingJob(target.client, jobId, 'verify')) return verifyJob(target, jobId, false);
   const importJob = options.importJobId
     ? {
         jobId: options.importJobId,
         reportDir: (await importJobReportDir(target.client, options.importJobId)).reportDir,
       }
     : undefined;
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const pageLines = options.pageLines ?? DEFAULT_PAGE_LINES;
   const repairId = `${jobId}-repair`;
   const input: VerifyJobInput = {
     jobId,
@@ -140,14 +131,14 @@ export async function startVerifyJob(
     ...verifyReportPaths(jobId, options.report),
     ...(importJob && { importJob }),
     ...(options.repair && {
-      repair: { jobId: repairId, ...reportPaths(repairId), concurrency, pageLines },
+      repair: {
+        jobId: repairId,
+        ...reportPaths(repairId),
+        concurrency: paging.concurrency,
+        pageLines: paging.pageLines,
+      },
     }),
-    concurrency,
-    pageLines,
-    ...(options.pageItems !== undefined && { pageItems: options.pageItems }),
-    ...(options.continueAsNewAfterEvents
-      ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
-      : {}),
+    ...paging,
   };
   const started = await startJobWorkflow(target, jobId, 'VerifyJobWorkflow', {
     input,

@@ -16,6 +16,7 @@ import { startBulkJob } from '../../lib/bulkJobs.js';
 import type { VerifySummaryJson } from '../../cli/commands/support/verifyView.js';
 import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import { startVerifyJob, verifyJob, verifyReportPaths } from '../../lib/verifyJobs.js';
+import { JobStartError } from '../../lib/jobs.js';
 import type { VerifyLineOutcome, VerifyReportRow } from '../../core/verifyTypes.js';
 import { ImClient } from '../../im/node/client.js';
 import { LOCAL_IM_APP } from '../../config/im.js';
@@ -278,6 +279,14 @@ describe('verify jobs', { timeout: 900_000 }, () => {
     assert.equal(
       clash.stderr.trim(),
       `friend-import: job "${jobId}" exists and is not an import job (it is a VerifyJobWorkflow); choose another --job-id`,
+    );
+    // Nor a verify an import job's (its own ID is the library's `jobId`; the CLI's --job-id names the import).
+    await assert.rejects(
+      startVerifyJob(target(), { jobId: 'v-import', path: file, format: 'jsonl' }),
+      (e: unknown) =>
+        e instanceof JobStartError &&
+        e.message ===
+          'job "v-import" exists and is not a verify job (it is a BulkImportWorkflow); choose another --job-id',
     );
   });
 
