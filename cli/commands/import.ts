@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { CliError, EXIT, exitAfterOutput } from './errors.js';
+import { EXIT, exitAfterOutput } from './errors.js';
 import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
 
 export interface ImportCommandOptions {
@@ -60,7 +60,6 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
   const { formatOf, checkSource } = await import('./support/source.js');
   const { openTemporal, jobIdOf, jobStatus } = await import('./support/context.js');
   const { startBulkJob } = await import('../../lib/bulkJobs.js');
-  const { JobStartError } = await import('../../lib/jobs.js');
   const { followJob } = await import('./support/jobView.js');
   const { formatSummary, exitCodeFor } = await import('./support/summary.js');
 
@@ -83,9 +82,7 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
         ...(opts.concurrency && { concurrency: opts.concurrency }),
         ...(opts.pageLines && { pageLines: opts.pageLines }),
       },
-    ).catch((err: unknown) => {
-      throw err instanceof JobStartError ? new CliError(err.message, EXIT.usage) : err;
-    });
+    );
     const reattachHint = `friend-import import ${file} --job-id ${handle.jobId}`;
     process.stderr.write(
       handle.started

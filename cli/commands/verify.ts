@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { CliError, EXIT, exitAfterOutput } from './errors.js';
+import { EXIT, exitAfterOutput } from './errors.js';
 import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
 
 interface VerifyCommandOptions {
@@ -27,7 +27,6 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
   const { openTemporal, jobIdOf } = await import('./support/context.js');
   const { bulkJob } = await import('../../lib/bulkJobs.js');
   const { describeJob, startVerifyJob } = await import('../../lib/verifyJobs.js');
-  const { JobStartError } = await import('../../lib/jobs.js');
   const { followVerify, formatVerifySummary, verifyExitCode } = await import('./support/verifyView.js');
   const { followJob } = await import('./support/jobView.js');
   const { formatSummary, exitCodeFor } = await import('./support/summary.js');
@@ -48,22 +47,16 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
         );
     }
     const jsonl = reportJsonlOf(opts.report);
-    let handle;
-    try {
-      handle = await startVerifyJob(target, {
-        path: file,
-        format,
-        fields: opts.fields === true,
-        ...(importJobId && { importJobId }),
-        ...(jsonl && { report: jsonl }),
-        ...(opts.repair && { repair: true }),
-        ...(opts.concurrency && { concurrency: opts.concurrency }),
-        ...(opts.pageLines && { pageLines: opts.pageLines }),
-      });
-    } catch (err) {
-      if (err instanceof JobStartError) throw new CliError(err.message, EXIT.usage);
-      throw err;
-    }
+    const handle = await startVerifyJob(target, {
+      path: file,
+      format,
+      fields: opts.fields === true,
+      ...(importJobId && { importJobId }),
+      ...(jsonl && { report: jsonl }),
+      ...(opts.repair && { repair: true }),
+      ...(opts.concurrency && { concurrency: opts.concurrency }),
+      ...(opts.pageLines && { pageLines: opts.pageLines }),
+    });
     process.stderr.write(
       `Started verify job ${handle.jobId} for ${resolve(file)} (${format}${opts.fields ? ', fields' : ''}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`,
     );

@@ -280,6 +280,10 @@ describe('verify jobs', { timeout: 900_000 }, () => {
       clash.stderr.trim(),
       `friend-import: job "${jobId}" exists and is not an import job (it is a VerifyJobWorkflow); choose another --job-id`,
     );
+    // A verify naming an import job that does not exist: bad usage, nothing started.
+    const noImport = await cli(['verify', file, '--job-id', 'no-such-import']);
+    assert.equal(noImport.code, 2, noImport.stderr);
+    assert.equal(noImport.stderr.trim(), 'friend-import: there is no import job "no-such-import"');
     // Nor a verify an import job's (its own ID is the library's `jobId`; the CLI's --job-id names the import).
     await assert.rejects(
       startVerifyJob(target(), { jobId: 'v-import', path: file, format: 'jsonl' }),
