@@ -1,7 +1,7 @@
 /**
- * The typed Tencent IM REST client: one POST per call through Node's built-in fetch (undici, which
- * keeps connections alive and pools them), a client timeout above the service's 3 s, a cached admin
- * UserSig, and typed errors whose messages never contain the UserSig.
+ * The typed Tencent IM REST client: one POST per call over pooled keep-alive connections
+ * (`post.ts`), a client timeout above the service's 3 s, a cached admin UserSig, and typed errors
+ * whose messages never contain the UserSig.
  */
 import { ImApiError, ImHttpError, ImNetworkError, ImProtocolError, ImTimeoutError } from './errors.js';
 import {
@@ -12,6 +12,7 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../schemas.js';
+import { postJson, type PostAnswer } from './post.js';
 import { UserSigCache } from './userSig.js';
 import { buildUrl, redactUrl } from './url.js';
 
@@ -88,27 +89,21 @@ export class ImClient {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
 
-    let response: Response;
-    let text: string;
+    const text = JSON.stringify(body);
+    let answer: PostAnswer;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal,
-      });
-      text = await response.text();
+      answer = await postJson(url, text, signal);
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason ?? err;
       if (timeout.aborted) throw new ImTimeoutError(this.timeoutMs, safeUrl);
       throw new ImNetworkError(err, safeUrl);
     }
-    if (response.status !== 200) throw new ImHttpError(response.status, safeUrl, text);
+    if (answer.status !== 200) throw new ImHttpError(answer.status, safeUrl, answer.text);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(answer.text);
     } catch {
-      throw new ImProtocolError(`body is not JSON (${text.slice(0, 80)})`, safeUrl);
+      throw new ImProtocolError(`body is not JSON (${answer.text.slice(0, 80)})`, safeUrl);
     }
     const parsed = spec.response.safeParse(json);
     if (!parsed.success)

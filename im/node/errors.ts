@@ -72,8 +72,9 @@ export class ImApiError extends Error {
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const inner = (cause as Error & { cause?: unknown }).cause;
-    const code = (inner as { code?: string } | undefined)?.code;
-    return redactText(code ? `${cause.message} (${code})` : cause.message);
+    const code = (inner as { code?: string } | undefined)?.code ?? (cause as { code?: string }).code;
+    const named = code && !cause.message.includes(code);
+    return redactText(named ? `${cause.message} (${code})` : cause.message);
   }
   return redactText(String(cause));
 }

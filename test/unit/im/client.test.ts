@@ -78,7 +78,7 @@ describe('URL building', () => {
 describe('ImClient over HTTP', () => {
   let server: Server;
   let baseUrl: string;
-  let seen: { url: URL; body: string; headers: IncomingMessage['headers'] }[] = [];
+  let seen: { url: URL; body: string; headers: IncomingMessage['headers']; port?: number }[] = [];
   let respond: (res: ServerResponse) => void = () => {};
 
   before(async () => {
@@ -86,7 +86,12 @@ describe('ImClient over HTTP', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        seen.push({ url: new URL(req.url!, 'http://x'), body, headers: req.headers });
+        seen.push({
+          url: new URL(req.url!, 'http://x'),
+          body,
+          headers: req.headers,
+          port: req.socket.remotePort,
+        });
         respond(res);
       });
     });
@@ -202,6 +207,52 @@ describe('ImClient over HTTP', () => {
     assert.ok(err instanceof ImNetworkError, String(err));
     assertNoSecrets(err);
     assert.ok(!JSON.stringify(c).includes(KEY));
+  });
+
+  it('keeps the connection alive across calls and decodes UTF-8 split across chunks', async () => {
+    seen = [];
+    const body = Buffer.from(
+      JSON.stringify({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '好友已存在 — ✓' }),
+    );
+    const cut = body.indexOf(Buffer.from('已')) + 1; // inside a 3-byte character
+    respond = (res) => {
+      res.setHeader('content-type', 'application/json');
+      res.write(body.subarray(0, cut));
+      setTimeout(() => res.end(body.subarray(cut)), 20);
+    };
+    const c = client();
+    const first = await c.call('friendDeleteAll', { From_Account: 'a' });
+    const second = await c.call('friendDeleteAll', { From_Account: 'a' });
+    assert.equal(first.ErrorInfo, '好友已存在 — ✓');
+    assert.equal(second.ErrorInfo, '好友已存在 — ✓');
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.port, seen[1]!.port, 'the second call reused the first connection');
+  });
+
+  it('reports a connection dropped mid-answer as ImNetworkError', async () => {
+    respond = (res) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('content-length', '1000');
+      res.write('{"ActionStatus":"OK"');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const err = await client()
+      .call('friendDeleteAll', { From_Account: 'a' })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof ImNetworkError, String(err));
+    assertNoSecrets(err);
+  });
+
+  it('speaks TLS to an https base URL (here a plain-HTTP server, so the handshake fails)', async () => {
+    const c = new ImClient({
+      baseUrl: baseUrl.replace('http:', 'https:'),
+      sdkAppId: 1,
+      adminIdentifier: 'a',
+      secretKey: KEY,
+    });
+    const err = await c.call('friendDeleteAll', { From_Account: 'a' }).catch((e: unknown) => e);
+    assert.ok(err instanceof ImNetworkError, String(err));
+    assertNoSecrets(err);
   });
 
   it('passes the caller’s abort through unchanged', async () => {

@@ -1,0 +1,49 @@
+/**
+ * One JSON POST over Node's own `http`/`https` with keep-alive agents shared by every client in the
+ * process. Not `fetch`: its WHATWG streams and Request/Response objects cost about twice the CPU
+ * per 1,000-item call (docs/architecture.md, "CPU per call"), and a bulk job's worker is CPU-bound.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/**
+ * Idle connections close after this long (or 1 s before the server's announced keep-alive
+ * timeout, whichever is sooner), so a call rarely picks a socket the server is closing.
+ */
+export const IDLE_SOCKET_MS = 4_000;
+
+// LIFO: the most recently used socket goes out first, so idle ones age out instead of all staying warm.
+const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;
+const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+
+export interface PostAnswer {
+  status: number;
+  text: string;
+}
+
+/**
+ * POSTs `body` as JSON to `url` and reads the whole answer as UTF-8 text, whatever its status.
+ * Rejects with the transport's error (refused, reset, TLS) or, once `signal` aborts, an AbortError.
+ */
+export async function postJson(url: URL, body: string, signal: AbortSignal): Promise<PostAnswer> {
+  const https = url.protocol === 'https:';
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      agent: https ? agents.https : agents.http,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+      signal,
+    });
+    req.once('response', resolve);
+    req.once('error', reject);
+    req.end(body);
+  });
+  res.setEncoding('utf8');
+  let text = '';
+  // Iterating the response rejects when the connection drops or `signal` aborts mid-answer.
+  for await (const chunk of res) text += chunk as string;
+  return { status: res.statusCode ?? 0, text };
+}
