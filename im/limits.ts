@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { AddFriendItemSchema, type AddFriendItem } from './schemas.js';
+import { hasItemShape } from './itemShape.js';
 import { utf8Length } from './utf8.js';
 
 export { utf8Length };
@@ -62,13 +63,26 @@ function maxBytes(value: string | undefined, limit: number, path: string, out: V
  * unknown fields) and the field limits. `prefix` is prepended to each path (e.g. `AddFriendItem[3]`).
  */
 export function checkFriendItem(raw: unknown, fromAccount: string, prefix = ''): ItemCheck {
-  const at = (field: string): string => (prefix ? `${prefix}.${field}` : field);
-  const parsed = AddFriendItemSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, violations: structuralViolations(parsed.error, prefix) };
-  const item = parsed.data;
+  return checkItem(raw, fromAccount, () => prefix);
+}
+
+/** `checkFriendItem` with the path prefix built only when there is a violation to name. */
+function checkItem(raw: unknown, fromAccount: string, prefixOf: () => string): ItemCheck {
+  const at = (field: string): string => {
+    const prefix = prefixOf();
+    return prefix ? `${prefix}.${field}` : field;
+  };
+  let item: AddFriendItem;
+  if (hasItemShape(raw)) item = raw;
+  else {
+    const parsed = AddFriendItemSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, violations: structuralViolations(parsed.error, prefixOf()) };
+    item = parsed.data;
+  }
   const out: Violation[] = [];
 
-  out.push(...userIdViolations(item.To_Account, at('To_Account')));
+  const toViolations = userIdViolations(item.To_Account, 'To_Account');
+  for (const v of toViolations) out.push({ path: at(v.path), reason: v.reason });
   if (item.To_Account === fromAccount)
     out.push({ path: at('To_Account'), reason: 'equals From_Account: a user cannot be their own friend' });
   if (!ADD_SOURCE_PATTERN.test(item.AddSource))
@@ -187,7 +201,7 @@ export function checkFriendImportBody(raw: unknown): BodyCheck {
     return { bodyViolations, fromAccount, items: [] };
   }
   const items = body.AddFriendItem.map((item: unknown, i) =>
-    checkFriendItem(item, fromAccount ?? '', `AddFriendItem[${i}]`),
+    checkItem(item, fromAccount ?? '', () => `AddFriendItem[${i}]`),
   );
   return { bodyViolations, fromAccount, items };
 }
