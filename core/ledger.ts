@@ -7,7 +7,7 @@
  * Every step returns what it settled: the submissions it completed and each item that got its
  * outcome, so a caller can write per-item records (the page activity) or only count (the workflow).
  */
-import { jsonByteLength } from '../im/utf8.js';
+import { jsonByteBound, jsonByteLength } from '../im/utf8.js';
 import type { AddFriendItem } from '../im/schemas.js';
 import { countFailed } from './jobTypes.js';
 import type {
@@ -209,18 +209,33 @@ export function itemBytes(item: AddFriendItem): number {
   return jsonByteLength(item) + 1;
 }
 
-/** Removes and returns the next batch: at most `batchSize` items and about `maxBytes` of JSON, in queue order. */
+/** Bytes of a request body besides its items (braces, From_Account, the field names). */
+const BODY_OVERHEAD_BYTES = 64;
+
+/**
+ * Removes and returns the next batch: at most `batchSize` items and about `maxBytes` of JSON, in
+ * queue order. Items are sized by cheap upper bounds first; only a batch whose bounds do not fit
+ * is sized exactly, so the result is always the one exact sizing would give.
+ */
 export function takeBatch(state: LedgerState, batchSize: number, maxBytes: number): QueuedItem[] {
-  let bytes = 64;
+  const queue = state.queue;
+  const limit = Math.min(queue.length, batchSize);
+  let bound = BODY_OVERHEAD_BYTES;
   let n = 0;
-  for (; n < state.queue.length && n < batchSize; n++) {
-    const next = state.queue[n];
-    if (!next) break;
-    const size = itemBytes(next.item);
-    if (n > 0 && bytes + size > maxBytes) break;
-    bytes += size;
+  for (; n < limit; n++) {
+    const size = jsonByteBound(queue[n]!.item) + 1;
+    if (bound + size > maxBytes) break;
+    bound += size;
   }
-  return state.queue.splice(0, n);
+  if (n < limit) {
+    let bytes = BODY_OVERHEAD_BYTES;
+    for (n = 0; n < limit; n++) {
+      const size = itemBytes(queue[n]!.item);
+      if (n > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+    }
+  }
+  return queue.splice(0, n);
 }
 
 /**

@@ -56,6 +56,41 @@ export function jsonByteLength(value: unknown): number {
   }
 }
 
+/**
+ * An upper bound of `jsonByteLength(value)` that does not look at characters: a UTF-16 unit is at
+ * most 6 bytes of JSON (`\uXXXX`), a number at most 25 characters. A batch whose bounds fit needs
+ * no exact sizing.
+ */
+export function jsonByteBound(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return 6 * value.length + 2;
+    case 'number':
+      return 32; // the longest is 25, e.g. -0.0000012345678901234567
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (Array.isArray(value)) {
+        let n = 1 + value.length;
+        for (const v of value) n += v === undefined ? 4 : jsonByteBound(v);
+        return n;
+      }
+      const record = value as Record<string, unknown>;
+      let n = 1;
+      for (const k in record) {
+        if (!Object.hasOwn(record, k)) continue;
+        const v = record[k];
+        if (v === undefined || typeof v === 'function') continue;
+        n += 6 * k.length + 4 + jsonByteBound(v);
+      }
+      return n + 1;
+    }
+    default:
+      return 0;
+  }
+}
+
 function integerDigits(n: number): number {
   let digits = n < 0 ? 2 : 1;
   for (let a = Math.abs(n); a >= 10; a = Math.floor(a / 10)) digits++;

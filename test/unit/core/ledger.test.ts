@@ -141,6 +141,28 @@ describe('ledger: batches and answers', () => {
     assert.equal(takeBatch(s, 1000, 10).length, 1);
   });
 
+  it('cuts exactly where exact sizing would, whether or not the upper bounds fit', () => {
+    let seed = 7;
+    const next = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) % n;
+    for (let round = 0; round < 200; round++) {
+      const s = newLedger('alice', 0);
+      const sizes = Array.from({ length: 1 + next(40) }, () => next(4) * next(300));
+      admit(s, { id: 's1', items: sizes.map((n, i) => item(`u${i}`, { AddWording: 'é'.repeat(n) })) });
+      const maxBytes = 64 + next(6_000);
+      const queue = [...s.queue];
+      // The reference: exact JSON sizes, at least one item, within maxBytes.
+      let bytes = 64;
+      let expected = 0;
+      for (const q of queue.slice(0, 25)) {
+        const size = Buffer.byteLength(JSON.stringify(q.item)) + 1;
+        if (expected > 0 && bytes + size > maxBytes) break;
+        bytes += size;
+        expected++;
+      }
+      assert.equal(takeBatch(s, 25, maxBytes).length, expected, `round ${round}`);
+    }
+  });
+
   it('records imports and permanent codes, requeues transient items until their attempts run out', () => {
     const s = newLedger('alice', 0);
     admit(s, { id: 's1', items: items(4) });

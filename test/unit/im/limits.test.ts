@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkFriendImportBody, checkFriendItem, utf8Length, type AddFriendItem } from '../../../im/index.js';
-import { jsonByteLength } from '../../../im/utf8.js';
+import { jsonByteBound, jsonByteLength } from '../../../im/utf8.js';
 
 const base: AddFriendItem = { To_Account: 'bob', AddSource: 'AddSource_Type_Web' };
 
@@ -175,6 +175,17 @@ describe('jsonByteLength', () => {
       assert.equal(jsonByteLength(s), Buffer.byteLength(JSON.stringify(s)), JSON.stringify(s));
   });
 
+  it('is never above jsonByteBound, whatever the characters and numbers', () => {
+    const samples: unknown[] = [
+      { To_Account: '\u0001"\\', Remark: '\ud800', GroupName: ['😀', '\u2028'], AddTime: 0 },
+      [-0.0000012345678901234567, -1.2345678901234568e-300, -123456789012345680000, -Number.MAX_VALUE],
+      { k: [null, true, false, [], {}], '\u0000"': 'x', skipped: undefined },
+      '',
+    ];
+    for (const v of samples)
+      assert.ok(jsonByteBound(v) >= Buffer.byteLength(JSON.stringify(v)), JSON.stringify(v));
+  });
+
   it('agrees with JSON.stringify on 2,000 seeded strings of any UTF-16 units', () => {
     let seed = 20_261_201;
     const next = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) % n;
@@ -188,6 +199,7 @@ describe('jsonByteLength', () => {
         s += String.fromCharCode(bases[p]! + next(pools[p]!));
       }
       assert.equal(jsonByteLength({ s }), Buffer.byteLength(JSON.stringify({ s })), JSON.stringify(s));
+      assert.ok(jsonByteBound({ s }) >= jsonByteLength({ s }), JSON.stringify(s));
     }
   });
 });
