@@ -53,16 +53,30 @@ export async function dropOutcomesAfter(reportDir: string, page: number, keep: n
   return dropped;
 }
 
-/** Every outcome line of the job so far, in page and file order (`T`: a verify job's lines). */
-export async function* readOutcomes<T = LineOutcome>(reportDir: string): AsyncGenerator<T> {
+/**
+ * Every outcome line of the job so far, in page and file order (`T`: a verify job's lines); `wanted`
+ * skips lines by their text before they are parsed.
+ */
+export async function* readOutcomes<T = LineOutcome>(
+  reportDir: string,
+  wanted: (line: string) => boolean = () => true,
+): AsyncGenerator<T> {
   const names = (await readdir(outcomesDir(reportDir)).catch(() => [] as string[]))
     .filter((n) => NAME.test(n))
     .sort();
   for (const name of names) {
     const text = await readFile(join(outcomesDir(reportDir), name), 'utf8');
-    for (const line of text.split('\n')) if (line) yield JSON.parse(line) as T;
+    for (const line of text.split('\n')) if (line && wanted(line)) yield JSON.parse(line) as T;
   }
 }
+
+// JSON escapes every quote inside a string, so these texts can only be a line's own top-level
+// fields: lines without failures (most, and the longest) or of other users are skipped unparsed.
+const hasFailures = (line: string): boolean => !line.includes('"failed":[]');
+const ofUser =
+  (fromAccount: string) =>
+  (line: string): boolean =>
+    line.includes(`"fromAccount":${JSON.stringify(fromAccount)}`);
 
 export function compareRows(a: ReportRow, b: ReportRow): number {
   return (
@@ -81,14 +95,15 @@ export function rowsOf(o: LineOutcome): ReportRow[] {
 /** The failure rows written so far, sorted by line. */
 export async function readReportRows(reportDir: string): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
-  for await (const o of readOutcomes(reportDir)) rows.push(...rowsOf(o));
+  for await (const o of readOutcomes(reportDir, hasFailures)) rows.push(...rowsOf(o));
   return rows.sort(compareRows);
 }
 
 /** One user's outcomes in a job: every line of theirs, with what was imported and what failed. */
 export async function userOutcomes(reportDir: string, fromAccount: string): Promise<LineOutcome[]> {
   const out: LineOutcome[] = [];
-  for await (const o of readOutcomes(reportDir)) if (o.fromAccount === fromAccount) out.push(o);
+  for await (const o of readOutcomes(reportDir, ofUser(fromAccount)))
+    if (o.fromAccount === fromAccount) out.push(o);
   return out.sort((a, b) => a.line - b.line);
 }
 
