@@ -12,9 +12,19 @@
  * answer time: a saturated holder makes `limit` calls per `windowMs` + one answer time.
  *
  * Why evenly spaced: so that the calls of one second do not all leave, and land, together. The
- * spacing follows a schedule rather than the last start, so a timer that fires a little late does
- * not make every later call late too (at 200 calls/s, 1 ms of timer lag per call costs 17%).
+ * spacing follows a schedule rather than the last start, so a timer that fires late does not make
+ * every later call late too: a call that was waiting for its slot and started late makes up to
+ * `catchUpMs` of it, up to three spacings (20 ms at most), so the calls that waited behind it may
+ * leave closer together. A bulk job's thread is busy for several milliseconds at a time (a
+ * 2,500-friend line takes that long to parse); making up only 1 ms lost a quarter of the rate on
+ * such jobs (bench/RESULTS.md). Idle time is not lateness: after a pause the schedule restarts
+ * from the first new call, one spacing at a time.
  */
+export const MAX_CATCH_UP_MS = 20;
+
+/** How far behind its schedule a start may make up, for calls `spacingMs` apart. */
+export const catchUpMs = (spacingMs: number): number => Math.min(MAX_CATCH_UP_MS, 3 * spacingMs);
+
 export class CallWindow {
   /** When recent answers came in, ascending (performance.now()). */
   readonly #answeredAt: number[] = [];
@@ -85,7 +95,8 @@ export class CallWindow {
    * answer (or failure) is in.
    */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    const turn = this.#tail.then(() => this.#waitForSlot(signal));
+    const wantedSince = performance.now();
+    const turn = this.#tail.then(() => this.#waitForSlot(wantedSince, signal));
     this.#tail = turn.catch(() => undefined);
     return turn;
   }
@@ -94,7 +105,7 @@ export class CallWindow {
     while ((this.#answeredAt[0] ?? Infinity) <= now - this.windowMs) this.#answeredAt.shift();
   }
 
-  async #waitForSlot(signal?: AbortSignal): Promise<() => void> {
+  async #waitForSlot(wantedSince: number, signal?: AbortSignal): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = performance.now();
@@ -111,17 +122,18 @@ export class CallWindow {
         windowAt = at === undefined ? Infinity : at + this.windowMs;
       }
       const at = Math.max(spacedAt, windowAt);
-      if (at <= now) return this.#start(now);
+      // Due when its slot came and it wanted one, whichever is later: a start after `due` is late.
+      if (at <= now) return this.#start(now, Math.max(spacedAt, wantedSince));
       await this.#waitUntil(at - now, signal);
     }
   }
 
-  #start(now: number): () => void {
+  #start(now: number, due: number): () => void {
     this.#inFlight++;
-    // On schedule, the next slot is one spacing after this one's; a late timer is made up for by
-    // at most 1 ms per call, and after a pause the schedule restarts from now (no burst).
-    const catchUp = Math.min(1, this.#spacingMs / 4);
-    this.#nextAt = Math.max(this.#nextAt + this.#spacingMs, now + this.#spacingMs - catchUp);
+    // On schedule, the next slot is one spacing after this one's; a late start makes up at most
+    // `catchUpMs` of its lateness.
+    const madeUp = Math.min(Math.max(0, now - due), catchUpMs(this.#spacingMs));
+    this.#nextAt = Math.max(this.#nextAt + this.#spacingMs, now + this.#spacingMs - madeUp);
     let done = false;
     return () => {
       if (done) return;

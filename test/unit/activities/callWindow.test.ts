@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CallWindow } from '../../../activities/callWindow.js';
+import { CallWindow, catchUpMs } from '../../../activities/callWindow.js';
 
 const clock = () => performance.now();
 
 describe('CallWindow', () => {
-  it('spaces calls evenly and never lets more than `limit` start within one window, in FIFO order', async () => {
+  it('spaces calls on a schedule and never lets more than `limit` start within one window, in FIFO order', async () => {
     const w = new CallWindow(5, 200);
     const grants: { i: number; at: number }[] = [];
     await Promise.all(
@@ -21,16 +21,48 @@ describe('CallWindow', () => {
       grants.map((g) => g.i),
       Array.from({ length: 17 }, (_, i) => i),
     );
+    // 40 ms apart on schedule; a late start makes up at most 20 ms, so the next may come sooner.
+    const closest = 40 - catchUpMs(40);
+    assert.equal(closest, 20);
     for (let k = 1; k < grants.length; k++)
       assert.ok(
-        grants[k]!.at - grants[k - 1]!.at >= 39,
+        grants[k]!.at - grants[k - 1]!.at >= closest - 1,
         `grants ${k - 1} and ${k} only ${grants[k]!.at - grants[k - 1]!.at} ms apart`,
+      );
+    // The schedule itself: grant k no sooner than k spacings after the first.
+    for (let k = 1; k < grants.length; k++)
+      assert.ok(
+        grants[k]!.at - grants[0]!.at >= k * 40 - 2,
+        `grant ${k} ahead of its slot: ${grants.map((g) => (g.at - grants[0]!.at).toFixed(1)).join(' ')}`,
       );
     for (let k = 5; k < grants.length; k++)
       assert.ok(
         grants[k]!.at - grants[k - 5]!.at >= 200,
         `grant ${k} came ${grants[k]!.at - grants[k - 5]!.at} ms after grant ${k - 5}`,
       );
+  });
+
+  it('makes up a late start: calls waiting behind a blocked thread keep their schedule', async () => {
+    const w = new CallWindow(10, 1000); // 100 ms apart
+    const at: number[] = [];
+    const grants = Array.from({ length: 3 }, () =>
+      w.acquire().then((answered) => {
+        at.push(clock());
+        answered();
+      }),
+    );
+    await grants[0];
+    // The thread is busy from just before the second slot until 20 ms after it.
+    setTimeout(() => {
+      const until = clock() + 25;
+      while (clock() < until);
+    }, 95);
+    await Promise.all(grants);
+    const [first, second, third] = at as [number, number, number];
+    assert.ok(second - first >= 115, `the block did not delay the second call (${second - first} ms)`);
+    // On schedule the third leaves at +200 ms; a schedule restarted from the late start, at +219.
+    assert.ok(third - second < 95, `the third call came ${third - second} ms after the late second`);
+    assert.ok(third - first >= 199, `the third call came ${third - first} ms after the first`);
   });
 
   it('counts a call from its start until one window after its answer', async () => {
