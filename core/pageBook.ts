@@ -121,8 +121,10 @@ export class PageBook extends PageLines<OpenLine, LineOutcome, JobCounters> {
     };
     this.#users.delete(from);
     user.lastSeen = this.itemsRead;
-    for (const i of record.items)
-      user.pending.push({ ref: i.ref, item: i.item, ...(this.#o.resumed && { maybeLanded: true }) });
+    // The record's own entries go in as they are (no copy per item) unless they must be marked.
+    if (this.#o.resumed)
+      for (const i of record.items) user.pending.push({ ref: i.ref, item: i.item, maybeLanded: true });
+    else for (const i of record.items) user.pending.push(i);
     this.held += record.items.length;
     this.#users.set(from, user);
   }
