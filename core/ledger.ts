@@ -204,11 +204,6 @@ export function admit(
   };
 }
 
-/** Bytes an item adds to a request body (its JSON and a comma). */
-export function itemBytes(item: AddFriendItem): number {
-  return jsonByteLength(item) + 1;
-}
-
 /** Bytes of a request body besides its items (braces, From_Account, the field names). */
 const BODY_OVERHEAD_BYTES = 64;
 
@@ -220,21 +215,19 @@ const BODY_OVERHEAD_BYTES = 64;
 export function takeBatch(state: LedgerState, batchSize: number, maxBytes: number): QueuedItem[] {
   const queue = state.queue;
   const limit = Math.min(queue.length, batchSize);
-  let bound = BODY_OVERHEAD_BYTES;
-  let n = 0;
-  for (; n < limit; n++) {
-    const size = jsonByteBound(queue[n]!.item) + 1;
-    if (bound + size > maxBytes) break;
-    bound += size;
-  }
-  if (n < limit) {
+  // How many items fit, by `sizeOf`: at least one, then while the body stays within maxBytes.
+  const fitting = (sizeOf: (item: AddFriendItem) => number): number => {
     let bytes = BODY_OVERHEAD_BYTES;
-    for (n = 0; n < limit; n++) {
-      const size = itemBytes(queue[n]!.item);
+    let n = 0;
+    for (; n < limit; n++) {
+      const size = sizeOf(queue[n]!.item) + 1;
       if (n > 0 && bytes + size > maxBytes) break;
       bytes += size;
     }
-  }
+    return n;
+  };
+  let n = fitting(jsonByteBound);
+  if (n < limit) n = fitting(jsonByteLength);
   return queue.splice(0, n);
 }
 

@@ -203,9 +203,7 @@ describe('ImClient over HTTP', () => {
       adminIdentifier: 'a',
       secretKey: KEY,
     });
-    const err = await c.call('friendDeleteAll', { From_Account: 'a' }).catch((e: unknown) => e);
-    assert.ok(err instanceof ImNetworkError, String(err));
-    assertNoSecrets(err);
+    await assertNetworkError(c);
     assert.ok(!JSON.stringify(c).includes(KEY));
   });
 
@@ -250,9 +248,7 @@ describe('ImClient over HTTP', () => {
       adminIdentifier: 'a',
       secretKey: KEY,
     });
-    const err = await c.call('friendDeleteAll', { From_Account: 'a' }).catch((e: unknown) => e);
-    assert.ok(err instanceof ImNetworkError, String(err));
-    assertNoSecrets(err);
+    await assertNetworkError(c);
   });
 
   it('passes the caller’s abort through unchanged', async () => {
@@ -265,6 +261,13 @@ describe('ImClient over HTTP', () => {
     assert.equal((err as Error).message, 'cancelled by test');
   });
 });
+
+/** A call by `c` fails as a network error that carries no secret. */
+async function assertNetworkError(c: ImClient): Promise<void> {
+  const err = await c.call('friendDeleteAll', { From_Account: 'a' }).catch((e: unknown) => e);
+  assert.ok(err instanceof ImNetworkError, String(err));
+  assertNoSecrets(err);
+}
 
 function assertNoSecrets(err: unknown): void {
   const text = `${String(err)} ${(err as Error).stack} ${JSON.stringify(err)}`;

@@ -35,16 +35,7 @@ const ODD_VALUES: unknown[] = [
   [{ Tag: 'Tag_SNS_Custom_A', Value: 2 ** 60 }],
   new Date(0),
 ];
-const FIELDS = [
-  'To_Account',
-  'AddSource',
-  'Remark',
-  'RemarkTime',
-  'GroupName',
-  'AddWording',
-  'AddTime',
-  'CustomItem',
-];
+const FIELDS = Object.keys(AddFriendItemSchema.shape);
 
 function validItem(): Record<string, unknown> {
   const out: Record<string, unknown> = { To_Account: `u${next(100)}`, AddSource: 'AddSource_Type_Web' };
