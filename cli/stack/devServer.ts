@@ -13,7 +13,7 @@ import { ensureSearchAttributes } from '../../workers/searchAttributes.js';
 export { ensureSearchAttributes };
 import { spawnGuarded, stopChild, tail } from './childProcess.js';
 import { waitServing } from './health.js';
-import { freePort } from './ports.js';
+import { freePort, withFreshPorts } from './ports.js';
 import { ensureTemporalCli } from './temporalCli.js';
 
 export interface DevServerOptions {
@@ -69,11 +69,19 @@ export function searchAttributeFlags(keys: readonly Key[] = SEARCH_ATTRIBUTES): 
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const cli = await ensureTemporalCli(options.log ?? (() => {}));
+  // Ports we choose ourselves may be taken before the server binds them: fresh ones then. A port
+  // the caller named is theirs, and a clash on it is reported as it is.
+  return withFreshPorts('temporal server start-dev', () => startOnce(cli.path, options));
+}
+
+async function startOnce(cliPath: string, options: DevServerOptions): Promise<DevServer> {
   const log = options.log ?? (() => {});
-  const cli = await ensureTemporalCli(log);
   const namespace = options.namespace ?? 'default';
   const port = options.port ?? (await freePort());
   const metricsPort = await freePort();
+  // Chosen here too, or the CLI picks it the racy way (listen on 0, close, bind again).
+  const httpPort = await freePort();
   const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
   const dbFile = options.dbFile ? resolve(options.dbFile) : undefined;
   if (dbFile) await mkdir(dirname(dbFile), { recursive: true });
@@ -86,6 +94,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '127.0.0.1',
     '--port',
     String(port),
+    '--http-port',
+    String(httpPort),
     '--metrics-port',
     String(metricsPort),
     '--namespace',
@@ -99,7 +109,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...Object.entries(dynamic).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
   ];
   const started = Date.now();
-  const child = spawnGuarded(cli.path, args);
+  const child = spawnGuarded(cliPath, args);
   const output = tail(child.stdout);
   const errors = tail(child.stderr);
   const address = `127.0.0.1:${port}`;
@@ -116,7 +126,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   } catch (err) {
     await stop();
     const detail = [errors(), output()].filter(Boolean).join('\n');
-    throw new Error(`${(err as Error).message}${detail ? `\n--- temporal output ---\n${detail}` : ''}`);
+    const failure = new Error(
+      `${(err as Error).message}${detail ? `\n--- temporal output ---\n${detail}` : ''}`,
+    );
+    // A clash on a port we chose is retried with fresh ones; on one the caller named it is final.
+    const named = [options.port, options.uiPort].filter((p): p is number => !!p);
+    const ours = !named.some((p) => detail.includes(`:${p}`));
+    if (ours && /address already in use/i.test(detail))
+      (failure as NodeJS.ErrnoException).code = 'EADDRINUSE';
+    throw failure;
   }
   const startupMs = Date.now() - started;
   log(
@@ -128,7 +146,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     dbFile,
-    cliPath: cli.path,
+    cliPath,
     pid: child.pid ?? -1,
     startupMs,
     stop,

@@ -11,14 +11,13 @@ import { Connection } from '@temporalio/client';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
 import { spawnGuarded, tail } from '../../cli/stack/childProcess.js';
 import { waitServing } from '../../cli/stack/health.js';
-import { freePort } from '../../cli/stack/ports.js';
+import { freePort, freePorts, withFreshPorts } from '../../cli/stack/ports.js';
 import { ensureTemporalCli } from '../../cli/stack/temporalCli.js';
 import { ensureServerBinaries } from './binaries.js';
 import { ensurePostgresBin, startPostgres, type Postgres } from './postgres.js';
@@ -85,29 +84,6 @@ export interface ProdStack {
   stop(): Promise<void>;
 }
 
-/** Whether `port` on 127.0.0.1 can be listened on right now. */
-async function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * Distinct free ports below 32768: the server records its ports in a SMALLINT column of the
- * cluster-membership table, so the kernel's ephemeral ports (32768 and up) do not fit.
- */
-async function freeServerPorts(count: number, taken: readonly number[] = []): Promise<number[]> {
-  const ports = new Set<number>(taken);
-  for (let i = 0; i < 500 && ports.size < count + taken.length; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!ports.has(port) && (await canListen(port))) ports.add(port);
-  }
-  if (ports.size < count + taken.length) throw new Error('could not find enough free ports below 32768');
-  return [...ports].filter((p) => !taken.includes(p));
-}
-
 function alive(child: ChildProcess | undefined): boolean {
   return !!child && child.exitCode === null && child.signalCode === null;
 }
@@ -127,6 +103,12 @@ function startJanitor(dir: string): ChildProcess {
 }
 
 export async function startProdStack(options: ProdStackOptions = {}): Promise<ProdStack> {
+  // The ports are chosen free and bound by other processes a moment later: on a clash, the whole
+  // start (it is torn down on any failure) runs again on fresh ports (cli/stack/ports.ts).
+  return withFreshPorts('the production-like stack', () => startOnce(options));
+}
+
+async function startOnce(options: ProdStackOptions): Promise<ProdStack> {
   const log = options.log ?? (() => {});
   const signal = options.signal ?? new AbortController().signal;
   const timeoutMs = options.startTimeoutMs ?? 120_000;
@@ -153,9 +135,8 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
     signal.throwIfAborted();
     const pgPort = await freePort();
     const metricsPort = await freePort();
-    const rest = await freeServerPorts(SERVER_PORT_VARS.length - (options.port ? 1 : 0), [
-      ...(options.port ? [options.port] : []),
-    ]);
+    // Below 32768 (freePort's range): the server records its ports in a SMALLINT column.
+    const rest = await freePorts(SERVER_PORT_VARS.length - (options.port ? 1 : 0));
     const portList = options.port ? [options.port, ...rest] : rest;
     const ports = Object.fromEntries(SERVER_PORT_VARS.map((name, i) => [name, portList[i]])) as ServerPorts;
     pg = await startPostgres({ bin: pgBin, dir, port: pgPort, log });
@@ -272,10 +253,16 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
   } catch (err) {
     const detail = serverOutput();
     await cleanup().catch(() => {});
-    throw new Error(
+    const failure: NodeJS.ErrnoException = new Error(
       `${(err as Error).message}${detail ? `\n--- temporal server output ---\n${detail}` : ''}`,
       { cause: err },
     );
+    if (
+      /address already in use/i.test(failure.message) &&
+      !(options.port && failure.message.includes(`:${options.port}`))
+    )
+      failure.code = 'EADDRINUSE';
+    throw failure;
   }
 }
 
