@@ -55,11 +55,13 @@ describe('ports for the servers we start', () => {
     await assert.rejects(
       withFreshPorts(
         'the emulator',
-        async () => {
+        () => {
           tries++;
-          throw Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:5080'), {
-            code: 'EADDRINUSE',
-          });
+          return Promise.reject(
+            Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:5080'), {
+              code: 'EADDRINUSE',
+            }),
+          );
         },
         3,
       ),
@@ -68,9 +70,9 @@ describe('ports for the servers we start', () => {
     assert.equal(tries, 3);
     let once = 0;
     await assert.rejects(
-      withFreshPorts('x', async () => {
+      withFreshPorts('x', () => {
         once++;
-        throw new Error('no such file');
+        return Promise.reject(new Error('no such file'));
       }),
       /no such file/,
     );
