@@ -11,6 +11,11 @@
  * Before the call it leases the user and a share of the app's rate through the process's
  * ServiceHolder; if a bulk job holds the user (or no share frees up) within a short wait it
  * throws `IM_WAIT`, and the workflow waits and tries again.
+ *
+ * The same function is the quick path's local first try (ImportFriendsWorkflow): then it waits
+ * less (the workflow task waits with it), and every refusal is confirmed with friend_check, since
+ * a local try whose worker died left no trace and its redo may meet items the lost one wrote.
+ * A failure it would retry is thrown retryable with its delay; the workflow goes on durably.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -38,12 +43,19 @@ export interface FriendImportDeps {
   metrics?: FriendImportMetrics;
   /** How long a call may wait for its user and its rate share before the workflow waits instead. */
   maxWaitMs?: number;
+  /** The same for the quick path's local first try (the workflow task waits with it). */
+  localWaitMs?: number;
 }
 
-function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImportDeps): never {
-  const attempt = Context.current().info.attempt;
+function throwFor(
+  cls: CodeClass,
+  code: number,
+  info: string,
+  attempt: number,
+  deps: FriendImportDeps,
+): never {
   const verdict = decideOnFailure(cls, code, info, attempt, undefined, Math.random());
-  const details = [{ code, attempt }];
+  const details = [{ code, attempt, ...(verdict.action === 'retry' && { delayMs: verdict.delayMs }) }];
   switch (verdict.action) {
     case 'stop':
       throw ApplicationFailure.create({
@@ -53,9 +65,14 @@ function throwFor(cls: CodeClass, code: number, info: string, deps: FriendImport
         details,
       });
     case 'fail':
-      // Spent retries are Temporal's to count: it stops at the policy's maximum attempts.
+      // Spent retries: the batch's calls (a local first try's included) reached the policy's maximum.
       if (verdict.kind === 'exhausted')
-        throw ApplicationFailure.create({ type: failureType(cls, code), message: verdict.reason, details });
+        throw ApplicationFailure.create({
+          type: failureType(cls, code),
+          message: verdict.reason,
+          details,
+          nonRetryable: true,
+        });
       throw ApplicationFailure.create({
         type: failureType('permanent', code),
         nonRetryable: true,
@@ -79,9 +96,12 @@ function wait(message: string): never {
 }
 
 export function createFriendImportActivity(deps: FriendImportDeps): ServiceActivities['friendImport'] {
-  const maxWaitMs = deps.maxWaitMs ?? 15_000;
   return async function friendImport(input: FriendImportInput): Promise<FriendImportAnswer> {
     const ctx = Context.current();
+    const local = ctx.info.isLocal;
+    const maxWaitMs = local ? (deps.localWaitMs ?? 5_000) : (deps.maxWaitMs ?? 15_000);
+    // Which call of this batch this is: a local first try may have made one before this activity.
+    const attempt = (input.sentBefore ?? 0) + ctx.info.attempt;
     const signal = ctx.cancellationSignal;
     const from = input.fromAccount;
     if (!(await deps.service.acquireUser(from, signal, maxWaitMs)))
@@ -98,7 +118,8 @@ export function createFriendImportActivity(deps: FriendImportDeps): ServiceActiv
       ctx.log.debug('friend_import call', {
         fromAccount: from,
         items: input.items.length,
-        attempt: ctx.info.attempt,
+        attempt,
+        local,
       });
       const maybe = new Set(input.maybeLanded ?? []);
       const batch: QueuedItem[] = input.items.map((item, i) => ({
@@ -106,7 +127,7 @@ export function createFriendImportActivity(deps: FriendImportDeps): ServiceActiv
         ref: i,
         item,
         attempts: 0,
-        ...(maybe.has(item.To_Account) && { maybeLanded: true }),
+        ...((local || maybe.has(item.To_Account)) && { maybeLanded: true }),
       }));
       let result;
       try {
@@ -118,13 +139,13 @@ export function createFriendImportActivity(deps: FriendImportDeps): ServiceActiv
           },
           from,
           batch,
-          ctx.info.attempt,
+          attempt,
           signal,
         );
       } finally {
         answered();
       }
-      if (!result.ok) return throwFor(result.class, result.code, result.info, deps);
+      if (!result.ok) return throwFor(result.class, result.code, result.info, attempt, deps);
       if (result.inconsistencies.length > 0)
         ctx.log.warn('friend_import answer is inconsistent', {
           fromAccount: from,

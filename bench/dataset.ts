@@ -27,13 +27,17 @@ export interface DatasetSpec {
 
 /**
  * The benchmark's datasets: A = 10,000 users × 1–50 friends; B = 600 users × 2,500 friends; U = two users of
- * 3,000 friends (one user's history); M = a 1M-item job (10,000 users × 100 friends).
+ * 3,000 friends (one user's history); M = a 1M-item job (10,000 users × 100 friends); S = 2,000 users
+ * × 1–50 friends, each imported by a service through the library (bench/serviceRun.ts); J = the 6,000-user job that
+ * service imports run beside (bench/serviceBesideJob.ts).
  */
-export const PRESETS: Record<'A' | 'B' | 'U' | 'M', Omit<DatasetSpec, 'seed'>> = {
+export const PRESETS: Record<'A' | 'B' | 'U' | 'M' | 'S' | 'J', Omit<DatasetSpec, 'seed'>> = {
   A: { name: 'A', users: 10_000, minFriends: 1, maxFriends: 50, pool: 50_000 },
   B: { name: 'B', users: 600, minFriends: 2_500, maxFriends: 2_500, pool: 100_000 },
   U: { name: 'U', users: 2, minFriends: 3_000, maxFriends: 3_000, pool: 10_000 },
   M: { name: 'M', users: 10_000, minFriends: 100, maxFriends: 100, pool: 100_000 },
+  S: { name: 'S', users: 2_000, minFriends: 1, maxFriends: 50, pool: 50_000 },
+  J: { name: 'J', users: 6_000, minFriends: 1, maxFriends: 50, pool: 50_000 },
 };
 
 /** A preset scaled down (users only) for quick runs; the shape of each user stays the same. */

@@ -22,6 +22,8 @@ import { commit, load, machine } from './probe.js';
 import { formatRun, formatUserHistory } from './report.js';
 import { runOurs, runPlain, type RunFigures, type RunOptions } from './throughput.js';
 import { measureUserHistory, type UserHistory } from './userHistory.js';
+import { formatService, runServiceImports } from './serviceRun.js';
+import { formatBesideJob, runServiceBesideJob } from './serviceBesideJob.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -106,6 +108,36 @@ for (const name of ['A', 'B'] as const) {
     print(formatRun(plain, rate));
   }
   print(`load average after ${name}: ${load()}`);
+}
+if (only.has('S')) {
+  // A strict server answering each write in 10 ms; the plain script runs the same data beside it.
+  const files = await datasets('S');
+  const s = { ...options, writeLatencyMs: 10 };
+  log('running S through the library, one importFriends per user …');
+  const service = await runServiceImports(files, { ...s, inFlight: 200 });
+  let plainRatio: number | undefined;
+  if (!args['no-plain']) {
+    const plain = await runPlain(files, s);
+    results.runs.push(plain);
+    plainRatio = plain.callsMin / rate / (plain.elapsedMs / 1000);
+  }
+  print(formatService(service, rate, plainRatio));
+  if (service.state.missing + service.state.unexpected > 0 || service.failed > 0) {
+    log('RESULT INVALID: S did not end as the input must');
+    process.exitCode = 1;
+  }
+  print(`load average after S: ${load()}`);
+}
+if (only.has('J')) {
+  const files = await datasets('J');
+  log('running J: service imports beside a full-rate job …');
+  const j = await runServiceBesideJob(files, { ...options, writeLatencyMs: 10 });
+  print(formatBesideJob(j, rate));
+  if (j.state.missing + j.state.unexpected > 0 || j.overlaps > 0) {
+    log('RESULT INVALID: J did not end as the input must');
+    process.exitCode = 1;
+  }
+  print(`load average after J: ${load()}`);
 }
 if (only.has('U')) {
   const files = await datasets('U');

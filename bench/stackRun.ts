@@ -30,6 +30,8 @@ export interface BenchStackOptions {
   workerNodeArgs?: string[];
   /** No Temporal at all (the plain script's run). */
   emulatorOnly?: boolean;
+  /** The emulator keeps a log of its calls (`calls()`), for order checks. */
+  recordCalls?: boolean;
 }
 
 export interface BenchStack {
@@ -59,6 +61,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     rateLimit: o.rate,
     writeLatencyMs: o.writeLatencyMs,
     db: emulatorDb,
+    ...(o.recordCalls && { recordCalls: true }),
   });
   let stack: Stack | undefined;
   const workers: ChildProcess[] = [];

@@ -13,6 +13,8 @@ export interface FriendImportInput {
   items: AddFriendItem[];
   /** Items that may already be in the service (sent before): a refusal of one is confirmed first. */
   maybeLanded?: string[];
+  /** Calls of this batch made before this activity (by a local first try): they count as attempts. */
+  sentBefore?: number;
 }
 
 /** The service path: one friend_import call for one user's batch. */

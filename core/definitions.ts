@@ -46,6 +46,17 @@ export function coordinatorWorkflowId(sdkAppId: number): string {
   return `friend-import-coordinator:${sdkAppId}`;
 }
 
+/**
+ * The coordinators' own task queue: a user import's workflow task holds its worker slot while its
+ * local first try waits for a lease, so the coordinator that grants the lease must never wait
+ * behind them for a slot.
+ */
+export function coordinatorTaskQueue(taskQueue: string): string {
+  return `${taskQueue}:coordinator`;
+}
+
 export const leaseUpdate = defineUpdate<LeaseResponse, [LeaseRequest]>('lease');
+/** Whether the holder should send a lease request now (core/attention.ts): asked often, costs no history. */
+export const attentionQuery = defineQuery<boolean, [string]>('attention');
 /** The coordinator's whole state (holders, owners, queues), for operators and tests. */
 export const coordinatorStateQuery = defineQuery<CoordinatorState>('coordinatorState');

@@ -20,9 +20,9 @@
  *   the users and rate of the old one, but holds its calls until the old one's lease has run out,
  *   unless the old one ended cleanly; requests from a replaced epoch are answered `revoked`.
  *
- * The blanket: a bulk job alone in the app would otherwise ask for every user it meets. When no
- * one else holds or waits for a user, a holder that asks for it gets the *blanket*: it holds every
- * user no one else holds, without naming them. The first request of anyone else for a user makes
+ * The blanket: a bulk job alone in the app would otherwise ask for every user it meets. A writer
+ * alone in the app (no other live holder that writes, no one waiting) that asks for it gets the
+ * *blanket*: it holds every user no one else holds, without naming them. The first request of anyone else for a user makes
  * the coordinator ask the blanket's holder to convert: it names the users it is working with
  * (they stay its own) and gives the blanket up, and only then are the others served.
  */
@@ -85,7 +85,7 @@ export interface LeaseResponse {
   convert?: boolean;
 }
 
-interface Holder {
+export interface Holder {
   id: string;
   generation: number;
   lastSeq: number;
@@ -101,6 +101,8 @@ interface Holder {
   allocated: Rates;
   /** Users granted while it was not asking (its turn came in a queue), told at its next request. */
   untold: string[];
+  /** It has asked for users or for the blanket (a verify job's pages never do: they only read). */
+  writer?: boolean;
 }
 
 export interface CoordinatorState {
@@ -183,6 +185,7 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
   h.ended = false;
   h.capacity = req.capacity;
   h.want = req.want;
+  if (req.blanket || (req.acquire?.length ?? 0) > 0) h.writer = true;
   for (const api of APIS) {
     const bound = req.bound?.[api];
     if (bound !== undefined && bound < get(h.allocated, api)) h.allocated[api] = Math.max(0, bound);
@@ -216,10 +219,12 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
   if (
     req.blanket &&
     !s.blanket &&
+    Object.values(s.holders).every((o) => o === h || !o.writer) &&
     Object.keys(s.queues).length === 0 &&
     Object.values(s.owners).every((o) => o === h.id)
   ) {
-    // Alone: its named users are covered by the blanket from now on.
+    // Alone: its named users are covered by the blanket from now on. Not beside another writer,
+    // even an idle one: each of its next users would then wait for a conversion.
     s.blanket = h.id;
     s.owners = {};
   }

@@ -240,6 +240,19 @@ export class PageBook extends PageLines<OpenLine, LineOutcome, JobCounters> {
     return out;
   }
 
+  /** A call for the user is in flight (its lease cannot go before the answer). */
+  calling(from: string): boolean {
+    return this.#users.get(from)?.busy === true;
+  }
+
+  /** Users given back before their items were sent: their leases are asked for again (`toLease`). */
+  lend(users: Iterable<string>): void {
+    for (const from of users) {
+      const u = this.#users.get(from);
+      if (u) u.asked = false;
+    }
+  }
+
   /** Users held that have nothing to send right now (for a holder asked to give them back). */
   idle(from: string): boolean {
     const u = this.#users.get(from);

@@ -32,6 +32,12 @@ export interface Submission {
   /** Unique per submission; the same ID twice is accepted once (retries are safe). */
   id: string;
   items: SubmittedItem[];
+  /**
+   * The IDs of the same caller's submissions that come right after this one (a caller's items
+   * split into several): the run waits for them before it completes, so one call of
+   * `importFriends` is one run's work.
+   */
+  follows?: string[];
 }
 
 export type FailureKind = 'permanent' | 'rejected' | 'exhausted' | 'cancelled';
@@ -63,6 +69,11 @@ export interface SubmissionAccepted {
   duplicate: boolean;
   accepted: number;
   rejected: number;
+  /**
+   * The submission's outcomes, when the run settled them in the workflow task that accepted it
+   * (the quick path); absent otherwise: ask `submissionQuery` later.
+   */
+  outcome?: SubmissionOutcome;
 }
 
 export interface SubmissionOutcome {
@@ -108,6 +119,13 @@ export const DEFAULT_IMPORT_OPTIONS: ImportOptions = {
 
 export interface ImportFriendsInput {
   fromAccount: string;
+  /**
+   * How the run makes its calls: 2 = the quick path (a local first try per batch, updates answer
+   * with outcomes); absent = every try an activity (runs started by clients before 0.2.0).
+   */
+  protocol?: 2;
+  /** Submissions announced by `follows` and not received yet, carried across continue-as-new. */
+  awaiting?: string[];
   /** The rate-limited task queue that runs friendImport for this IM app. */
   callsTaskQueue: string;
   options?: Partial<ImportOptions>;

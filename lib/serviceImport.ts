@@ -20,7 +20,7 @@ import {
 } from '../core/definitions.js';
 import type { ImportFriendsWorkflow } from '../workflows/userImport.js';
 import { addFailed, countFailed, type FailedTally } from '../core/jobTypes.js';
-import { FromAccountKey, StateKey } from '../core/searchAttributes.js';
+import { FromAccountKey } from '../core/searchAttributes.js';
 import type {
   ImportFriendsInput,
   ImportFriendsProgress,
@@ -91,13 +91,12 @@ function userWorkflowOptions(target: ImportTarget, fromAccount: string) {
   return {
     workflowId: importFriendsWorkflowId(target.sdkAppId, fromAccount),
     taskQueue: target.taskQueue,
-    args: [{ fromAccount, callsTaskQueue: target.callsTaskQueue, options: target.options }] as [
+    args: [{ fromAccount, callsTaskQueue: target.callsTaskQueue, options: target.options, protocol: 2 }] as [
       ImportFriendsInput,
     ],
-    typedSearchAttributes: [
-      { key: FromAccountKey, value: fromAccount },
-      { key: StateKey, value: 'running' },
-    ],
+    // The run's own status says running or completed; the run adds ImportState and the counts when
+    // it waits, retries or fails items (docs/architecture.md, visibility).
+    typedSearchAttributes: [{ key: FromAccountKey, value: fromAccount }],
     staticSummary: `Friend import for ${fromAccount}`,
     staticDetails: `One-way friends for **${fromAccount}**, imported through v4/sns/friend_import in batches of up to ${target.options?.batchSize ?? MAX_ITEMS_PER_CALL}.`,
   };
@@ -173,12 +172,20 @@ export async function importFriends(
   let accepted = 0;
   let rejected = 0;
   let runId = '';
+  // Outcomes the runs gave with their acceptance (the quick path): no need to ask for them later.
+  const known = new Map<string, SubmissionOutcome>();
   for (const [i, chunk] of chunks.entries()) {
     const id = submissionIds[i] ?? options.submissionId;
-    const sent = await submit(target, fromAccount, { id, items: chunk });
+    const follows = submissionIds.slice(i + 1);
+    const sent = await submit(target, fromAccount, {
+      id,
+      items: chunk,
+      ...(follows.length > 0 && { follows }),
+    });
     runId ||= sent.runId;
     accepted += sent.accepted.accepted;
     rejected += sent.accepted.rejected;
+    if (sent.accepted.outcome?.status === 'done') known.set(id, sent.accepted.outcome);
   }
   const workflowId = importFriendsWorkflowId(target.sdkAppId, fromAccount);
   const latest = (): WorkflowHandle<typeof ImportFriendsWorkflow> =>
@@ -193,7 +200,11 @@ export async function importFriends(
     outcome: async () =>
       mergeOutcomes(
         fromAccount,
-        await Promise.all(submissionIds.map((id) => awaitOutcome(target, workflowId, runId, id))),
+        await Promise.all(
+          submissionIds.map((id): Promise<SubmissionOutcome> =>
+            Promise.resolve(known.get(id) ?? awaitOutcome(target, workflowId, runId, id)),
+          ),
+        ),
       ),
     progress: () => latest().query(progressQuery),
     result: () => target.client.workflow.getHandle<typeof ImportFriendsWorkflow>(workflowId, runId).result(),
@@ -212,7 +223,7 @@ async function awaitOutcome(
 ): Promise<SubmissionOutcome> {
   // Polls a query (no history events, no update limits); the latest run of the chain carries the
   // submission across continue-as-new.
-  for (let delay = 100; ; delay = Math.min(delay * 1.5, 1_000)) {
+  for (let delay = 50; ; delay = Math.min(delay * 1.5, 500)) {
     const handle = target.client.workflow.getHandle(workflowId);
     const outcome = await handle.query(submissionQuery, id).catch(() => undefined);
     if (outcome?.status === 'done') return outcome;

@@ -17,7 +17,7 @@ import { createBulkActivities } from '../activities/bulk.js';
 import { ServiceHolder } from '../activities/coordination/serviceHolder.js';
 import { coordinatorSender } from '../activities/coordination/transport.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImportActivity.js';
-import { callsTaskQueue } from '../core/definitions.js';
+import { callsTaskQueue, coordinatorTaskQueue } from '../core/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
 import { startHeapGuard } from './heapGuard.js';
 
@@ -54,8 +54,10 @@ export interface ImportWorkers {
   shutdown(): void;
 }
 
-/** Per-user imports of the service path, bulk jobs and the coordinator: a few hundred at most. */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
+/** User imports, bulk jobs and verify jobs kept in memory between their workflow tasks. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1_000;
+/** Workflow tasks (and the local first tries inside them) one worker process runs at once. */
+export const DEFAULT_WORKFLOW_TASK_SLOTS = 200;
 
 /** Shared by every worker we run: bounded shutdown (an activity ignoring cancellation cannot hang it). */
 const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> = {
@@ -84,6 +86,16 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
   });
   const workers: Worker[] = [];
   const closers: (() => Promise<void>)[] = [];
+  // One holder per process for every user-import call it makes: the quick path's local tries (on
+  // the main worker) and the friendImport activities of the calls queue share its leases and rate.
+  const service = new ServiceHolder({
+    send: sendLease,
+    capacity,
+    identity,
+    callBudgetMs: im.timeoutMs + 2_000,
+  });
+  closers.push(() => service.close());
+  const friendImport = createFriendImportActivity({ im, service, metrics: options.metrics });
   let bundle: ImportWorkers['bundle'] = 'none';
   if (role !== 'calls') {
     const code = await workerWorkflowBundle();
@@ -93,31 +105,44 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
         ...common,
         taskQueue: options.taskQueue,
         workflowBundle: code,
-        activities: createBulkActivities({
-          im,
-          client: options.client,
-          sendLease,
-          capacity,
-          batchSize: options.im.batchSize,
-          ...(options.metrics && { onCall: (code: number) => options.metrics?.call(code) }),
-        }),
+        activities: {
+          ...createBulkActivities({
+            im,
+            client: options.client,
+            sendLease,
+            capacity,
+            batchSize: options.im.batchSize,
+            ...(options.metrics && { onCall: (code: number) => options.metrics?.call(code) }),
+          }),
+          // The quick path's first try of a user import's batch runs here, as a local activity.
+          friendImport,
+        },
         maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
-        maxConcurrentWorkflowTaskExecutions: 40,
+        // A user import's workflow task stays open while its local first try waits for its rate
+        // slot and its answer: many at once, each mostly waiting, are what carries the app's rate.
+        maxConcurrentWorkflowTaskExecutions: DEFAULT_WORKFLOW_TASK_SLOTS,
+        maxConcurrentLocalActivityExecutions: DEFAULT_WORKFLOW_TASK_SLOTS,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentPages ?? 20,
         // A page's heartbeat is its checkpoint and what the UI and the CLI show: every 2 s.
         maxHeartbeatThrottleInterval: '2s',
       }),
     );
   }
+  if (role !== 'calls') {
+    // The app coordinator on its own queue: it never waits behind user imports for a slot.
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: coordinatorTaskQueue(options.taskQueue),
+        workflowBundle: await workerWorkflowBundle(),
+        maxCachedWorkflows: 4,
+        maxConcurrentWorkflowTaskExecutions: 4,
+        maxConcurrentActivityTaskExecutions: 1,
+        maxConcurrentLocalActivityExecutions: 1,
+      }),
+    );
+  }
   if (role !== 'main') {
-    const service = new ServiceHolder({
-      send: sendLease,
-      capacity,
-      identity,
-      callBudgetMs: im.timeoutMs + 2_000,
-    });
-    closers.push(() => service.close());
-    const friendImport = createFriendImportActivity({ im, service, metrics: options.metrics });
     workers.push(
       await Worker.create({
         ...common,

@@ -12,7 +12,8 @@ import {
   type CoordinatorState,
   type LeaseRequest,
 } from '../core/leases.js';
-import { coordinatorStateQuery, leaseUpdate } from '../core/definitions.js';
+import { attentionQuery, coordinatorStateQuery, leaseUpdate } from '../core/definitions.js';
+import { needsAttention } from '../core/attention.js';
 import { shouldContinueAsNew } from './history.js';
 
 /** A coordinator with no holder for this long completes. */
@@ -37,6 +38,7 @@ export async function AppCoordinatorWorkflow(input: AppCoordinatorInput): Promis
     description: 'Leases users and rate shares to a holder; releases what it gives back',
   });
   setHandler(coordinatorStateQuery, () => state);
+  setHandler(attentionQuery, (holder) => needsAttention(state, holder, Date.now()));
 
   const tooLong = (): boolean => shouldContinueAsNew(CONTINUE_AS_NEW_AFTER_EVENTS);
   for (;;) {

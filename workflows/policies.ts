@@ -1,7 +1,7 @@
 /**
  * How ImportFriendsWorkflow calls friendImport: timeouts and retries, and why they are what they are.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { CALL_RETRY_POLICY as P, WAIT_FAILURE_TYPE } from '../core/retry.js';
 
 /**
@@ -24,4 +24,15 @@ export const FRIEND_IMPORT_ACTIVITY_OPTIONS: ActivityOptions = {
     maximumAttempts: P.maximumAttempts,
     nonRetryableErrorTypes: [WAIT_FAILURE_TYPE],
   },
+};
+
+/**
+ * The quick path's first try of a batch, as a local activity inside the workflow task: one
+ * attempt (a failure goes on as the activity above, with its retries), bounded like an attempt
+ * of it. The activity waits at most a few seconds for its user and its rate share before it
+ * refuses to wait (activities/friendImportActivity.ts).
+ */
+export const FRIEND_IMPORT_LOCAL_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '45s',
+  retry: { maximumAttempts: 1 },
 };

@@ -9,10 +9,11 @@
  */
 import { APIS, type Api, type LeaseRequest, type LeaseResponse, type Rates } from '../../core/leases.js';
 import { CallWindow } from '../callWindow.js';
+import type { LeaseSender } from './transport.js';
 
 export interface HolderOptions {
   /** Sends one request to the coordinator (an Update); may throw, the holder retries. */
-  send(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse>;
+  send: LeaseSender;
   holder: string;
   generation: number;
   ttlMs: number;
@@ -28,6 +29,8 @@ export interface HolderOptions {
   blanket?: boolean;
   /** Users asked for are gathered this long into one request (unless `hurry()`); default 0. */
   gatherMs?: number;
+  /** How often to ask (by `send.peek`, a query) whether a request is due; default 300 ms. */
+  peekMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -69,6 +72,7 @@ export class HolderSession {
   #revoked: string | undefined;
   #ended = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #peekTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #listeners = new Set<() => void>();
   /** Requests answered so far (for the figures of a run). */
   requests = 0;
@@ -131,6 +135,11 @@ export class HolderSession {
       if (this.#othersWant.has(u)) this.#hurry = true;
     }
     this.#kick();
+  }
+
+  /** What this holder wants of an API's rate now. */
+  wanted(api: Api): number {
+    return this.#want[api] ?? 0;
   }
 
   /** Raises (or lowers) what this holder wants of an API's rate. */
@@ -220,6 +229,7 @@ export class HolderSession {
     await this.#sending?.catch(() => undefined);
     this.#ended = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#peekTimer);
     const request = this.#request();
     request.end = kind;
     request.release = [...this.#held, ...this.#toRelease, ...this.#waiting];
@@ -236,6 +246,7 @@ export class HolderSession {
   abandon(): void {
     this.#ended = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#peekTimer);
     this.#wakeAll();
   }
 
@@ -329,6 +340,7 @@ export class HolderSession {
     if (r.revoked) {
       this.#revoked = r.revoked;
       this.#held.clear();
+      clearTimeout(this.#peekTimer);
       this.#wakeAll();
       return;
     }
@@ -357,7 +369,32 @@ export class HolderSession {
     this.#lastBound = { ...request.bound };
     for (const [api, w] of this.#windows) w.setLimit(this.#share[api] ?? 0);
     this.#nextPollAt = now + r.pollMs;
+    this.#schedulePeek();
     this.#wakeAll();
+  }
+
+  /**
+   * Between requests, asks the coordinator every `peekMs` whether one is due (someone waits for
+   * a user or a share of ours, or something waits for us): a query, so no history, and a request
+   * only when it helps. Without it a holder would learn of others at its next poll.
+   */
+  #schedulePeek(): void {
+    const peek = this.#o.send.peek;
+    if (!peek || this.#ended || this.#revoked || this.#peekTimer !== undefined) return;
+    const every = this.#o.peekMs ?? 300;
+    this.#peekTimer = setTimeout(() => {
+      void (async () => {
+        const quiet = !this.#sending && performance.now() - this.#lastSentAt >= every;
+        const due = quiet && (await withTimeout(peek(this.#o.holder), REQUEST_TIMEOUT_MS).catch(() => false));
+        this.#peekTimer = undefined;
+        if (due && !this.#ended && !this.#revoked) {
+          this.#hurry = true;
+          this.#kick();
+        }
+        this.#schedulePeek();
+      })();
+    }, every);
+    this.#peekTimer.unref?.();
   }
 
   /** Schedules the next request: now if something waits to be sent, else at the poll time. */

@@ -1,8 +1,9 @@
 /**
- * The service path's holder: one per worker process, shared by every friendImport call the process
- * runs. It leases a user for the length of a call (kept a moment longer, so a user's next batch
- * does not ask again) and a share of the app's rate while calls keep coming; after a quiet spell
- * it gives everything back, so an idle worker costs the coordinator nothing.
+ * The user imports' holder: one per worker process, shared by every friendImport call the process
+ * runs (local first tries and activities alike). It leases a user for the length of a call (kept a
+ * moment longer, so a user's next batch does not ask again) and a share of the app's rate sized to
+ * what its calls use; after a quiet spell it gives everything back, so an idle worker costs the
+ * coordinator nothing. Alone in the app it holds the blanket: its users need no request at all.
  */
 import { randomUUID } from 'node:crypto';
 import type { Api, Rates } from '../../core/leases.js';
@@ -27,6 +28,29 @@ export class WaitTimeout extends Error {
   override name = 'WaitTimeout';
 }
 
+/** The rate asked for covers the calls of the last second and those waiting, with room to grow. */
+const HEADROOM = 1.5;
+/** Rates are asked for in steps of this much (a request per small change would cost history). */
+const RATE_STEP = 10;
+/** No call for this long: the rate share goes back to whoever needs it. */
+const RATE_IDLE_MS = 2_000;
+const RETUNE_MS = 250;
+
+/**
+ * What this process's calls of one API need: those of the last second and those waiting now,
+ * with headroom, in steps, never above the app's rate; 0 once they stopped for a while.
+ */
+export function rateWanted(
+  startsLastSecond: number,
+  waiting: number,
+  idleMs: number,
+  capacity: number,
+): number {
+  if (waiting === 0 && idleMs >= RATE_IDLE_MS) return 0;
+  const need = Math.ceil(((startsLastSecond + waiting) * HEADROOM) / RATE_STEP) * RATE_STEP;
+  return Math.min(capacity, Math.max(RATE_STEP, need));
+}
+
 export class ServiceHolder {
   readonly #o: ServiceHolderOptions;
   readonly #holder: string;
@@ -36,6 +60,10 @@ export class ServiceHolder {
   readonly #using = new Map<string, number>();
   readonly #lingering = new Map<string, ReturnType<typeof setTimeout>>();
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** friend_import calls waiting for a slot, and when the last second's ones started. */
+  #waiting = 0;
+  #starts: number[] = [];
+  #retuneTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ServiceHolderOptions) {
     this.#o = options;
@@ -53,6 +81,7 @@ export class ServiceHolder {
         capacity: this.#o.capacity,
         want: { friend_import: this.#o.capacity.friend_import ?? 0 },
         callBudgetMs: this.#o.callBudgetMs,
+        blanket: true,
         ...(this.#o.onError && { onError: this.#o.onError }),
       });
     }
@@ -120,13 +149,40 @@ export class ServiceHolder {
     const session = this.#current();
     const timeout = AbortSignal.timeout(maxWaitMs);
     const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const counted = api === 'friend_import';
+    if (counted) {
+      this.#waiting++;
+      this.#retune();
+    }
     try {
-      return await session.slot(api, both);
+      const done = await session.slot(api, both);
+      if (counted) this.#starts.push(performance.now());
+      return done;
     } catch (err) {
       if (timeout.aborted && !signal?.aborted)
         throw new WaitTimeout(`no share of the ${api} rate within ${maxWaitMs} ms`);
       throw err;
+    } finally {
+      if (counted) this.#waiting--;
     }
+  }
+
+  /** Asks for the friend_import rate this process's calls need now (see `rateWanted`). */
+  #retune(): void {
+    const session = this.#session;
+    if (!session || session.revoked) return;
+    const now = performance.now();
+    while ((this.#starts[0] ?? now) < now - 1_000) this.#starts.shift();
+    const last = this.#starts[this.#starts.length - 1];
+    const idle = last === undefined ? Infinity : now - last;
+    const next = rateWanted(this.#starts.length, this.#waiting, idle, this.#o.capacity.friend_import ?? 0);
+    // Up at once; down only by half or more (or to nothing): each change is a request.
+    const current = session.wanted('friend_import');
+    if (next > current || next === 0 || next <= current / 2) session.want('friend_import', next);
+    clearTimeout(this.#retuneTimer);
+    // Followed while calls come, so that what is asked for shrinks once they stop.
+    if (this.#waiting > 0 || idle < RATE_IDLE_MS)
+      this.#retuneTimer = setTimeout(() => this.#retune(), RETUNE_MS).unref();
   }
 
   #maybeIdle(): void {
@@ -143,6 +199,7 @@ export class ServiceHolder {
   /** Gives everything back (worker shutdown). */
   async close(): Promise<void> {
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#retuneTimer);
     for (const t of this.#lingering.values()) clearTimeout(t);
     this.#lingering.clear();
     const session = this.#session;

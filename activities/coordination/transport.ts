@@ -6,24 +6,34 @@
  */
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LeaseRequest, LeaseResponse } from '../../core/leases.js';
-import { coordinatorWorkflowId, leaseUpdate } from '../../core/definitions.js';
+import {
+  attentionQuery,
+  coordinatorTaskQueue,
+  coordinatorWorkflowId,
+  leaseUpdate,
+} from '../../core/definitions.js';
 
 export interface CoordinatorTarget {
   client: Client;
-  /** The task queue the app's workflows run on. */
+  /** The task queue the app's workflows run on (the coordinator runs on its own beside it). */
   taskQueue: string;
   sdkAppId: number;
 }
 
-/** Sends one request; `signal` abandons it (its gRPC call included). */
-export type LeaseSender = (request: LeaseRequest, signal?: AbortSignal) => Promise<LeaseResponse>;
+/**
+ * Sends one request; `signal` abandons it (its gRPC call included). `peek` asks, by a query
+ * (no history), whether the holder should send one now (core/attention.ts).
+ */
+export type LeaseSender = ((request: LeaseRequest, signal?: AbortSignal) => Promise<LeaseResponse>) & {
+  peek?: (holder: string) => Promise<boolean>;
+};
 
 export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
   const workflowId = coordinatorWorkflowId(target.sdkAppId);
   const withStart = async (request: LeaseRequest): Promise<LeaseResponse> => {
     const start = new WithStartWorkflowOperation('AppCoordinatorWorkflow', {
       workflowId,
-      taskQueue: target.taskQueue,
+      taskQueue: coordinatorTaskQueue(target.taskQueue),
       args: [{ sdkAppId: target.sdkAppId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Friend-import coordinator for IM app ${target.sdkAppId}`,
@@ -52,8 +62,15 @@ export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
     running = true;
     return response;
   };
-  return (request, signal) =>
+  const sender: LeaseSender = (request, signal) =>
     signal ? target.client.withAbortSignal(signal, () => send(request)) : send(request);
+  // No answer (the coordinator is not running, or changing runs): a request will tell.
+  sender.peek = (holder) =>
+    target.client.workflow
+      .getHandle(workflowId)
+      .query(attentionQuery, holder)
+      .catch(() => true);
+  return sender;
 }
 
 /** The run completed or continued as new while the update was on its way. */

@@ -185,8 +185,14 @@ export function createImportPage(deps: ImportPageDeps) {
           for (const from of ready) run.launch(() => runUser(from));
         }
         const done = book.done(run.readerDone || run.stopping !== undefined);
-        for (const u of [...session.heldUsers()]) if (session.isWanted(u) && book.idle(u)) done.push(u);
-        if (done.length > 0) session.release(done);
+        // Another writer (a user import) waits for a user this page holds and is not calling for:
+        // it goes now, even with items read for it, and is asked for again, so the page writes
+        // them once the other is done (docs/architecture.md, interactive beside bulk).
+        const lent: string[] = [];
+        for (const u of [...session.heldUsers()])
+          if (session.isWanted(u) && !book.calling(u)) (book.idle(u) ? done : lent).push(u);
+        book.lend(lent);
+        if (done.length + lent.length > 0) session.release([...done, ...lent]);
       },
       drained: () => {
         if (run.stopping === 'cancelled') book.cancelAll('not sent: the job was cancelled');
