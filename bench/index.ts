@@ -24,6 +24,7 @@ import { runOurs, runPlain, type RunFigures, type RunOptions } from './throughpu
 import { measureUserHistory, type UserHistory } from './userHistory.js';
 import { formatService, runServiceImports } from './serviceRun.js';
 import { formatBesideJob, runServiceBesideJob } from './serviceBesideJob.js';
+import { formatShapes, runShapes, SHAPES_C } from './shapes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -138,6 +139,19 @@ if (only.has('J')) {
     process.exitCode = 1;
   }
   print(`load average after J: ${load()}`);
+}
+if (only.has('C')) {
+  log('running C: a file of every shape, through the CLI …');
+  const c = await runShapes(
+    { ...SHAPES_C, seed },
+    { rate, batchSize: options.batchSize, concurrency: options.concurrency, log },
+  );
+  print(formatShapes(c, rate));
+  if (c.state.missing + c.state.unexpected > 0 || c.exitCode !== 0) {
+    log('RESULT INVALID: C did not end as the input must');
+    process.exitCode = 1;
+  }
+  print(`load average after C: ${load()}`);
 }
 if (only.has('U')) {
   const files = await datasets('U');

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 
 const dist = join(import.meta.dirname, '..', 'dist');
 const noop = () => undefined;
+const workflowsPath = join(dist, 'workflows', 'index.js');
 const { code } = await bundleWorkflowCode({
-  workflowsPath: join(dist, 'workflows', 'index.js'),
+  workflowsPath,
+  // Loaded once per worker thread and shared by every run, not once per run (workers/bundle.ts).
+  preloadModules: [workflowsPath],
   logger: { log: noop, trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error },
 });
 await writeFile(join(dist, 'workflow-bundle.js'), code);

@@ -1,8 +1,9 @@
 /**
  * Records workflow histories of the scenarios that exercise every path of our workflows, into
- * test/fixtures/histories/. test/unit/replay.test.ts replays them against the current workflow code:
- * a change that makes old histories non-deterministic fails there before it can break running
- * imports. Re-record only on purpose (a deliberate, versioned change):
+ * test/fixtures/histories/<package version>/. test/unit/replay.test.ts replays the histories of
+ * every released version against the current workflow code: a change that makes them
+ * non-deterministic fails there before it can break running imports. Record once per release,
+ * and keep the folders of the versions before it (docs/production.md, deploys):
  *
  *   node --import tsx scripts/record-histories.ts
  */
@@ -19,10 +20,12 @@ import { startStack, type Stack } from '../cli/stack/stack.js';
 import { coordinatorWorkflowId } from '../core/definitions.js';
 import { projectRoot } from '../cli/stack/temporalCli.js';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 
 const run = promisify(execFile);
 
-const OUT = join(projectRoot, 'test', 'fixtures', 'histories');
+const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+const OUT = join(projectRoot, 'test', 'fixtures', 'histories', version);
 
 async function save(stack: Stack, name: string, workflowId: string): Promise<void> {
   // Every run of the chain (continue-as-new), oldest first.
@@ -87,6 +90,16 @@ try {
   );
   await h2.result();
   await save(stack, 'user-mixed', h2.workflowId);
+
+  // One call, all imported: the quick path in one workflow task.
+  const small = friendItems(20, 'q-');
+  seed(
+    'r-quick',
+    small.map((i) => i.To_Account),
+  );
+  const h5 = await importFriends(target, 'r-quick', submitted(small), { submissionId: 'r5' });
+  await h5.outcome();
+  await save(stack, 'user-quick', h5.workflowId);
 
   const retried = friendItems(6, 'tr-');
   seed(

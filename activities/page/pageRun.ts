@@ -194,6 +194,8 @@ export class PageRun<C extends PageCounters> {
       this.wake.now();
     });
     this.ctx.cancellationSignal.addEventListener('abort', () => this.halt('failed'), { once: true });
+    // The first request (its rate share, the blanket when alone) goes while the page opens its file.
+    void this.session.flush();
   }
 
   /** Aborts when the page stops (a pause, a cancel, a failure, a newer attempt) or ends. */

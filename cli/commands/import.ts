@@ -60,8 +60,9 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
   const { formatOf, checkSource } = await import('./support/source.js');
   const { openTemporal, jobIdOf, jobStatus } = await import('./support/context.js');
   const { startBulkJob } = await import('../../lib/bulkJobs.js');
-  const { followJob } = await import('./support/jobView.js');
-  const { formatSummary, exitCodeFor } = await import('./support/summary.js');
+  // The views load while the job starts: the first calls leave sooner.
+  const views = Promise.all([import('./support/jobView.js'), import('./support/summary.js')]);
+  views.catch(() => undefined); // awaited below unless the command ends first
 
   const format = formatOf(file, opts.format);
   const jobId = opts.jobId !== undefined ? jobIdOf(opts.jobId) : undefined;
@@ -92,6 +93,7 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
     if (opts.detach)
       return printDetached(handle, opts.json, `${reattachHint}  (or: friend-import status ${handle.jobId})`);
     process.stderr.write('Ctrl-C detaches; the job keeps running in the workers.\n');
+    const [{ followJob }, { formatSummary, exitCodeFor }] = await views;
     const summary = await followJob(handle, {
       progress: true,
       detachHint:

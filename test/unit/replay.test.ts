@@ -1,9 +1,11 @@
 /**
- * Replays recorded histories (test/fixtures/histories, written by scripts/record-histories.ts)
- * against the current workflow code: any change that would make a running import non-deterministic
- * fails here. The histories cover a 2,500-friend user, mixed per-item results, transient retries,
- * continue-as-new, a bulk job of several pages with pause, resume and continue-as-new, and the app
- * coordinator that leased users and rates to all of them.
+ * Replays recorded histories (test/fixtures/histories/<version>/, written by
+ * scripts/record-histories.ts with each release) against the current workflow code: any change
+ * that would make a running import of an earlier release non-deterministic fails here. Each
+ * version's histories cover a 2,500-friend user, mixed per-item results, transient retries,
+ * continue-as-new, a bulk job of several pages with pause, resume and continue-as-new, a verify
+ * job, and the app coordinator that leased users and rates to all of them; from 0.2.0 on, a user
+ * import made in one workflow task (the quick path) too.
  */
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
@@ -14,17 +16,29 @@ import { workflowBundle } from '../../workers/bundle.js';
 import { projectRoot } from '../../cli/stack/temporalCli.js';
 
 const DIR = join(projectRoot, 'test', 'fixtures', 'histories');
-const files = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort();
+const versions = readdirSync(DIR).sort();
+const files = versions.flatMap((v) =>
+  readdirSync(join(DIR, v))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join(v, f)),
+);
 
 describe('replay of recorded histories', { timeout: 120_000 }, () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 
-  it('has histories of every workflow to replay', () => {
-    assert.ok(files.some((f) => f.startsWith('user-')));
-    assert.ok(files.some((f) => f.startsWith('bulk-')));
-    assert.ok(files.some((f) => f.startsWith('coordinator')));
+  it('has histories of every workflow, of every release, to replay', () => {
+    assert.ok(versions.length >= 2, `histories of ${versions.join(', ')}`);
+    for (const v of versions)
+      for (const kind of ['user-', 'bulk-', 'coordinator'])
+        assert.ok(
+          files.some((f) => f.startsWith(`${v}/${kind}`)),
+          `${v} has a ${kind} history`,
+        );
+    assert.ok(
+      files.some((f) => f.endsWith('user-quick.json')),
+      'a quick user import',
+    );
   });
 
   for (const file of files)
