@@ -23,6 +23,7 @@ import { formatRun, formatUserHistory } from './report.js';
 import { runOurs, runPlain, type RunFigures, type RunOptions } from './throughput.js';
 import { measureUserHistory, type UserHistory } from './userHistory.js';
 import { formatService, runServiceImports } from './serviceRun.js';
+import { formatFloor, measureFloor } from './workflowFloor.js';
 import { formatBesideJob, runServiceBesideJob } from './serviceBesideJob.js';
 import { formatShapes, runShapes, SHAPES_C } from './shapes.js';
 
@@ -123,6 +124,8 @@ if (only.has('S')) {
     plainRatio = plain.callsMin / rate / (plain.elapsedMs / 1000);
   }
   print(formatService(service, rate, plainRatio));
+  log('measuring the floor: one trivial workflow per import …');
+  print(formatFloor(await measureFloor(service.users, 200), rate));
   if (service.state.missing + service.state.unexpected > 0 || service.failed > 0) {
     log('RESULT INVALID: S did not end as the input must');
     process.exitCode = 1;

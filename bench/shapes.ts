@@ -58,7 +58,10 @@ export function shapesOf(spec: ShapesSpec): { users: UserRecord[]; lines: string
     const parts = n >= 2 && random() < spec.splitShare ? Math.min(n, 2 + Math.floor(random() * 2)) : 1;
     const size = Math.ceil(n / parts);
     for (let p = 0; p * size < n; p++) {
-      const line = JSON.stringify({ From_Account: from, AddFriendItem: items.slice(p * size, (p + 1) * size) });
+      const line = JSON.stringify({
+        From_Account: from,
+        AddFriendItem: items.slice(p * size, (p + 1) * size),
+      });
       if (p === 0) lines.push(line);
       // A few lines on, as exports that cut a user's list into several lines write them.
       else put(i + p * (1 + Math.floor(random() * 15)), line);
@@ -70,7 +73,9 @@ export function shapesOf(spec: ShapesSpec): { users: UserRecord[]; lines: string
   return { users, lines };
 }
 
-export async function writeShapes(spec: ShapesSpec): Promise<{ dir: string; jsonl: string; accounts: string }> {
+export async function writeShapes(
+  spec: ShapesSpec,
+): Promise<{ dir: string; jsonl: string; accounts: string }> {
   const dir = join(defaultRoot(), `C-s${spec.seed}`);
   const jsonl = join(dir, 'data.jsonl');
   const accounts = join(dir, 'accounts.txt');
@@ -185,4 +190,3 @@ export function formatShapes(r: ShapesFigures, rate: number): string {
     `  emulator state: ${r.state.missing} missing or different, ${r.state.unexpected} unexpected`,
   ].join('\n');
 }
-

@@ -121,7 +121,7 @@ export interface ImportFriendsInput {
   fromAccount: string;
   /**
    * How the run makes its calls: 2 = the quick path (a local first try per batch, updates answer
-   * with outcomes); absent = every try an activity (runs started by clients before 0.2.0).
+   * with outcomes); absent = every try an activity (runs started by clients of builds before 0.2.0-dev.2).
    */
   protocol?: 2;
   /** Submissions announced by `follows` and not received yet, carried across continue-as-new. */

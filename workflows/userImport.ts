@@ -14,7 +14,7 @@
  * activity on the app's rate-limited calls queue, with its retry policy, and updates answer with
  * their acceptance only. So do runs with more than one batch to send.
  *
- * Runs started without `protocol` (by clients before 0.2.0) make every try an activity and answer
+ * Runs started without `protocol` (by clients of builds before 0.2.0-dev.2) make every try an activity and answer
  * updates with their acceptance: that path stays as it was, so their histories replay.
  */
 import {

@@ -187,7 +187,7 @@ export function createImportPage(deps: ImportPageDeps) {
         const done = book.done(run.readerDone || run.stopping !== undefined);
         // Another writer (a user import) waits for a user this page holds and is not calling for:
         // it goes now, even with items read for it, and is asked for again, so the page writes
-        // them once the other is done (docs/architecture.md, interactive beside bulk).
+        // them once the other is done (docs/architecture.md, one writer per user).
         const lent: string[] = [];
         for (const u of [...session.heldUsers()])
           if (session.isWanted(u) && !book.calling(u)) (book.idle(u) ? done : lent).push(u);

@@ -4,7 +4,7 @@
  * that would make a running import of an earlier release non-deterministic fails here. Each
  * version's histories cover a 2,500-friend user, mixed per-item results, transient retries,
  * continue-as-new, a bulk job of several pages with pause, resume and continue-as-new, a verify
- * job, and the app coordinator that leased users and rates to all of them; from 0.2.0 on, a user
+ * job, and the app coordinator that leased users and rates to all of them; from 0.2.0-dev.2 on, a user
  * import made in one workflow task (the quick path) too.
  */
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
