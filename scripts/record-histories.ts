@@ -24,7 +24,9 @@ import { readFileSync } from 'node:fs';
 
 const run = promisify(execFile);
 
-const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+  version: string;
+};
 const OUT = join(projectRoot, 'test', 'fixtures', 'histories', version);
 
 async function save(stack: Stack, name: string, workflowId: string): Promise<void> {
