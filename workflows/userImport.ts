@@ -32,6 +32,7 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { FriendImportInput, ServiceActivities } from '../core/activities.js';
 import { admit, applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from '../core/ledger.js';
@@ -71,7 +72,9 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
    * update then answers with the acceptance alone, and its caller asks for the outcome later.
    */
   let parked = !quick;
-  let upserted = false;
+  // A run continued from one that set its state keeps it current to the end (the new run starts
+  // with the attributes the last one had).
+  let upserted = workflowInfo().typedSearchAttributes.get(StateKey) !== undefined;
   /** Submissions announced (`follows`) and not received yet: the run does not complete before them. */
   const awaiting = new Set(input.awaiting);
 

@@ -40,6 +40,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the app coordinator did not answer within ${ms} ms`)), ms);
+    timer.unref?.();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -73,6 +74,8 @@ export class HolderSession {
   #ended = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #peekTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborts the requests of the running session once it ended (its last request excepted). */
+  readonly #stopSends = new AbortController();
   readonly #listeners = new Set<() => void>();
   /** Requests answered so far (for the figures of a run). */
   requests = 0;
@@ -226,8 +229,16 @@ export class HolderSession {
    */
   async end(kind: 'epoch' | 'holder', attempts = 5, timeoutMs = REQUEST_TIMEOUT_MS): Promise<void> {
     if (this.#ended || this.#revoked) return;
-    await this.#sending?.catch(() => undefined);
+    // A request on its way is waited for as long as this one may take, no longer: at a worker's
+    // shutdown no coordinator may be left to answer it, and it would retry for a minute.
+    if (this.#sending) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([this.#sending.catch(() => undefined), late]);
+      clearTimeout(timer);
+    }
     this.#ended = true;
+    this.#stopSends.abort();
     clearTimeout(this.#timer);
     clearTimeout(this.#peekTimer);
     const request = this.#request();
@@ -245,6 +256,7 @@ export class HolderSession {
   /** Stops background requests without telling the coordinator (the lease will run out). */
   abandon(): void {
     this.#ended = true;
+    this.#stopSends.abort();
     clearTimeout(this.#timer);
     clearTimeout(this.#peekTimer);
     this.#wakeAll();
@@ -324,12 +336,14 @@ export class HolderSession {
         // No answer within the timeout (no worker runs the coordinator right now, or its run is
         // changing): ask again; the coordinator answers a repeated request with its first answer.
         const timeout = AbortSignal.timeout(timeoutMs);
-        const response = await withTimeout(this.#o.send(request, timeout), timeoutMs);
+        const signal = request.end ? timeout : AbortSignal.any([timeout, this.#stopSends.signal]);
+        const response = await withTimeout(this.#o.send(request, signal), timeoutMs);
         this.requests++;
         return response;
       } catch (err) {
-        if (attempt >= attempts) throw err;
-        await new Promise((r) => setTimeout(r, delay));
+        // Once the session ended, only its last request is still worth an answer.
+        if (attempt >= attempts || (this.#ended && request.end === undefined)) throw err;
+        await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(delay * 2, 2_000);
       }
     }

@@ -204,7 +204,7 @@ export class ServiceHolder {
     this.#lingering.clear();
     const session = this.#session;
     this.#session = undefined;
-    // One try: at shutdown the coordinator may have no worker left; the lease then runs out.
-    await session?.end('holder', 1, 2_000).catch((err: unknown) => this.#o.onError?.(err));
+    // One short try: at shutdown the coordinator may have no worker left; the lease then runs out.
+    await session?.end('holder', 1, 1_000).catch((err: unknown) => this.#o.onError?.(err));
   }
 }

@@ -66,16 +66,26 @@ describe('worker operations', { timeout: 240_000 }, () => {
     stack.emulator.seedAccounts(['drain', ...items.map((i) => i.To_Account)]);
     stack.emulator.setFaults({ rules: [{ kind: 'slow', delayMs: 3000, fromAccounts: ['drain'] }] });
     try {
-      const handle = await importFriends(stack.target, 'drain', submitted(items), { submissionId: 'drain' });
-      for (let i = 0; i < 500 && !stack.emulator.calls().some((c) => c.fromAccount === 'drain'); i++)
+      // A user import this small is made in the workflow task that accepts it: importFriends
+      // answers once the call is answered, so it is not awaited before the SIGTERM.
+      const submitting = importFriends(stack.target, 'drain', submitted(items), { submissionId: 'drain' });
+      // The service counts a call in flight from its arrival until its answer (3 s here).
+      for (let i = 0; i < 500 && stack.emulator.stats().friendImport.inFlight === 0; i++)
         await new Promise((r) => setTimeout(r, 10));
+      assert.equal(
+        stack.emulator.stats().friendImport.inFlight,
+        1,
+        'the call is in flight when the worker is told to stop',
+      );
       worker.kill('SIGTERM');
       const [code] = (await once(worker, 'exit')) as [number | null];
-      assert.equal(code, 0);
+      assert.equal(code, 0, stack.outputOf(worker).slice(-2_000));
       const calls = stack.emulator.calls().filter((c) => c.fromAccount === 'drain');
       assert.equal(calls.length, 1);
       assert.equal(calls[0]?.httpStatus, 200, 'the answer was delivered to the draining worker');
       await stack.spawnWorker();
+      const handle = await submitting;
+      assert.deepEqual([(await handle.outcome()).imported, (await handle.outcome()).failed], [10, 0]);
       const result = await handle.result();
       assert.equal(result.imported, 10);
       assert.equal(
