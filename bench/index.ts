@@ -5,11 +5,15 @@
  * 3,000-friend user's history and a 1M-item job's history and worker memory. Prints every figure;
  * copy them into bench/RESULTS.md with the date, the machine and this command.
  *
+ * S, J and C: user imports through the library (S, beside the floor of a trivial workflow per
+ * import), user imports beside a full-rate job (J), and a file of every shape from the CLI's start
+ * to its exit (C); bench/serviceRun.ts, bench/serviceBesideJob.ts, bench/shapes.ts.
+ *
  * Then V: a verify job reading dataset A back (bench/verify.ts), and P: dataset A on the production
  * topology, Temporal on PostgreSQL with 1, 2 and 3 worker processes beside the dev server
  * (bench/prodTopology.ts); each runs as its own process and its figures are printed here too.
  *
- *   npm run bench -- [--only A,B,U,M,V,P] [--scale 1] [--seed 1] [--workers 1] [--concurrency 100]
+ *   npm run bench -- [--only A,B,U,M,S,J,C,V,P] [--scale 1] [--seed 1] [--workers 1] [--concurrency 100]
  *                    [--latency-ms 20] [--plain-concurrency 32] [--no-plain] [--cpu-prof DIR]
  *                    [--runtime dist|tsx] [--worker-node-args='--max-old-space-size=256']
  */
@@ -29,7 +33,7 @@ import { formatShapes, runShapes, SHAPES_C } from './shapes.js';
 
 const { values: args } = parseArgs({
   options: {
-    only: { type: 'string', default: 'A,B,U,M,V,P' },
+    only: { type: 'string', default: 'A,B,U,M,S,J,C,V,P' },
     scale: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },

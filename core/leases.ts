@@ -61,6 +61,11 @@ export interface LeaseRequest {
   /** Gives the blanket up, keeping `inUse` as its own users. */
   dropBlanket?: boolean;
   inUse?: string[];
+  /**
+   * The holder asks, between requests, whether one is due (core/attention.ts): it needs no
+   * frequent polls, only renewals of its lease.
+   */
+  peeks?: boolean;
 }
 
 export interface LeaseResponse {
@@ -265,8 +270,15 @@ export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: n
     wanted,
     share,
     holdMs,
-    // A blanket's holder asks often enough that others are not kept waiting long.
-    pollMs: busy ? 500 : blanket ? BLANKET_POLL_MS : Math.max(500, Math.floor(req.ttlMs / 4)),
+    // A blanket's holder asks often enough that others are not kept waiting long, unless it
+    // peeks: then it hears of them within a fraction of a second and polls only to renew.
+    pollMs: req.peeks
+      ? Math.max(500, Math.floor(req.ttlMs / 4))
+      : busy
+        ? 500
+        : blanket
+          ? BLANKET_POLL_MS
+          : Math.max(500, Math.floor(req.ttlMs / 4)),
     ...(blanket && { blanket: true }),
     ...(convert && { convert: true }),
   };
@@ -363,7 +375,11 @@ function refreshCapacity(s: CoordinatorState): void {
   }
 }
 
-/** Max-min fair shares of each API's rate among live holders, by what each wants. */
+/**
+ * Max-min fair shares of each API's rate among live holders, by what each wants; what no one
+ * wants is shared out the same way among those that want some, so a holder alone gets the whole
+ * rate whatever it asked for (it gives the surplus back, by the shrink rule, when others come).
+ */
 export function fairShares(s: CoordinatorState): Record<string, Rates> {
   const out: Record<string, Rates> = {};
   const live = liveHolders(s);
@@ -371,7 +387,16 @@ export function fairShares(s: CoordinatorState): Record<string, Rates> {
   for (const api of APIS) {
     const capacity = get(s.capacity, api);
     const wants = live.map((h) => ({ id: h.id, want: get(h.want, api) })).filter((w) => w.want > 0);
-    for (const [id, share] of Object.entries(waterFill(capacity, wants))) {
+    const shares = waterFill(capacity, wants);
+    const left = capacity - Object.values(shares).reduce((a, b) => a + b, 0);
+    if (left > 0) {
+      const more = waterFill(
+        left,
+        wants.map((w) => ({ id: w.id, want: capacity - (shares[w.id] ?? 0) })),
+      );
+      for (const [id, extra] of Object.entries(more)) shares[id] = (shares[id] ?? 0) + extra;
+    }
+    for (const [id, share] of Object.entries(shares)) {
       const rates = out[id];
       if (rates) rates[api] = share;
     }

@@ -29,7 +29,7 @@ export interface HolderOptions {
   blanket?: boolean;
   /** Users asked for are gathered this long into one request (unless `hurry()`); default 0. */
   gatherMs?: number;
-  /** How often to ask (by `send.peek`, a query) whether a request is due; default 300 ms. */
+  /** How often to ask (by `send.peek`, a query) whether a request is due; default 150 ms. */
   peekMs?: number;
   onError?: (err: unknown) => void;
 }
@@ -284,6 +284,7 @@ export class HolderSession {
       want: { ...this.#want },
       bound,
       ...(this.#o.blanket && !this.#blanket && { blanket: true }),
+      ...(this.#o.send.peek && { peeks: true }),
     };
   }
 
@@ -395,7 +396,7 @@ export class HolderSession {
   #schedulePeek(): void {
     const peek = this.#o.send.peek;
     if (!peek || this.#ended || this.#revoked || this.#peekTimer !== undefined) return;
-    const every = this.#o.peekMs ?? 300;
+    const every = this.#o.peekMs ?? 150;
     this.#peekTimer = setTimeout(() => {
       void (async () => {
         const quiet = !this.#sending && performance.now() - this.#lastSentAt >= every;

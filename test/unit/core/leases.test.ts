@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   applyLeaseRequest,
+  fairShares,
   freeRates,
   HANDOVER_MARGIN_MS,
   newCoordinatorState,
@@ -202,10 +203,30 @@ describe('coordinator: rate shares', () => {
     assert.equal(r.share.friend_import, undefined);
   });
 
-  it('shares each API separately', () => {
+  it('shares each API separately; a holder alone gets the whole rate of each API it wants some of', () => {
     const s = newCoordinatorState();
     const a = holder(s, 'job:a');
     const r = a(0, { want: { friend_import: 200, friend_check: 50 } });
-    assert.deepEqual(r.share, { friend_import: 200, friend_check: 50 });
+    assert.deepEqual(r.share, { friend_import: 200, friend_check: 200 });
+    assert.equal(fairShares(s)['job:a']?.friend_get, undefined, 'none of an API it does not want');
+  });
+
+  it('what a holder asks for decides the split; the rest goes to whoever wants more', () => {
+    const s = newCoordinatorState();
+    const svc = holder(s, 'svc:w');
+    const job = holder(s, 'job:j');
+    // Alone, a holder that asks for 20 gets the whole rate, and gives back the surplus later.
+    assert.equal(svc(0, { want: { friend_import: 20 } }).share.friend_import, 200);
+    job(10, { want: { friend_import: 200 } });
+    assert.deepEqual(
+      [fairShares(s)['svc:w']?.friend_import, fairShares(s)['job:j']?.friend_import],
+      [20, 180],
+    );
+    // Its window drained to what it uses: the job gets the rest.
+    assert.equal(
+      svc(20, { want: { friend_import: 20 }, bound: { friend_import: 20 } }).share.friend_import,
+      20,
+    );
+    assert.equal(job(30, { want: { friend_import: 200 } }).share.friend_import, 180);
   });
 });
