@@ -13,6 +13,7 @@ import { diffCounts, frontendRequests } from './probe.js';
 import { startBenchStack, verifyState, type Sample } from './stackRun.js';
 import { typeOf } from './timeline.js';
 import type { ImportTarget } from '../lib/serviceImport.js';
+import type { RunFigures } from './throughput.js';
 
 export interface ServiceRunOptions {
   rate: number;
@@ -34,19 +35,22 @@ export interface HistoryCost {
   actions: Record<string, number>;
 }
 
-export interface ServiceFigures {
-  dataset: string;
-  users: number;
-  items: number;
-  callsMin: number;
-  calls: number;
-  elapsedMs: number;
-  maxWindow: number;
-  overlaps: number;
-  rateLimited: number;
-  imported: number;
-  failed: number;
-  state: { missing: number; unexpected: number; examples: string[] };
+/** The figures a run shares with the bulk runs (bench/throughput.ts), and the service path's own. */
+export interface ServiceFigures extends Pick<
+  RunFigures,
+  | 'dataset'
+  | 'users'
+  | 'items'
+  | 'callsMin'
+  | 'calls'
+  | 'elapsedMs'
+  | 'maxWindow'
+  | 'overlaps'
+  | 'rateLimited'
+  | 'imported'
+  | 'failed'
+  | 'state'
+> {
   /** CPU ms per friend_import call, per process (client = this benchmark process). */
   cpuPerCallMs: Record<string, number>;
   users_: HistoryCost;

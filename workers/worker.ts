@@ -129,7 +129,10 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     );
   }
   if (role !== 'calls') {
-    // The app coordinator on its own queue: it never waits behind user imports for a slot.
+    // The app coordinator on its own queue: it never waits behind user imports for a slot. Its
+    // workflow tasks are small and few (core/leases.ts, pure and bounded by its state), so they
+    // run on this process's main thread — the SDK's `debugMode` is that switch, and it also lifts
+    // the SDK's time limit on a task — as a workflow thread of its own costs ~35 MiB per process.
     workers.push(
       await Worker.create({
         ...common,
@@ -137,6 +140,7 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
         workflowBundle: await workerWorkflowBundle(),
         maxCachedWorkflows: 4,
         maxConcurrentWorkflowTaskExecutions: 4,
+        debugMode: true,
         maxConcurrentActivityTaskExecutions: 1,
         maxConcurrentLocalActivityExecutions: 1,
       }),

@@ -88,6 +88,16 @@ async function runDev(opts: DevOptions): Promise<void> {
     worker: false,
   });
   const { devServer, im, emulator } = stack;
+  // The first Ctrl-C drains the worker, then stops the server and the emulator; a second one
+  // ends everything at once (the children are killed as this process exits).
+  let signals = 0;
+  const onSignal = (): void => {
+    if (++signals < 2) return;
+    log('friend-import dev: stopping everything now.');
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     // The worker reaches this dev server whatever TEMPORAL_* say (TLS, API key are for clusters).
     const workerEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TEMPORAL_')));
@@ -138,6 +148,8 @@ async function runDev(opts: DevOptions): Promise<void> {
     log('friend-import dev: stopping…');
   } finally {
     await stack.stop().catch(() => undefined);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   log('friend-import dev: stopped.');
 }

@@ -109,7 +109,9 @@ async function startOnce(cliPath: string, options: DevServerOptions): Promise<De
     ...Object.entries(dynamic).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
   ];
   const started = Date.now();
-  const child = spawnGuarded(cliPath, args);
+  // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop the server after
+  // the workers that talk to it (its watchdog still ends it if we die).
+  const child = spawnGuarded(cliPath, args, { detached: true });
   const output = tail(child.stdout);
   const errors = tail(child.stderr);
   const address = `127.0.0.1:${port}`;

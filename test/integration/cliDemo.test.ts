@@ -42,6 +42,64 @@ describe('embedded stack commands', { timeout: 600_000 }, () => {
     );
   });
 
+  it('dev stops in order on a Ctrl-C to its whole process group, and a second Ctrl-C ends it at once', async () => {
+    const args = ['dev', '--temporal-port', '0', '--ui-port', '0', '--emulator-port', '0'];
+    const start = async () => {
+      // As a terminal runs it: the whole foreground process group gets the Ctrl-C.
+      const dev = spawnCli(args, {
+        cwd: dir,
+        env: { IM_BASE_URL: undefined, IM_REGION: undefined },
+        detached: true,
+      });
+      const line = await waitFor(
+        'the ready line',
+        () => /^ready (\{.*\})$/m.exec(dev.stdout())?.[1],
+        120_000,
+      );
+      return { dev, ready: JSON.parse(line) as { temporalAddress: string } };
+    };
+    const gone = (address: string) =>
+      assert.rejects(
+        Connection.connect({ address, connectTimeout: '2s' }),
+        `the dev server on ${address} is gone`,
+      );
+
+    const first = await start();
+    try {
+      // A job is running when the Ctrl-C comes: the worker drains it against a server still up.
+      const env = { TEMPORAL_ADDRESS: first.ready.temporalAddress };
+      const job = await runCli(['import', join(DEMO_DIR, 'friends.csv'), '--detach', '--json'], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(job.code, 0, job.stderr);
+      process.kill(-(first.dev.child.pid ?? 0), 'SIGINT');
+      const done = await first.dev.exited;
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stderr, /friend-import dev: stopping…\n(.*\n)*friend-import dev: stopped\./);
+      assert.doesNotMatch(
+        done.stderr,
+        /UNAVAILABLE|ECONNREFUSED|Connection refused/,
+        'no call met a stopped server',
+      );
+      await gone(first.ready.temporalAddress);
+    } finally {
+      first.dev.child.kill('SIGKILL');
+    }
+
+    const second = await start();
+    try {
+      process.kill(-(second.dev.child.pid ?? 0), 'SIGINT');
+      process.kill(-(second.dev.child.pid ?? 0), 'SIGINT');
+      const done = await second.dev.exited;
+      assert.equal(done.code, 130, done.stderr);
+      assert.match(done.stderr, /stopping everything now/);
+      await gone(second.ready.temporalAddress);
+    } finally {
+      second.dev.child.kill('SIGKILL');
+    }
+  });
+
   it('dev runs the stack until Ctrl-C: ready line, imports, clean stop', async () => {
     const dev = spawnCli(
       [

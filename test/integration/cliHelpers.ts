@@ -30,12 +30,15 @@ export interface RunningCli {
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** In a process group of its own, as a terminal runs it: signal it with `process.kill(-pid, …)`. */
+  detached?: boolean;
 }
 
 export function spawnCli(args: readonly string[], options: CliOptions = {}): RunningCli {
   const child = spawnGuarded(process.execPath, ['--import', TSX, CLI, ...args], {
     cwd: options.cwd ?? projectRoot,
     env: { ...process.env, FRIEND_IMPORT_PROGRESS_MS: '1000', ...options.env },
+    ...(options.detached && { detached: true }),
   });
   let stdout = '';
   let stderr = '';
