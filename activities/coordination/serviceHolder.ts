@@ -79,7 +79,9 @@ export class ServiceHolder {
         generation: ++this.#generation,
         ttlMs: this.#o.ttlMs ?? 30_000,
         capacity: this.#o.capacity,
-        want: { friend_import: this.#o.capacity.friend_import ?? 0 },
+        // What its first calls need, not the app's whole rate: a job writing at full rate would
+        // otherwise halve its pace for a moment (alone, a holder gets the whole rate anyway).
+        want: { friend_import: Math.min(RATE_STEP, this.#o.capacity.friend_import ?? 0) },
         callBudgetMs: this.#o.callBudgetMs,
         blanket: true,
         ...(this.#o.onError && { onError: this.#o.onError }),
