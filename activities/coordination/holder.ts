@@ -74,6 +74,8 @@ export class HolderSession {
   #ended = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #peekTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The peek on its way, if any: an ended session waits for it (the client may close next). */
+  #peeking: Promise<void> | undefined;
   /** Aborts the requests of the running session once it ended (its last request excepted). */
   readonly #stopSends = new AbortController();
   readonly #listeners = new Set<() => void>();
@@ -241,6 +243,7 @@ export class HolderSession {
     this.#stopSends.abort();
     clearTimeout(this.#timer);
     clearTimeout(this.#peekTimer);
+    await this.#peeking;
     const request = this.#request();
     request.end = kind;
     request.release = [...this.#held, ...this.#toRelease, ...this.#waiting];
@@ -398,16 +401,20 @@ export class HolderSession {
     if (!peek || this.#ended || this.#revoked || this.#peekTimer !== undefined) return;
     const every = this.#o.peekMs ?? 150;
     this.#peekTimer = setTimeout(() => {
-      void (async () => {
+      this.#peeking = (async () => {
         const quiet = !this.#sending && performance.now() - this.#lastSentAt >= every;
-        const due = quiet && (await withTimeout(peek(this.#o.holder), REQUEST_TIMEOUT_MS).catch(() => false));
+        const due =
+          quiet &&
+          (await withTimeout(peek(this.#o.holder, this.#stopSends.signal), REQUEST_TIMEOUT_MS).catch(
+            () => false,
+          ));
         this.#peekTimer = undefined;
         if (due && !this.#ended && !this.#revoked) {
           this.#hurry = true;
           this.#kick();
         }
         this.#schedulePeek();
-      })();
+      })().finally(() => (this.#peeking = undefined));
     }, every);
     this.#peekTimer.unref?.();
   }

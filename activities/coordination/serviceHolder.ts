@@ -64,6 +64,8 @@ export class ServiceHolder {
   #waiting = 0;
   #starts: number[] = [];
   #retuneTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Closed at shutdown: no new session (its client is about to close). */
+  #closed = false;
 
   constructor(options: ServiceHolderOptions) {
     this.#o = options;
@@ -71,6 +73,7 @@ export class ServiceHolder {
   }
 
   #current(): HolderSession {
+    if (this.#closed) throw new WaitTimeout('the worker is shutting down');
     clearTimeout(this.#idleTimer);
     if (!this.#session || this.#session.revoked) {
       this.#session = new HolderSession({
@@ -200,6 +203,7 @@ export class ServiceHolder {
 
   /** Gives everything back (worker shutdown). */
   async close(): Promise<void> {
+    this.#closed = true;
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#retuneTimer);
     for (const t of this.#lingering.values()) clearTimeout(t);

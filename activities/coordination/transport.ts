@@ -25,7 +25,7 @@ export interface CoordinatorTarget {
  * (no history), whether the holder should send one now (core/attention.ts).
  */
 export type LeaseSender = ((request: LeaseRequest, signal?: AbortSignal) => Promise<LeaseResponse>) & {
-  peek?: (holder: string) => Promise<boolean>;
+  peek?: (holder: string, signal?: AbortSignal) => Promise<boolean>;
 };
 
 export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
@@ -65,11 +65,10 @@ export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
   const sender: LeaseSender = (request, signal) =>
     signal ? target.client.withAbortSignal(signal, () => send(request)) : send(request);
   // No answer (the coordinator is not running, or changing runs): a request will tell.
-  sender.peek = (holder) =>
-    target.client.workflow
-      .getHandle(workflowId)
-      .query(attentionQuery, holder)
-      .catch(() => true);
+  sender.peek = (holder, signal) => {
+    const ask = () => target.client.workflow.getHandle(workflowId).query(attentionQuery, holder);
+    return (signal ? target.client.withAbortSignal(signal, ask) : ask()).catch(() => true);
+  };
   return sender;
 }
 

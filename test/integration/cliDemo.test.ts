@@ -43,7 +43,18 @@ describe('embedded stack commands', { timeout: 600_000 }, () => {
   });
 
   it('dev stops in order on a Ctrl-C to its whole process group, and a second Ctrl-C ends it at once', async () => {
-    const args = ['dev', '--temporal-port', '0', '--ui-port', '0', '--emulator-port', '0'];
+    const args = [
+      'dev',
+      '--temporal-port',
+      '0',
+      '--ui-port',
+      '0',
+      '--emulator-port',
+      '0',
+      '--accounts',
+      join(DEMO_DIR, 'accounts.txt'),
+    ];
+    type Ready = { temporalAddress: string; imBaseUrl: string };
     const start = async () => {
       // As a terminal runs it: the whole foreground process group gets the Ctrl-C.
       const dev = spawnCli(args, {
@@ -56,31 +67,49 @@ describe('embedded stack commands', { timeout: 600_000 }, () => {
         () => /^ready (\{.*\})$/m.exec(dev.stdout())?.[1],
         120_000,
       );
-      return { dev, ready: JSON.parse(line) as { temporalAddress: string } };
+      return { dev, ready: JSON.parse(line) as Ready };
     };
+    const ctrlC = (dev: { child: { pid?: number } }) => process.kill(-(dev.child.pid ?? 0), 'SIGINT');
     const gone = (address: string) =>
       assert.rejects(
         Connection.connect({ address, connectTimeout: '2s' }),
         `the dev server on ${address} is gone`,
       );
-
-    const first = await start();
-    try {
-      // A job is running when the Ctrl-C comes: the worker drains it against a server still up.
-      const env = { TEMPORAL_ADDRESS: first.ready.temporalAddress };
+    /** A job whose calls the emulator holds 4 s each, with one of them in flight. */
+    const slowJob = async (ready: Ready) => {
+      const faults = await fetch(new URL('__emulator/faults', ready.imBaseUrl), {
+        method: 'PUT',
+        body: JSON.stringify({ rules: [{ kind: 'slow', delayMs: 4_000 }] }),
+      });
+      assert.equal(faults.status, 200);
+      const env = { TEMPORAL_ADDRESS: ready.temporalAddress };
       const job = await runCli(['import', join(DEMO_DIR, 'friends.csv'), '--detach', '--json'], {
         cwd: dir,
         env,
       });
       assert.equal(job.code, 0, job.stderr);
-      process.kill(-(first.dev.child.pid ?? 0), 'SIGINT');
+      const stats = new URL('__emulator/stats', ready.imBaseUrl);
+      await waitFor(
+        'a call in flight',
+        async () =>
+          ((await (await fetch(stats)).json()) as { friendImport: { inFlight: number } }).friendImport
+            .inFlight > 0,
+        60_000,
+      );
+    };
+
+    const first = await start();
+    try {
+      // The worker drains the job's call in flight against a server still up, then the server stops.
+      await slowJob(first.ready);
+      ctrlC(first.dev);
       const done = await first.dev.exited;
       assert.equal(done.code, 0, done.stderr);
       assert.match(done.stderr, /friend-import dev: stopping…\n(.*\n)*friend-import dev: stopped\./);
       assert.doesNotMatch(
         done.stderr,
-        /UNAVAILABLE|ECONNREFUSED|Connection refused/,
-        'no call met a stopped server',
+        /UNAVAILABLE|ECONNREFUSED|Channel has been shut down/,
+        'nothing met a stopped server',
       );
       await gone(first.ready.temporalAddress);
     } finally {
@@ -89,8 +118,12 @@ describe('embedded stack commands', { timeout: 600_000 }, () => {
 
     const second = await start();
     try {
-      process.kill(-(second.dev.child.pid ?? 0), 'SIGINT');
-      process.kill(-(second.dev.child.pid ?? 0), 'SIGINT');
+      await slowJob(second.ready);
+      ctrlC(second.dev);
+      // A second Ctrl-C while the first one drains the call in flight; sent a moment later so that
+      // the system delivers two signals, not one.
+      await new Promise((r) => setTimeout(r, 300));
+      ctrlC(second.dev);
       const done = await second.dev.exited;
       assert.equal(done.code, 130, done.stderr);
       assert.match(done.stderr, /stopping everything now/);
