@@ -65,9 +65,11 @@ export function coordinatorSender(target: CoordinatorTarget): LeaseSender {
   const sender: LeaseSender = (request, signal) =>
     signal ? target.client.withAbortSignal(signal, () => send(request)) : send(request);
   // No answer (the coordinator is not running, or changing runs): a request will tell.
+  // No answer (no coordinator running, or a worker of an earlier build that lacks the query):
+  // nothing is due by the peek; the holder's own polls renew its lease and start the coordinator.
   sender.peek = (holder, signal) => {
     const ask = () => target.client.workflow.getHandle(workflowId).query(attentionQuery, holder);
-    return (signal ? target.client.withAbortSignal(signal, ask) : ask()).catch(() => true);
+    return (signal ? target.client.withAbortSignal(signal, ask) : ask()).catch(() => false);
   };
   return sender;
 }
