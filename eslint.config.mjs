@@ -10,29 +10,40 @@ const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 const into = (...folders) =>
   folders.flatMap((f) => ['..', '../..', '../../..', '../../../..'].map((up) => `${up}/${f}/**`));
 
+const FOLDERS = [
+  'im',
+  'config',
+  'core',
+  'workflows',
+  'formats',
+  'activities',
+  'connection',
+  'client',
+  'workers',
+  'cli',
+  'emulator',
+];
+/** The folders of ours that a folder must not import: all but `allowed` (itself among them). */
+const allBut = (...allowed) => FOLDERS.filter((f) => !allowed.includes(f));
+
 const LAYERS = {
   // folder: [folders it must not import, extra restrictions]
-  'im/*.ts': {
-    deny: ['config', 'core', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator'],
-    pure: true,
-    denyLocal: ['./node/**'],
+  'im/*.ts': { deny: allBut('im'), pure: true, denyLocal: ['./node/**'] },
+  'im/node/**/*.ts': { deny: allBut('im') },
+  'config/**/*.ts': { deny: allBut('im', 'config') },
+  'core/**/*.ts': { deny: [...allBut('im', 'core'), 'im/node'], pure: true },
+  'workflows/**/*.ts': { deny: [...allBut('im', 'core', 'workflows'), 'im/node'], pure: true },
+  // Source files and reports, read and written by the activities and by the CLI.
+  'formats/**/*.ts': { deny: allBut('im', 'core', 'formats') },
+  'activities/**/*.ts': { deny: allBut('im', 'core', 'formats', 'activities') },
+  // The Temporal connection (settings, TLS, API key, payload codec) the client and the worker share.
+  'connection/**/*.ts': { deny: allBut('im', 'config', 'connection') },
+  'client/**/*.ts': {
+    deny: allBut('im', 'config', 'core', 'workflows', 'connection', 'client'),
+    typesOnly: ['workflows'],
   },
-  'im/node/**/*.ts': {
-    deny: ['config', 'core', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator'],
-  },
-  'config/**/*.ts': { deny: ['core', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator'] },
-  'core/**/*.ts': {
-    deny: ['config', 'workflows', 'activities', 'lib', 'workers', 'cli', 'emulator', 'im/node'],
-    pure: true,
-  },
-  'workflows/**/*.ts': {
-    deny: ['config', 'activities', 'lib', 'workers', 'cli', 'emulator', 'im/node'],
-    pure: true,
-  },
-  'activities/**/*.ts': { deny: ['config', 'workflows', 'lib', 'workers', 'cli', 'emulator'] },
-  'lib/**/*.ts': { deny: ['activities', 'workers', 'cli', 'emulator'], typesOnly: ['workflows'] },
-  'workers/**/*.ts': { deny: ['cli', 'emulator'] },
-  'emulator/**/*.ts': { deny: ['core', 'workflows', 'activities', 'lib', 'workers', 'cli'] },
+  'workers/**/*.ts': { deny: ['client', 'cli', 'emulator'] },
+  'emulator/**/*.ts': { deny: allBut('im', 'emulator') },
 };
 
 function layerRules() {
@@ -95,8 +106,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  // Layers (docs/architecture.md): imports only point down im → config → core → workflows →
-  // activities → lib → workers → cli; the emulator sits on im. One rule per folder.
+  // Layers (docs/architecture.md): a folder imports only the folders under it there (cli on top,
+  // im at the bottom); workers/ and client/ stand side by side on connection/, and the emulator
+  // sits on im/. One rule per folder.
   ...layerRules(),
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -4,7 +4,7 @@
  * the same workers with the same coordinator.
  */
 import type { JobActivities } from '../core/activities.js';
-import { finalizeReport } from './report.js';
+import { finalizeReport } from '../formats/importReport.js';
 import { createImportPage, type ImportPageDeps } from './page/importPage.js';
 import { createVerifyActivities } from './verify/index.js';
 

@@ -20,7 +20,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startBulkJob } from '../lib/bulkJobs.js';
+import { startBulkJob } from '../client/bulkJobs.js';
 import type { JobSummary } from '../core/jobTypes.js';
 import { LOCAL_IM_APP } from '../config/im.js';
 import { startProdStack } from '../scripts/prod-stack/stack.js';

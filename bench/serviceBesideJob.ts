@@ -8,7 +8,7 @@
  */
 import { appendFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startBulkJob } from '../lib/bulkJobs.js';
+import { startBulkJob } from '../client/bulkJobs.js';
 import { mulberry32 } from '../emulator/prng.js';
 import type { AddFriendItem } from '../im/schemas.js';
 import { usersOf, type DatasetFiles, type UserRecord } from './dataset.js';

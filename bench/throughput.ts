@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { join } from 'node:path';
-import { startBulkJob } from '../lib/bulkJobs.js';
+import { startBulkJob } from '../client/bulkJobs.js';
 import type { JobSummary } from '../core/jobTypes.js';
 import { usersOf, type DatasetFiles } from './dataset.js';
 import { runPlainScript, type PlainResult } from './plainScript.js';

@@ -6,6 +6,12 @@ import type { FailureKind } from './types.js';
 
 export type SourceFormat = 'jsonl' | 'csv';
 
+/** A source's format by its name: `.jsonl` or `.ndjson`, `.csv` (any case); undefined otherwise. */
+export function formatByExtension(path: string): SourceFormat | undefined {
+  const ext = /\.[^./\\]*$/.exec(path)?.[0].toLowerCase();
+  return ext === '.jsonl' || ext === '.ndjson' ? 'jsonl' : ext === '.csv' ? 'csv' : undefined;
+}
+
 /** Where the reader resumes: a byte offset (the file never enters history) and the line number there. */
 export interface SourceCursor {
   offset: number;

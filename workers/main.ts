@@ -5,7 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { codecFromEnv, dataConverterFromEnv } from '../lib/codec.js';
+import { codecFromEnv, dataConverterFromEnv } from '../connection/codec.js';
 import {
   clientConnectionOptions,
   connectClient,
@@ -13,7 +13,7 @@ import {
   loadTemporalSettings,
   nativeConnectionOptions,
   type TemporalSettings,
-} from '../lib/connection.js';
+} from '../connection/connect.js';
 import { describeImSettings, loadImSettings, type Env, type ImSettings } from '../config/im.js';
 import { loadWorkerSettings } from '../config/worker.js';
 import { ensureSearchAttributes } from './searchAttributes.js';

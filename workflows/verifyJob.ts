@@ -4,10 +4,10 @@
  * the cursor and the counters, can be paused, resumed, cancelled and re-sized through the same
  * updates as an import job (so the same commands work on it), and continues as new so its history
  * stays bounded. At the end it merges the pages' outcome files into the diff report and, when
- * asked, starts an import of the repair file as a job of its own. What it does like an import job
- * lives in workflows/jobControl.ts.
+ * asked, starts an import of the repair file as a job of its own. The pieces it shares with an
+ * import job are in workflows/pagedJob.ts.
  */
-import { continueAsNew, proxyActivities, startChild } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, proxyActivities, startChild } from '@temporalio/workflow';
 import type { JobActivities } from '../core/activities.js';
 import { countFailed, type FailedTally } from '../core/jobTypes.js';
 import {
@@ -22,7 +22,22 @@ import { mergeWriters } from '../core/verifyWatch.js';
 import { BulkImportWorkflow } from './bulkImport.js';
 import { bulkJobWorkflowId } from '../core/definitions.js';
 import { JobIdKey, StateKey } from '../core/searchAttributes.js';
-import { errorAndReport, firstRun, pageInput, runFigures, runJob, type JobRun } from './jobControl.js';
+import {
+  continueAsNewWhenLong,
+  errorAndReport,
+  firstRun,
+  handleJobCommands,
+  jobFailed,
+  morePages,
+  movePast,
+  pageActivities,
+  pageInput,
+  publishJob,
+  reportFiles,
+  runFigures,
+  settle,
+  type JobRun,
+} from './pagedJob.js';
 
 /** What a verify job carries from run to run (continue-as-new). */
 export interface VerifyRunState extends JobRun<VerifyCounters> {
@@ -36,7 +51,7 @@ export interface VerifyRunState extends JobRun<VerifyCounters> {
   repairError?: string;
 }
 
-const quick = proxyActivities<JobActivities>({
+const reports = proxyActivities<JobActivities>({
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['ImportJobUnreadable'] },
 });
@@ -50,101 +65,76 @@ export async function VerifyJobWorkflow(
     writers: [],
     prepared: input.importJob === undefined,
   };
-
-  const progress = (): VerifySummary => {
+  const progress = (): VerifySummary => verifyProgress(input, s);
+  const publish = (): void => {
     const c = s.counters;
-    // The job commands read a verify's progress as an import's: the pairs that differ, by kind.
-    const differ: FailedTally = { failed: 0, failedByCode: {} };
-    for (const k of ['missing', 'different', 'unexpected', 'unchecked'] as const)
-      if (c[k] > 0) countFailed(differ, k, c[k]);
-    return {
-      kind: 'verify',
-      jobId: input.jobId,
-      state: s.state,
-      fields: input.fields,
-      file: input.source.path,
-      format: input.source.format,
-      ...(input.importJob && { importJobId: input.importJob.jobId }),
-      ...(s.expectedAbsentFromJob !== undefined && { expectedAbsentFromJob: s.expectedAbsentFromJob }),
-      lines: c.lines,
-      users: c.users,
-      items: c.items,
-      imported: c.present + c.absent,
-      failed: differ.failed,
-      failedByCode: differ.failedByCode,
-      pairs: c.pairs,
-      present: c.present,
-      different: c.different,
-      missing: c.missing,
-      absent: c.absent,
-      unexpected: c.unexpected,
-      unchecked: c.unchecked,
-      byField: { ...c.byField },
-      calls: c.calls,
-      ...runFigures(s),
-      writers: s.writers,
-      repairJsonl: input.repairJsonl,
-      ...(s.repairItems !== undefined && { repairItems: s.repairItems }),
-      ...(s.repairJobId !== undefined && { repairJobId: s.repairJobId }),
-      ...(s.repairError !== undefined && { repairError: s.repairError }),
-      ...errorAndReport(s, input),
-    };
-  };
-  return await runJob(s, input, {
-    progress,
-    details: (c) =>
+    publishJob(
+      input.jobId,
+      s.state,
       `Verify **${input.jobId}** (${s.state}): page ${s.pages}, ${c.pairs} pairs — ${c.present + c.absent} as expected, ` +
-      `${c.missing} missing, ${c.different} different, ${c.unexpected} unexpectedly present; ${c.calls} calls.`,
-    prepare: async () => {
-      if (s.prepared || !input.importJob) return;
-      try {
-        const prepared = await quick.prepareVerify({
-          importReportDir: input.importJob.reportDir,
-          reportDir: input.reportDir,
-        });
-        s.expectedAbsentFile = prepared.expectedAbsentFile;
-        s.expectedAbsentFromJob = prepared.permanent;
-      } catch (err) {
-        s.error = `cannot read import job ${input.importJob.jobId}: ${causeOf(err)}`;
-        s.state = 'failed';
-      }
-      s.prepared = true;
-    },
-    continueAsNew: () => continueAsNew<typeof VerifyJobWorkflow>(input, s),
-    firstRetryAfter: '1s',
-    runPage: (page, activities) =>
-      activities.verifyPage(
+        `${c.missing} missing, ${c.different} different, ${c.unexpected} unexpectedly present; ${c.calls} calls.`,
+    );
+  };
+
+  // status, pause, resume, cancel and concurrency, answered as an import job answers them.
+  handleJobCommands(s, progress);
+
+  // The import job's permanent failures first (they must be absent), then page after page.
+  await CancellationScope.nonCancellable(async () => {
+    await readImportJob(input, s);
+    while (await morePages(s)) {
+      await continueAsNewWhenLong(input, () => continueAsNew<typeof VerifyJobWorkflow>(input, s));
+      const page = s.pages + 1;
+      const end = await pageActivities(page, s, '1s').verifyPage(
         pageInput(input, s, page, {
           fields: input.fields,
           ...(s.expectedAbsentFile !== undefined && { expectedAbsentFile: s.expectedAbsentFile }),
           ...(input.importJob && { importJobId: input.importJob.jobId }),
         }),
-      ),
-    countPage: (page) => {
-      addVerifyCounters(s.counters, page.counters);
-      s.writers = mergeWriters(s.writers, page.writers);
-    },
-    name: `verify job ${input.jobId}`,
-    finalize: async () => {
-      const totals = await quick.finalizeVerify({
-        reportDir: input.reportDir,
-        reportJsonl: input.reportJsonl,
-        reportCsv: input.reportCsv,
-        repairJsonl: input.repairJsonl,
-      });
-      // The merged figures count each pair once (a user checked in two runs, a page retried);
-      // lines and items are the pages' own.
-      s.counters = {
-        ...totals.counters,
-        lines: s.counters.lines,
-        items: s.counters.items,
-        calls: s.counters.calls,
-      };
-      s.repairItems = totals.repairItems;
-      if (input.repair && s.state === 'completed' && totals.repairItems > 0) await startRepair(input, s);
-    },
-    result: progress,
+      );
+      addVerifyCounters(s.counters, end.counters);
+      s.writers = mergeWriters(s.writers, end.writers);
+      movePast(s, end);
+      publish();
+    }
   });
+
+  // The end, once every update has been answered: the diff report and the repair file, the
+  // repair import when asked, the final state in the UI.
+  return await CancellationScope.nonCancellable(async () => {
+    await settle(s);
+    const totals = await reports.finalizeVerify({ ...reportFiles(input), repairJsonl: input.repairJsonl });
+    // The merged figures count each pair once (a user checked in two runs, a page retried);
+    // lines and items are the pages' own.
+    s.counters = {
+      ...totals.counters,
+      lines: s.counters.lines,
+      items: s.counters.items,
+      calls: s.counters.calls,
+    };
+    s.repairItems = totals.repairItems;
+    if (input.repair && s.state === 'completed' && totals.repairItems > 0) await startRepair(input, s);
+    publish();
+    if (s.state === 'failed') throw jobFailed(`verify job ${input.jobId}`, s, input);
+    return progress();
+  });
+}
+
+/** Reads the import job's permanent failures once (before the first page of the first run). */
+async function readImportJob(input: VerifyJobInput, s: VerifyRunState): Promise<void> {
+  if (s.prepared || !input.importJob) return;
+  try {
+    const prepared = await reports.prepareVerify({
+      importReportDir: input.importJob.reportDir,
+      reportDir: input.reportDir,
+    });
+    s.expectedAbsentFile = prepared.expectedAbsentFile;
+    s.expectedAbsentFromJob = prepared.permanent;
+  } catch (err) {
+    s.error = `cannot read import job ${input.importJob.jobId}: ${causeOf(err)}`;
+    s.state = 'failed';
+  }
+  s.prepared = true;
 }
 
 /** Starts the repair import as a job of its own: it outlives this workflow and is followed by its ID. */
@@ -176,6 +166,46 @@ async function startRepair(input: VerifyJobInput, s: VerifyRunState): Promise<vo
   } catch (err) {
     s.repairError = `the repair import ${repair.jobId} did not start: ${causeOf(err)}`;
   }
+}
+
+/** The verify job's progress, in the shape the job commands read: the pairs that differ, by kind. */
+function verifyProgress(input: VerifyJobInput, s: VerifyRunState): VerifySummary {
+  const c = s.counters;
+  const differ: FailedTally = { failed: 0, failedByCode: {} };
+  for (const k of ['missing', 'different', 'unexpected', 'unchecked'] as const)
+    if (c[k] > 0) countFailed(differ, k, c[k]);
+  return {
+    kind: 'verify',
+    jobId: input.jobId,
+    state: s.state,
+    fields: input.fields,
+    file: input.source.path,
+    format: input.source.format,
+    ...(input.importJob && { importJobId: input.importJob.jobId }),
+    ...(s.expectedAbsentFromJob !== undefined && { expectedAbsentFromJob: s.expectedAbsentFromJob }),
+    lines: c.lines,
+    users: c.users,
+    items: c.items,
+    imported: c.present + c.absent,
+    failed: differ.failed,
+    failedByCode: differ.failedByCode,
+    pairs: c.pairs,
+    present: c.present,
+    different: c.different,
+    missing: c.missing,
+    absent: c.absent,
+    unexpected: c.unexpected,
+    unchecked: c.unchecked,
+    byField: { ...c.byField },
+    calls: c.calls,
+    ...runFigures(s),
+    writers: s.writers,
+    repairJsonl: input.repairJsonl,
+    ...(s.repairItems !== undefined && { repairItems: s.repairItems }),
+    ...(s.repairJobId !== undefined && { repairJobId: s.repairJobId }),
+    ...(s.repairError !== undefined && { repairError: s.repairError }),
+    ...errorAndReport(s, input),
+  };
 }
 
 function causeOf(err: unknown): string {

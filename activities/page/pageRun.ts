@@ -28,9 +28,9 @@ import type { PageRecord } from '../../core/pageBook.js';
 import type { ImClient } from '../../im/node/client.js';
 import { endSession, HolderSession, type HolderOptions } from '../coordination/holder.js';
 import type { LeaseSender } from '../coordination/transport.js';
-import { dropOutcomesAfter, writeOutcomes } from '../report.js';
-import { readRecords, SourceError, type SourceRecord } from '../source/stream.js';
-import { followJobControl } from './jobControl.js';
+import { dropOutcomesAfter, writeOutcomes } from '../../formats/importReport.js';
+import { readRecords, SourceError, type SourceRecord } from '../../formats/source/stream.js';
+import { followJobControl } from './followJob.js';
 import { Wakeup } from './wakeup.js';
 
 /** What every page activity is made with. */

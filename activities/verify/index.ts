@@ -10,7 +10,7 @@ import {
   finalizeVerifyReport,
   NoOutcomesError,
   writeExpectedAbsent,
-} from './verifyReport.js';
+} from '../../formats/verifyReport.js';
 
 export function createVerifyActivities(deps: VerifyPageDeps) {
   return {

@@ -43,7 +43,7 @@ export function registerCodecServer(program: Command): void {
       parseOrigin,
     )
     .action(async (opts: { port?: number; host?: string; origin?: string[] }) => {
-      const { codecFromEnv, CODEC_KEYS_ENV } = await import('../../lib/codec.js');
+      const { codecFromEnv, CODEC_KEYS_ENV } = await import('../../connection/codec.js');
       const { startCodecServer, DEFAULT_ORIGINS } = await import('../codecServer.js');
       const codec = codecFromEnv(process.env);
       if (!codec)

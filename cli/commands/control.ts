@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import type { JobProgress } from '../../core/jobTypes.js';
-import type { BulkJobHandle } from '../../lib/bulkJobs.js';
+import type { BulkJobHandle } from '../../client/bulkJobs.js';
 
 interface ControlCommand {
   name: 'pause' | 'resume' | 'cancel';

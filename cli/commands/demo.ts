@@ -26,11 +26,11 @@ async function runDemo(opts: DemoOptions): Promise<number> {
   const { randomUUID } = await import('node:crypto');
   const { loadImSettings } = await import('../../config/im.js');
   const { loadLogLevel } = await import('../../config/worker.js');
-  const { startBulkJob } = await import('../../lib/bulkJobs.js');
-  const { startVerifyJob } = await import('../../lib/verifyJobs.js');
+  const { startBulkJob } = await import('../../client/bulkJobs.js');
+  const { startVerifyJob } = await import('../../client/verifyJobs.js');
   const { followVerify, formatVerifySummary, verdict, differencesOf } =
     await import('./support/verifyView.js');
-  const { TEMPORAL_DEFAULTS } = await import('../../lib/connection.js');
+  const { TEMPORAL_DEFAULTS } = await import('../../connection/connect.js');
   const { startEmbeddedStack } = await import('../stack/embedded.js');
   const { createLogger, temporalLogger } = await import('../../workers/logger.js');
   const { DEMO_DIR, loadDemo, readIds, differences } = await import('./support/demoData.js');

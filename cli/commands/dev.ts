@@ -48,7 +48,7 @@ async function runDev(opts: DevOptions): Promise<void> {
   const { loadLogLevel } = await import('../../config/worker.js');
   const { ensurePortsFree, startEmbeddedStack } = await import('../stack/embedded.js');
   const { runWorker } = await import('../../workers/main.js');
-  const { TEMPORAL_DEFAULTS } = await import('../../lib/connection.js');
+  const { TEMPORAL_DEFAULTS } = await import('../../connection/connect.js');
   const env = process.env;
   const logLevel = loadLogLevel(env, 'warn');
   const remoteIm = Boolean(env.IM_BASE_URL || env.IM_REGION);

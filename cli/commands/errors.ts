@@ -53,7 +53,7 @@ export async function exitWithError(err: unknown): Promise<never> {
     say(err.message);
     return exitAfterOutput(err.exitCode);
   }
-  // A job that cannot start as asked (lib/jobs.ts JobStartError) is bad usage too; matched by name
+  // A job that cannot start as asked (client/jobs.ts JobStartError) is bad usage too; matched by name
   // so that every command does not load the Temporal client to report an error.
   if (err instanceof SettingsError || (err instanceof Error && err.name === 'JobStartError')) {
     say(err.message);

@@ -23,7 +23,7 @@ export interface ImportCommandOptions {
 async function dryRun(file: string, opts: ImportCommandOptions): Promise<number> {
   const { formatOf, checkSource } = await import('./support/source.js');
   const { validateFile, openReport, rowLine } = await import('./support/dryRun.js');
-  const { reportPaths } = await import('../../lib/bulkJobs.js');
+  const { reportPaths } = await import('../../client/bulkJobs.js');
   const format = formatOf(file, opts.format);
   await checkSource(file, format);
   const jsonl = reportJsonlOf(opts.report);
@@ -59,7 +59,7 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
   if (opts.dryRun) return dryRun(file, opts);
   const { formatOf, checkSource } = await import('./support/source.js');
   const { openTemporal, jobIdOf, jobStatus } = await import('./support/context.js');
-  const { startBulkJob } = await import('../../lib/bulkJobs.js');
+  const { startBulkJob } = await import('../../client/bulkJobs.js');
   // The views load while the job starts: the first calls leave sooner.
   const views = Promise.all([import('./support/jobView.js'), import('./support/summary.js')]);
   views.catch(() => undefined); // awaited below unless the command ends first

@@ -28,8 +28,8 @@ export function registerReport(program: Command): void {
         throw new CliError(`--limit must be a whole number, got "${opts.limit}"`, EXIT.usage);
       const { openTemporal, requireJob } = await import('./support/context.js');
       const { currentSummary } = await import('./support/jobView.js');
-      const { readReportRows } = await import('../../activities/report.js');
-      const { reportPaths } = await import('../../lib/bulkJobs.js');
+      const { readReportRows } = await import('../../formats/importReport.js');
+      const { reportPaths } = await import('../../client/bulkJobs.js');
       const { readFile } = await import('node:fs/promises');
       const { rowLine } = await import('./support/dryRun.js');
       const { count } = await import('./support/format.js');
@@ -39,7 +39,7 @@ export function registerReport(program: Command): void {
         const { handle, status, kind } = await requireJob(ctx, job);
         if (kind === 'verify') {
           // A verify job's report is its diff report (docs/verify.md).
-          const { verifyJob } = await import('../../lib/verifyJobs.js');
+          const { verifyJob } = await import('../../client/verifyJobs.js');
           const { currentVerifySummary, printVerifyReport } = await import('./support/verifyView.js');
           const target = { client: ctx.client, taskQueue: ctx.taskQueue };
           const v = await currentVerifySummary(verifyJob(target, handle.jobId), status);
@@ -58,7 +58,7 @@ export function registerReport(program: Command): void {
           `job ${jobId} is ${summary.status} and did not say where its report is (no worker answered?)`,
         );
       if (opts.user !== undefined) {
-        const { userOutcomes } = await import('../../activities/report.js');
+        const { userOutcomes } = await import('../../formats/importReport.js');
         const lines = await userOutcomes(reportPaths(jobId, reportJsonl).reportDir, opts.user).catch(
           (err: NodeJS.ErrnoException) => {
             throw new CliError(

@@ -15,7 +15,7 @@ export function registerStatus(program: Command): void {
       try {
         const { handle, status, kind } = await requireJob(ctx, job);
         if (kind === 'verify') {
-          const { verifyJob } = await import('../../lib/verifyJobs.js');
+          const { verifyJob } = await import('../../client/verifyJobs.js');
           const { currentVerifySummary, formatVerifySummary } = await import('./support/verifyView.js');
           const v = await currentVerifySummary(
             verifyJob({ client: ctx.client, taskQueue: ctx.taskQueue }, handle.jobId),

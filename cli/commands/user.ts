@@ -124,7 +124,7 @@ export function registerUser(program: Command): void {
       // Before any setting or connection: a bad file is exit 2 even with no cluster.
       await checkItemsHere(fromAccount, file, items, opts);
       const { randomUUID } = await import('node:crypto');
-      const { loadClientImSettings, createFriendImporter } = await import('../../lib/index.js');
+      const { loadClientImSettings, createFriendImporter } = await import('../../client/index.js');
       const { openTemporal } = await import('./support/context.js');
       const { codes, count } = await import('./support/format.js');
       const im = loadClientImSettings(process.env);

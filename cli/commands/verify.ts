@@ -25,8 +25,8 @@ interface VerifyCommandOptions {
 async function runVerify(file: string, opts: VerifyCommandOptions): Promise<number> {
   const { formatOf, checkSource } = await import('./support/source.js');
   const { openTemporal, jobIdOf } = await import('./support/context.js');
-  const { bulkJob } = await import('../../lib/bulkJobs.js');
-  const { describeJob, startVerifyJob } = await import('../../lib/verifyJobs.js');
+  const { bulkJob } = await import('../../client/bulkJobs.js');
+  const { describeJob, startVerifyJob } = await import('../../client/verifyJobs.js');
   const { followVerify, formatVerifySummary, verifyExitCode } = await import('./support/verifyView.js');
   const { followJob } = await import('./support/jobView.js');
   const { formatSummary, exitCodeFor } = await import('./support/summary.js');

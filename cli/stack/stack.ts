@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Logger } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import type { ImportTarget } from '../../lib/serviceImport.js';
+import type { ImportTarget } from '../../client/serviceImport.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { LOCAL_IM_APP, type ImSettings } from '../../config/im.js';
 import { callsTaskQueue } from '../../core/definitions.js';

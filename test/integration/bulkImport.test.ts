@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBulkJob } from '../../lib/bulkJobs.js';
+import { startBulkJob } from '../../client/bulkJobs.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
@@ -35,8 +35,7 @@ describe('BulkImportWorkflow', { timeout: 300_000 }, () => {
     const job = await startBulkJob(
       { client: stack.client, taskQueue: stack.taskQueue },
       {
-        path: file,
-        format: 'jsonl',
+        path: file, // no format: the library takes it from the extension
         report: join(dir, 'report.jsonl'),
         concurrency: 8,
         pageLines: 7,

@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBulkJob } from '../../lib/bulkJobs.js';
+import { startBulkJob } from '../../client/bulkJobs.js';
 import type { FriendImportCall } from '../../emulator/index.js';
 import { mulberry32 } from '../../emulator/prng.js';
 import { startDevServer, type DevServer } from '../../cli/stack/devServer.js';

@@ -1,6 +1,6 @@
 /**
  * The package as another project uses it: `npm run build`, then a plain .mjs that imports
- * `tim-friend-import` (package.json `exports` → dist/lib/index.js) connects with the same
+ * `tim-friend-import` (package.json `exports` → dist/client/index.js) connects with the same
  * environment as the CLI and imports a user's friends through a real stack.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../lib/serviceImport.js';
+import { importFriends } from '../../client/serviceImport.js';
 import { spawnGuarded, stopChild } from '../../cli/stack/childProcess.js';
 import { projectRoot } from '../../cli/stack/temporalCli.js';
 import { assertFriends, friendItems, submitted } from '../support/data.js';
@@ -66,10 +66,10 @@ describe('the package is consumable', { timeout: 600_000 }, () => {
     await rm(consumer, { recursive: true, force: true });
   });
 
-  it('builds, and a plain .mjs imports dist/lib/index.js and runs an import', async () => {
+  it('builds, and a plain .mjs imports dist/client/index.js and runs an import', async () => {
     const build = await run('npm', ['run', 'build'], { cwd: projectRoot });
     assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
-    const types = await readFile(join(projectRoot, 'dist', 'lib', 'index.d.ts'), 'utf8');
+    const types = await readFile(join(projectRoot, 'dist', 'client', 'index.d.ts'), 'utf8');
     assert.match(types, /export declare function createFriendImporter/);
     assert.match(types, /export type \{ AddFriendItem/);
 

@@ -6,7 +6,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { AesGcmCodec } from '../../lib/codec.js';
+import { AesGcmCodec } from '../../connection/codec.js';
 import { runCli } from './cliHelpers.js';
 import {
   payloadsFromJson,

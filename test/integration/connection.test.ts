@@ -18,7 +18,7 @@ import {
   describeTemporalSettings,
   loadTemporalSettings,
   nativeConnectionOptions,
-} from '../../lib/connection.js';
+} from '../../connection/connect.js';
 import { SettingsError } from '../../config/im.js';
 import { startDevServer, type DevServer } from '../../cli/stack/devServer.js';
 

@@ -5,7 +5,7 @@
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../lib/serviceImport.js';
+import { importFriends } from '../../client/serviceImport.js';
 import type { FriendImportCall } from '../../emulator/index.js';
 import { workflowBundle } from '../../workers/bundle.js';
 import { assertFriends, friendItem, friendItems, submitted } from '../support/data.js';
@@ -46,6 +46,26 @@ describe('ImportFriendsWorkflow', { timeout: 300_000 }, () => {
       [1000, 1000, 500],
     );
     assertFriends(stack.emulator, 'u2500', items);
+  });
+
+  it('stops waiting for an outcome when its signal aborts, and the import goes on', async () => {
+    const items = friendItems(2500, 'ab');
+    stack.emulator.seedAccounts(['abortwait', ...items.map((i) => i.To_Account)]);
+    const handle = await importFriends(stack.target, 'abortwait', submitted(items), {
+      submissionId: submissionId(),
+    });
+    await assert.rejects(handle.outcome({ signal: AbortSignal.abort(new Error('gave up')) }), /gave up/);
+    const waiting = new AbortController();
+    const pending = handle.outcome({ signal: waiting.signal });
+    // Abort while the run still has calls to make (three in all, one at a time).
+    for (let i = 0; i < 1_000 && callsOf(stack.emulator.calls(), 'abortwait').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    assert.ok(callsOf(stack.emulator.calls(), 'abortwait').length < 3, 'aborted before the last call');
+    waiting.abort(new Error('deadline'));
+    await assert.rejects(pending, /deadline/);
+    const outcome = await handle.outcome();
+    assert.deepEqual([outcome.status, outcome.imported, outcome.failed], ['done', 2500, 0]);
+    assertFriends(stack.emulator, 'abortwait', items);
   });
 
   it('surfaces mixed per-item results in failAccounts, invalidAccounts and failures', async () => {

@@ -36,7 +36,21 @@ describe('layers', { timeout: 120_000 }, () => {
         'activities',
         "import { pauseJobUpdate } from '../core/definitions.js';\nimport { BulkImportWorkflow } from '../workflows/bulkImport.js';\nexport const x = [BulkImportWorkflow, pauseJobUpdate];\n",
       ],
-      ['lib', "import { startStack } from '../cli/stack/stack.js';\nexport const x = startStack;\n"],
+      ['client', "import { startStack } from '../cli/stack/stack.js';\nexport const x = startStack;\n"],
+      // The worker and the library stand side by side: what both need lives in connection/.
+      [
+        'workers',
+        "import { createFriendImporter } from '../client/index.js';\nexport const x = createFriendImporter;\n",
+      ],
+      [
+        'connection',
+        "import { importFriends } from '../client/serviceImport.js';\nexport const x = importFriends;\n",
+      ],
+      // Formats sit below the activities and the CLI that read and write them.
+      [
+        'formats',
+        "import { createBulkActivities } from '../activities/bulk.js';\nexport const x = createBulkActivities;\n",
+      ],
       ['workflows', "import { ImClient } from '../im/node/client.js';\nexport const x = ImClient;\n"],
       ['im', "import { LOCAL_IM_APP } from '../config/im.js';\nexport const x = LOCAL_IM_APP;\n"],
     ];
@@ -63,13 +77,14 @@ describe('layers', { timeout: 120_000 }, () => {
       );
   });
 
-  it('lets imports point down, and lib take types from workflows', async () => {
-    assert.deepEqual(
-      await lint(
-        'lib',
-        "import type { BulkImportWorkflow } from '../workflows/bulkImport.js';\nimport { bulkJobWorkflowId } from '../core/definitions.js';\nexport type W = typeof BulkImportWorkflow;\nexport const x = bulkJobWorkflowId;\n",
-      ),
-      [],
-    );
+  it('lets imports point down, and the client take types from workflows', async () => {
+    const cases: [string, string][] = [
+      [
+        'client',
+        "import type { BulkImportWorkflow } from '../workflows/bulkImport.js';\nimport { bulkJobWorkflowId } from '../core/definitions.js';\nimport { connectClient } from '../connection/connect.js';\nexport type W = typeof BulkImportWorkflow;\nexport const x = [bulkJobWorkflowId, connectClient];\n",
+      ],
+      ['workers', "import { codecFromEnv } from '../connection/codec.js';\nexport const x = codecFromEnv;\n"],
+    ];
+    for (const [folder, code] of cases) assert.deepEqual(await lint(folder, code), [], folder);
   });
 });

@@ -3,10 +3,10 @@
  * turned into one clear sentence when the cluster cannot be reached, and job lookup by ID.
  */
 import type { Client } from '@temporalio/client';
-import { bulkJob, type BulkJobHandle } from '../../../lib/bulkJobs.js';
-import { dataConverterFromEnv } from '../../../lib/codec.js';
-import { describeJob, type JobKind } from '../../../lib/jobs.js';
-import { connectClient, loadTemporalSettings, probeAddress } from '../../../lib/connection.js';
+import { bulkJob, type BulkJobHandle } from '../../../client/bulkJobs.js';
+import { dataConverterFromEnv } from '../../../connection/codec.js';
+import { describeJob, type JobKind } from '../../../client/jobs.js';
+import { connectClient, loadTemporalSettings, probeAddress } from '../../../connection/connect.js';
 import type { Env } from '../../../config/im.js';
 import { bulkJobWorkflowId } from '../../../core/definitions.js';
 import { CliError, EXIT } from '../errors.js';

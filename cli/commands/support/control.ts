@@ -1,6 +1,6 @@
 /** Shared by pause, resume, cancel and concurrency: one update on a running job, one line of result. */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { BulkJobHandle } from '../../../lib/bulkJobs.js';
+import type { BulkJobHandle } from '../../../client/bulkJobs.js';
 import type { JobProgress } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
 import { openTemporal, requireJob } from './context.js';

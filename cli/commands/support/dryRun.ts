@@ -1,6 +1,6 @@
 /**
  * `import --dry-run`: validates a whole file on this machine with the bulk job's own reader
- * (activities/source/stream.ts, a record at a time, so memory stays bounded by a line) and writes nothing
+ * (formats/source/stream.ts, a record at a time, so memory stays bounded by a line) and writes nothing
  * to IM and nothing to Temporal. Every row that the job would reject is reported with its line.
  *
  * What it cannot know is what the service holds (accounts that exist, the 3,000-friend limit):
@@ -10,9 +10,9 @@ import { stringify } from 'csv-stringify/sync';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { REPORT_COLUMNS } from '../../../activities/report.js';
-import { violationText } from '../../../activities/source/records.js';
-import { readRecords, START } from '../../../activities/source/stream.js';
+import { REPORT_COLUMNS } from '../../../formats/importReport.js';
+import { violationText } from '../../../formats/source/records.js';
+import { readRecords, START } from '../../../formats/source/stream.js';
 import type { ReportRow, SourceFormat } from '../../../core/jobTypes.js';
 import { checkFriendImportBody } from '../../../im/limits.js';
 

@@ -5,8 +5,8 @@
  * through the same two functions.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import type { BulkJobHandle } from '../../../lib/bulkJobs.js';
-import type { JobHandle } from '../../../lib/jobs.js';
+import type { BulkJobHandle } from '../../../client/bulkJobs.js';
+import type { JobHandle } from '../../../client/jobs.js';
 import type { JobProgress, JobState } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
 import { createProgressView, type ProgressView } from './progress.js';

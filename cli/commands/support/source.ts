@@ -7,14 +7,12 @@
  */
 import { statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { readLines } from '../../../activities/source/lines.js';
-import { readCsvHeader, SourceError } from '../../../activities/source/stream.js';
-import type { SourceFormat } from '../../../core/jobTypes.js';
+import { readLines } from '../../../formats/source/lines.js';
+import { readCsvHeader, SourceError } from '../../../formats/source/stream.js';
+import { formatByExtension, type SourceFormat } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
 
 const FORMATS: Record<string, SourceFormat> = { jsonl: 'jsonl', csv: 'csv' };
-const EXTENSIONS: Record<string, SourceFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv' };
 /** How much of the file's head is checked for its encoding. */
 const HEAD_BYTES = 64 * 1024;
 
@@ -25,7 +23,7 @@ export function formatOf(path: string, explicit?: string): SourceFormat {
     if (!format) throw new CliError(`--format must be jsonl or csv, got "${explicit}"`, EXIT.usage);
     return format;
   }
-  const format = EXTENSIONS[extname(path).toLowerCase()];
+  const format = formatByExtension(path);
   if (!format) {
     // A folder or a typo has no extension either: blaming the extension would send the user the
     // wrong way, so say what the path really is first.

@@ -10,7 +10,7 @@ import {
   type VerifyReportRow,
   type WriterSeen,
 } from '../../../core/verifyTypes.js';
-import type { VerifyJobHandle } from '../../../lib/verifyJobs.js';
+import type { VerifyJobHandle } from '../../../client/verifyJobs.js';
 import { count, duration } from './format.js';
 import { currentSummary, followJob, type FollowOptions, type JobLook } from './jobView.js';
 import { createJobProgressView, estimate, type Estimate, type ProgressLook } from './progress.js';
@@ -240,7 +240,7 @@ export async function printVerifyReport(
   summary: VerifySummaryJson,
   options: { json?: boolean; limit?: number },
 ): Promise<void> {
-  const { readVerifyRows } = await import('../../../activities/verify/verifyReport.js');
+  const { readVerifyRows } = await import('../../../formats/verifyReport.js');
   const finished = isFinished(summary.status);
   let rows: VerifyReportRow[] | undefined;
   let unreadable: string | undefined;

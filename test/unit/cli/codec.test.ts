@@ -10,7 +10,7 @@ import {
   ENCRYPTED_ENCODING,
   KEY_ID_METADATA,
   parseCodecKeys,
-} from '../../../lib/codec.js';
+} from '../../../connection/codec.js';
 import { payloadsFromJson, payloadsToJson } from '../../../cli/codecServer.js';
 import { SettingsError } from '../../../config/im.js';
 

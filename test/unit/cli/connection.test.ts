@@ -13,7 +13,7 @@ import {
   probeAddress,
   splitAddress,
   TEMPORAL_DEFAULTS,
-} from '../../../lib/connection.js';
+} from '../../../connection/connect.js';
 import { loadImSettings, SettingsError } from '../../../config/im.js';
 import { loadLogLevel, loadWorkerSettings } from '../../../config/worker.js';
 

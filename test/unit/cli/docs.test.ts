@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { EXIT } from '../../../cli/commands/errors.js';
 import { registerCommands } from '../../../cli/commands/index.js';
 import { projectRoot } from '../../../cli/stack/temporalCli.js';
-import { CODEC_KEYS_ENV } from '../../../lib/codec.js';
+import { CODEC_KEYS_ENV } from '../../../connection/codec.js';
 
 const read = (path: string): string => readFileSync(join(projectRoot, path), 'utf8');
 
@@ -99,7 +99,7 @@ function readVariables(): string[] {
           if (m[1] && !['PATH', 'GOFLAGS'].includes(m[1])) names.add(m[1]);
     }
   };
-  for (const dir of ['config', 'lib', 'workers', 'cli']) walk(dir);
+  for (const dir of ['config', 'connection', 'client', 'workers', 'cli']) walk(dir);
   return [...names].sort();
 }
 

@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createFriendImporter, loadClientImSettings, SettingsError } from '../../../lib/index.js';
+import { resolve } from 'node:path';
+import { createFriendImporter, loadClientImSettings, SettingsError } from '../../../client/index.js';
+import { JobStartError, jobSource } from '../../../client/jobs.js';
 
 describe('library entry', () => {
   // A client that is never used for a call: building an importer makes no network call.
@@ -37,5 +39,22 @@ describe('library entry', () => {
       (err: unknown) => err instanceof SettingsError && /IM_SDKAPPID is required/.test(err.message),
     );
     assert.throws(() => loadClientImSettings({ IM_SDKAPPID: 'abc' }), /IM_SDKAPPID must be a whole number/);
+  });
+
+  it("takes a job's format from its file's extension unless given, and says what to do otherwise", () => {
+    assert.deepEqual(jobSource({ path: 'data/friends.JSONL' }), {
+      path: resolve('data/friends.JSONL'),
+      format: 'jsonl',
+    });
+    assert.equal(jobSource({ path: '/x/export.ndjson' }).format, 'jsonl');
+    assert.equal(jobSource({ path: '/x/export.csv' }).format, 'csv');
+    assert.equal(jobSource({ path: '/x/export.txt', format: 'csv' }).format, 'csv');
+    for (const path of ['/x/export.txt', '/x/export', '/x.csv/export'])
+      assert.throws(
+        () => jobSource({ path }),
+        (err: unknown) =>
+          err instanceof JobStartError && err.message.includes(`cannot tell the format of ${path}`),
+        path,
+      );
   });
 });

@@ -10,7 +10,7 @@ import {
   takeBatch,
 } from '../../../core/ledger.js';
 import { resultOf, submissionOutcome } from '../../../core/outcomes.js';
-import { checkItems } from '../../../lib/serviceImport.js';
+import { checkItems } from '../../../client/serviceImport.js';
 import type { LedgerState, SubmittedItem } from '../../../core/types.js';
 
 const item = (to: string, extra: Record<string, unknown> = {}): SubmittedItem => ({

@@ -7,10 +7,10 @@
 import { stringify } from 'csv-stringify/sync';
 import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LineOutcome } from '../../core/jobTypes.js';
-import { RunTracker, VerdictMerge, repairBodies } from '../../core/verifyMerge.js';
-import type { VerifyLineOutcome, VerifyReportRow, VerifyTotals } from '../../core/verifyTypes.js';
-import { readOutcomes, writeAtomic } from '../report.js';
+import type { LineOutcome } from '../core/jobTypes.js';
+import { RunTracker, VerdictMerge, repairBodies } from '../core/verifyMerge.js';
+import type { VerifyLineOutcome, VerifyReportRow, VerifyTotals } from '../core/verifyTypes.js';
+import { readOutcomes, writeAtomic } from './importReport.js';
 
 export const VERIFY_REPORT_COLUMNS = [
   'line',

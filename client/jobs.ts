@@ -1,5 +1,5 @@
 /**
- * What the library's import jobs (lib/bulkJobs.ts) and verify jobs (lib/verifyJobs.ts) share. Both
+ * What the library's import jobs (client/bulkJobs.ts) and verify jobs (client/verifyJobs.ts) share. Both
  * live under one workflow ID scheme, so a job is found by its ID and told apart by its workflow
  * type; both answer the same queries and updates, so one kind of handle follows, pauses, resumes,
  * cancels and re-sizes either; and both are started once under their ID, a second start
@@ -15,13 +15,16 @@ import {
 } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import {
   concurrencyProblem,
   DEFAULT_CONCURRENCY,
   DEFAULT_PAGE_LINES,
+  formatByExtension,
   type BulkJobInput,
   type JobProgress,
   type PageLiveBase,
+  type SourceFormat,
 } from '../core/jobTypes.js';
 import type { VerifyJobInput } from '../core/verifyTypes.js';
 import {
@@ -90,7 +93,7 @@ export async function existingJob(client: Client, jobId: string, kind: JobKind):
   return true;
 }
 
-/** The options every paged job takes (lib/bulkJobs.ts, lib/verifyJobs.ts). */
+/** The options every paged job takes (client/bulkJobs.ts, client/verifyJobs.ts). */
 export interface PagedJobOptions {
   /** Calls in flight at once: a whole number 1–MAX_CONCURRENCY (default 100). */
   concurrency?: number;
@@ -114,6 +117,23 @@ export function pagedJobFields(
       ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
       : {}),
   };
+}
+
+/** Where a job reads: the file, and its format as given or as its extension says. */
+export interface SourceOptions {
+  path: string;
+  /** Default: by the file's extension (`.jsonl`, `.ndjson`, `.csv`). */
+  format?: SourceFormat;
+}
+
+/** The job's source, its path made absolute (workers resolve nothing against the caller's folder). */
+export function jobSource(options: SourceOptions): { path: string; format: SourceFormat } {
+  const format = options.format ?? formatByExtension(options.path);
+  if (!format)
+    throw new JobStartError(
+      `cannot tell the format of ${options.path} from its extension: name it .jsonl or .csv, or pass format 'jsonl' or 'csv'`,
+    );
+  return { path: resolve(options.path), format };
 }
 
 /** A job of either kind, by its ID: `P` is its progress, `S` its summary at the end. */

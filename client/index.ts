@@ -25,8 +25,8 @@ import type { JobProgress } from '../core/jobTypes.js';
 import { callsTaskQueue as callsQueueOf, importFriendsWorkflowId } from '../core/definitions.js';
 import type { ImportOptions, SubmittedItem } from '../core/types.js';
 import { bulkJob, startBulkJob, type BulkJobHandle, type StartJobOptions } from './bulkJobs.js';
-import { dataConverterFromEnv } from './codec.js';
-import { connectClient, loadTemporalSettings, TEMPORAL_DEFAULTS } from './connection.js';
+import { dataConverterFromEnv } from '../connection/codec.js';
+import { connectClient, loadTemporalSettings, TEMPORAL_DEFAULTS } from '../connection/connect.js';
 import { importFriends as submitItems, type ImportTarget, type UserImportHandle } from './serviceImport.js';
 import { startVerifyJob, verifyJob, type StartVerifyOptions, type VerifyJobHandle } from './verifyJobs.js';
 
@@ -60,7 +60,7 @@ export type {
 export type { StartVerifyOptions, VerifyJobHandle } from './verifyJobs.js';
 export { startVerifyJob, verifyJob, newVerifyId, verifyReportPaths } from './verifyJobs.js';
 export type { UserImportHandle } from './serviceImport.js';
-export type { TemporalSettings } from './connection.js';
+export type { TemporalSettings } from '../connection/connect.js';
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_PAGE_LINES,
@@ -69,8 +69,8 @@ export {
   reportPaths,
 } from './bulkJobs.js';
 export { bulkJobWorkflowId, importFriendsWorkflowId } from '../core/definitions.js';
-export { loadTemporalSettings, connectClient } from './connection.js';
-export { dataConverterFromEnv } from './codec.js';
+export { loadTemporalSettings, connectClient } from '../connection/connect.js';
+export { dataConverterFromEnv } from '../connection/codec.js';
 export { loadClientImSettings, SettingsError } from '../config/im.js';
 export { JobStartError } from './jobs.js';
 

@@ -10,6 +10,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkFriendItem, utf8Length } from '../im/limits.js';
 import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
 import {
@@ -150,8 +151,12 @@ export interface UserImportHandle {
   submissionSizes: number[];
   accepted: number;
   rejected: number;
-  /** The outcomes of this caller's own items, once all are known. */
-  outcome(): Promise<SubmissionOutcome>;
+  /**
+   * The outcomes of this caller's own items, once all are known. `signal` stops the wait (for a
+   * deadline, `AbortSignal.timeout(ms)`): the promise rejects with the signal's reason and the
+   * import itself goes on; ask again later.
+   */
+  outcome(options?: { signal?: AbortSignal }): Promise<SubmissionOutcome>;
   progress(): Promise<ImportFriendsProgress>;
   /** The whole import's result (all callers' items), once the run completes. */
   result(): Promise<ImportFriendsResult>;
@@ -197,12 +202,14 @@ export async function importFriends(
     submissionSizes: chunks.map((c) => c.length),
     accepted,
     rejected,
-    outcome: async () =>
+    outcome: async (outcomeOptions) =>
       mergeOutcomes(
         fromAccount,
         await Promise.all(
           submissionIds.map((id): Promise<SubmissionOutcome> =>
-            Promise.resolve(known.get(id) ?? awaitOutcome(target, workflowId, runId, id)),
+            Promise.resolve(
+              known.get(id) ?? awaitOutcome(target, workflowId, runId, id, outcomeOptions?.signal),
+            ),
           ),
         ),
       ),
@@ -220,22 +227,29 @@ async function awaitOutcome(
   workflowId: string,
   runId: string,
   id: string,
+  signal?: AbortSignal,
 ): Promise<SubmissionOutcome> {
   // Polls a query (no history events, no update limits); the latest run of the chain carries the
   // submission across continue-as-new.
   for (let delay = 50; ; delay = Math.min(delay * 1.5, 500)) {
+    signal?.throwIfAborted();
     const handle = target.client.workflow.getHandle(workflowId);
-    const outcome = await handle.query(submissionQuery, id).catch(() => undefined);
+    const outcome = await untilAborted(handle.query(submissionQuery, id), signal).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      return undefined;
+    });
     if (outcome?.status === 'done') return outcome;
     if (outcome?.status === 'unknown') break;
     // No answer: retry while the workflow runs (e.g. no worker right now); a closed one has its result.
-    if (outcome === undefined && (await handle.describe()).status.name !== 'RUNNING') break;
-    await new Promise((r) => setTimeout(r, delay));
+    if (outcome === undefined && (await untilAborted(handle.describe(), signal)).status.name !== 'RUNNING')
+      break;
+    await sleep(delay, undefined, { signal });
   }
   // The run chain that took the submission has completed: its result holds the outcomes.
-  const result = await target.client.workflow
-    .getHandle<typeof ImportFriendsWorkflow>(workflowId, runId)
-    .result();
+  const result = await untilAborted(
+    target.client.workflow.getHandle<typeof ImportFriendsWorkflow>(workflowId, runId).result(),
+    signal,
+  );
   const failures = result.failures.filter((f) => f.submissionId === id);
   const tally = result.submissionTallies.find((s) => s.id === id);
   const counted: FailedTally = { failed: 0, failedByCode: {} };
@@ -251,6 +265,17 @@ async function awaitOutcome(
     failures,
     calls: tally?.calls ?? 0,
   };
+}
+
+/** `work`, or the signal's reason as soon as it aborts (the work itself is not stopped). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(signal.reason as Error);
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 function mergeOutcomes(fromAccount: string, outcomes: SubmissionOutcome[]): SubmissionOutcome {

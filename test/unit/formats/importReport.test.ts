@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readReportRows, userOutcomes, writeOutcomes } from '../../../activities/report.js';
+import { readReportRows, userOutcomes, writeOutcomes } from '../../../formats/importReport.js';
 import type { LineOutcome } from '../../../core/jobTypes.js';
 
 describe('outcome files: the report and one user’s outcomes', () => {

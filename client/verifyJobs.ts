@@ -5,8 +5,7 @@
  * their workflow type.
  */
 import type { Client } from '@temporalio/client';
-import { resolve } from 'node:path';
-import type { JobProgress, SourceFormat } from '../core/jobTypes.js';
+import type { JobProgress } from '../core/jobTypes.js';
 import type {
   VerifyJobInput,
   VerifyPageProgress,
@@ -27,16 +26,16 @@ import {
   startJobWorkflow,
   withRunningPage,
   type JobHandle,
+  jobSource,
   type PagedJobOptions,
+  type SourceOptions,
 } from './jobs.js';
 
 export { describeJob, JOB_WORKFLOW_TYPES, type JobKind } from './jobs.js';
 
-export interface StartVerifyOptions extends PagedJobOptions {
+export interface StartVerifyOptions extends PagedJobOptions, SourceOptions {
   /** The verify job's own ID; re-using the ID of an existing verify job re-attaches to it. */
   jobId?: string;
-  path: string;
-  format: SourceFormat;
   /** Compare Remark, GroupName, AddSource, AddWording and custom tags too (friend_get instead of friend_check). */
   fields?: boolean;
   /** The import job of this file: the items it failed with a permanent code must be absent. */
@@ -126,7 +125,7 @@ export async function startVerifyJob(
   const repairId = `${jobId}-repair`;
   const input: VerifyJobInput = {
     jobId,
-    source: { path: resolve(options.path), format: options.format },
+    source: jobSource(options),
     fields: options.fields === true,
     ...verifyReportPaths(jobId, options.report),
     ...(importJob && { importJob }),

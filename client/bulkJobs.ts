@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { BulkImportWorkflow } from '../workflows/bulkImport.js';
-import type { BulkJobInput, JobProgress, JobSummary, PageProgress, SourceFormat } from '../core/jobTypes.js';
+import type { BulkJobInput, JobProgress, JobSummary, PageProgress } from '../core/jobTypes.js';
 import {
   existingJob,
   jobHandle,
@@ -14,16 +14,16 @@ import {
   withRunningPage,
   type JobHandle,
   type JobTarget,
+  jobSource,
   type PagedJobOptions,
+  type SourceOptions,
 } from './jobs.js';
 
 export type BulkTarget = JobTarget;
 
-export interface StartJobOptions extends PagedJobOptions {
+export interface StartJobOptions extends PagedJobOptions, SourceOptions {
   /** Re-using the ID of a running job re-attaches to it; of a finished one returns that job. */
   jobId?: string;
-  path: string;
-  format: SourceFormat;
   /** The report's JSONL file; the CSV sits beside it. Default `./friend-import-reports/<jobId>/report.jsonl`. */
   report?: string;
 }
@@ -61,7 +61,7 @@ export async function startBulkJob(target: BulkTarget, options: StartJobOptions)
   const jobId = options.jobId ?? newJobId();
   const input: BulkJobInput = {
     jobId,
-    source: { path: resolve(options.path), format: options.format },
+    source: jobSource(options),
     ...reportPaths(jobId, options.report),
     ...pagedJobFields(options),
   };

@@ -1,8 +1,9 @@
 /**
- * What an import job (workflows/bulkImport.ts) and a verify job (workflows/verifyJob.ts) do alike,
- * as deterministic helpers: the run state they carry across continue-as-new, the queries and
- * updates that let the same commands pause, resume, cancel and re-size either, the page loop, the
- * page activity and its input, what they publish to the Temporal UI, and how a job ends.
+ * The pieces an import job (workflows/bulkImport.ts) and a verify job (workflows/verifyJob.ts)
+ * share, as deterministic helpers each job calls in its own loop: the run state they carry across
+ * continue-as-new, the queries and updates that let the same commands pause, resume, cancel and
+ * re-size either, the page activity and its input, what they publish to the Temporal UI, and how a
+ * job settles and fails.
  */
 import {
   ApplicationFailure,
@@ -15,9 +16,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { JobActivities } from '../core/activities.js';
+import type { JobActivities, ReportFiles } from '../core/activities.js';
 import {
   MAX_CONCURRENCY,
+  type BulkJobInput,
   concurrencyProblem,
   type JobPageInput,
   type JobProgress,
@@ -25,7 +27,6 @@ import {
   type PageCounters,
   type PageEnd,
   type SourceCursor,
-  type SourceFormat,
 } from '../core/jobTypes.js';
 import {
   cancelJobUpdate,
@@ -63,17 +64,18 @@ export interface JobRun<C> {
   error?: string;
 }
 
-/** What a job's input says about its pages. */
-export interface PagedJobInput {
-  jobId: string;
-  source: { path: string; format: SourceFormat };
-  reportDir: string;
-  reportJsonl: string;
-  reportCsv: string;
-  pageLines: number;
-  pageItems?: number;
-  continueAsNewAfterEvents?: number;
-}
+/** What every job's input says about its file, its pages and its report. */
+export type PagedJobInput = Pick<
+  BulkJobInput,
+  | 'jobId'
+  | 'source'
+  | 'reportDir'
+  | 'reportJsonl'
+  | 'reportCsv'
+  | 'pageLines'
+  | 'pageItems'
+  | 'continueAsNewAfterEvents'
+>;
 
 /** A job's first run: at the start of the file, running. */
 export function firstRun<C>(concurrency: number, counters: C): JobRun<C> {
@@ -113,73 +115,39 @@ export function errorAndReport(s: JobRun<unknown>, input: PagedJobInput) {
   };
 }
 
-/** What makes one kind of job: its figures, its pages, its end. */
-export interface JobSpec<C, R extends PageEnd<PageCounters>, T> {
-  progress: () => JobProgress;
-  /** The job's line of current details in the Temporal UI, after each page and at the end. */
-  details: (counters: C) => string;
-  /** An import also publishes its imported and failed items as search attributes. */
-  items?: () => { imported: number; failed: number };
-  /** Before the first page of the run. */
-  prepare?: () => Promise<void>;
-  continueAsNew: () => Promise<never>;
-  /** How long a failed page waits before its first retry. */
-  firstRetryAfter: '1s' | '2s';
-  /** Runs page `page` with `activities` (named for that page). */
-  runPage: (page: number, activities: JobActivities) => Promise<R>;
-  /** Counts a finished page into the job's own counters (the cursor moves on by itself). */
-  countPage: (page: R) => void;
-  /** `job ID` or `verify job ID`, for the message of a failed job. */
-  name: string;
-  /** Writes the report at the end (and whatever else comes with it). */
-  finalize: () => Promise<void>;
-  result: () => T;
+/** The job's report files, as the report activities take them. */
+export function reportFiles(input: PagedJobInput): ReportFiles {
+  return { reportDir: input.reportDir, reportJsonl: input.reportJsonl, reportCsv: input.reportCsv };
+}
+
+/** Waits out a pause; then whether the job has a page to run (it runs and the file goes on). */
+export async function morePages(s: JobRun<unknown>): Promise<boolean> {
+  await condition(() => s.state !== 'paused');
+  return s.state === 'running' && !s.eof;
 }
 
 /**
- * Runs a job: answers the job commands from the start, runs its pages one at a time while it
- * runs, continues as new when its history is long, and ends it (docs/architecture.md, the bulk
- * path; docs/verify.md).
+ * Between pages, continues as new once the history is long (or the server suggests it), after
+ * every update has been answered: no run's history grows with the file.
  */
-export async function runJob<C, R extends PageEnd<PageCounters>, T>(
-  s: JobRun<C>,
-  input: PagedJobInput,
-  job: JobSpec<C, R, T>,
-): Promise<T> {
-  handleJobControl(s, job.progress);
-  const publish = (): void => publishJob(input.jobId, s.state, job.details(s.counters), job.items?.());
-  // Page after page, one at a time, while the job runs (waiting out a pause); a new run between
-  // pages once the history is long enough.
-  await CancellationScope.nonCancellable(async () => {
-    await job.prepare?.();
-    for (;;) {
-      await condition(() => s.state !== 'paused');
-      if (s.state !== 'running' || s.eof) break;
-      if (shouldContinueAsNew(input.continueAsNewAfterEvents ?? JOB_HISTORY_EVENTS)) {
-        await condition(allHandlersFinished);
-        await job.continueAsNew();
-      }
-      const page = s.pages + 1;
-      const result = await job.runPage(page, pageActivities(page, s, job.firstRetryAfter));
-      job.countPage(result);
-      movePast(s, result);
-      publish();
-    }
-  });
-  // The end, once every update has been answered: the final state, the report, what the job
-  // publishes; a failed job fails its workflow with why it stopped and where the report is.
-  return await CancellationScope.nonCancellable(async () => {
-    await condition(allHandlersFinished);
-    s.state = s.error !== undefined ? 'failed' : s.state === 'cancelling' ? 'cancelled' : 'completed';
-    await job.finalize();
-    publish();
-    if (s.state === 'failed')
-      throw ApplicationFailure.nonRetryable(
-        `${job.name} stopped: ${s.error}. The report so far is in ${input.reportJsonl}.`,
-        'JobFailed',
-      );
-    return job.result();
-  });
+export async function continueAsNewWhenLong(input: PagedJobInput, next: () => Promise<never>): Promise<void> {
+  if (!shouldContinueAsNew(input.continueAsNewAfterEvents ?? JOB_HISTORY_EVENTS)) return;
+  await condition(allHandlersFinished);
+  await next();
+}
+
+/** Once every update has been answered, the job's final state: failed, cancelled or completed. */
+export async function settle(s: JobRun<unknown>): Promise<void> {
+  await condition(allHandlersFinished);
+  s.state = s.error !== undefined ? 'failed' : s.state === 'cancelling' ? 'cancelled' : 'completed';
+}
+
+/** What a failed job fails its workflow with: why it stopped and where the report is. */
+export function jobFailed(name: string, s: JobRun<unknown>, input: PagedJobInput): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `${name} stopped: ${s.error}. The report so far is in ${input.reportJsonl}.`,
+    'JobFailed',
+  );
 }
 
 /**
@@ -188,7 +156,7 @@ export async function runJob<C, R extends PageEnd<PageCounters>, T>(
  * cancel` (or the client's cancel) is the same as the cancel update: the running page sees it
  * through its control query and stops.
  */
-function handleJobControl(s: JobRun<unknown>, progress: () => JobProgress): void {
+export function handleJobCommands(s: JobRun<unknown>, progress: () => JobProgress): void {
   const cancel = (): void => {
     if (s.state === 'running' || s.state === 'paused') s.state = 'cancelling';
   };
@@ -225,9 +193,14 @@ function handleJobControl(s: JobRun<unknown>, progress: () => JobProgress): void
 /**
  * The page activities, named for the Temporal UI by where the page starts. A page runs as long as
  * its lines take; its heartbeat says it is alive (a worker killed mid-page is noticed within 20 s,
- * and the page resumes from its last checkpoint).
+ * and the page resumes from its last checkpoint). `firstRetryAfter`: how long a failed page waits
+ * before its first retry.
  */
-function pageActivities(page: number, s: JobRun<unknown>, firstRetryAfter: '1s' | '2s'): JobActivities {
+export function pageActivities(
+  page: number,
+  s: JobRun<unknown>,
+  firstRetryAfter: '1s' | '2s',
+): JobActivities {
   return proxyActivities<JobActivities>({
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '20s',
@@ -262,10 +235,11 @@ export function pageInput<E extends object>(
 }
 
 /**
- * Moves the job past a finished page (its activity completes once, so it is counted once, by the
- * job's `countPage`): the cursor, the pages done, the rate it leaves to the next page.
+ * Moves the job past a finished page (its activity completes once, so the job counts it once): the
+ * cursor, the pages done, the rate it leaves to the next page; a page that ends with an error
+ * fails the job.
  */
-function movePast(s: JobRun<unknown>, page: PageEnd<PageCounters>): void {
+export function movePast(s: JobRun<unknown>, page: PageEnd<PageCounters>): void {
   s.cursor = page.next;
   s.eof = page.eof;
   s.pages = page.page;
@@ -281,7 +255,7 @@ function movePast(s: JobRun<unknown>, page: PageEnd<PageCounters>): void {
  * Shows the job in the Temporal UI: a line of current details and the search attributes that make
  * it filterable (an import also publishes its imported and failed items).
  */
-function publishJob(
+export function publishJob(
   jobId: string,
   state: JobState,
   details: string,
