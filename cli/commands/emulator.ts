@@ -156,7 +156,7 @@ export function registerEmulator(program: Command): void {
     )
     .option('--host <ip>', 'address to bind (0.0.0.0 in a container)', '127.0.0.1')
     .option('--db <file>', 'SQLite file that keeps the state across restarts (default: in memory)')
-    .option('--faults <file>', 'fault plan (JSON, see emulator/README.md)')
+    .option('--faults <file>', 'fault plan (JSON, see docs/emulator.md)')
     .option(
       '--rate-limit <n>',
       'friend_import calls per sliding second, 0 = no limit (default 200)',
