@@ -15,10 +15,9 @@
  * spacing follows a schedule rather than the last start, so a timer that fires late does not make
  * every later call late too: a call that was waiting for its slot and started late makes up to
  * `catchUpMs` of it, up to three spacings (20 ms at most), so the calls that waited behind it may
- * leave closer together. A bulk job's thread is busy for several milliseconds at a time (a
- * 2,500-friend line takes that long to parse); making up only 1 ms lost a quarter of the rate on
- * such jobs (bench/RESULTS.md). Idle time is not lateness: after a pause the schedule restarts
- * from the first new call, one spacing at a time.
+ * leave closer together: a thread busy for several milliseconds (parsing a big line) must not cost
+ * its calls their slots. Idle time is not lateness: after a pause the schedule restarts from the
+ * first new call, one spacing at a time.
  */
 export const MAX_CATCH_UP_MS = 20;
 

@@ -74,26 +74,10 @@ export function machine(): string {
 /** The commit the benchmark ran, and whether the code it runs differed from it. */
 export function commit(): string {
   const hash = version('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = execFileSync(
-    'git',
-    [
-      'status',
-      '--porcelain',
-      '--',
-      'im',
-      'config',
-      'core',
-      'workflows',
-      'formats',
-      'activities',
-      'connection',
-      'client',
-      'workers',
-      'cli',
-      'emulator',
-    ],
-    { encoding: 'utf8' },
-  ).trim();
+  // The shipped folders, as package.json lists them (what a build is made of).
+  const { files } = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
+  const sources = files.filter((f) => f !== 'dist');
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', ...sources], { encoding: 'utf8' }).trim();
   return dirty ? `${hash} (with uncommitted changes in ${dirty.split('\n').length} source files)` : hash;
 }
 

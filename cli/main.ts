@@ -11,10 +11,19 @@ import { packageVersion } from './version.js';
 const program = new Command('friend-import')
   .description('Durable, throttled, exact one-way friend import into Tencent Cloud IM, on Temporal')
   .version(packageVersion(), '-V, --version', 'print the version of friend-import')
-  .showHelpAfterError()
   .exitOverride();
 
 registerCommands(program);
+oneLineUsageErrors(program, 'friend-import');
+
+/** A usage error (unknown flag, missing argument) is one line like every other, saying where help is. */
+function oneLineUsageErrors(command: Command, name: string): void {
+  command.configureOutput({
+    outputError: (message, write) =>
+      write(`friend-import: ${message.replace(/^error: /, '').trim()} (${name} --help shows the usage)\n`),
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub, `${name} ${sub.name()}`);
+}
 
 try {
   await program.parseAsync(process.argv);

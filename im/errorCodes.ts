@@ -34,6 +34,10 @@ const RETRY = 'retry with exponential backoff';
 const BACK_OFF = 'slow down and retry after a longer delay';
 const RESIGN = 'generate a fresh admin UserSig and retry once';
 const FIX_DATA = 'do not retry; fix the data or the account state';
+const SET_ADMIN = 'set IM_ADMIN_IDENTIFIER to an app admin account';
+const CHECK_DOMAIN = 'check IM_SDKAPPID and IM_REGION / IM_BASE_URL';
+const ACCOUNT_FIRST = 'import the account first (account_import), then retry';
+const ONE_WRITER = 'retry serialized, one write per user';
 
 // [code, class, meaning, advice?, minDelayMs?]
 type Row = [number, CodeClass, string, string?, number?];
@@ -41,22 +45,12 @@ const ROWS: Row[] = [
   // relationship chain (sns)
   [30001, P, 'bad request parameter', FIX_DATA],
   [30002, P, 'SDKAppID mismatch: the account belongs to another app', FIX_DATA],
-  [
-    30003,
-    P,
-    'requested user account does not exist',
-    'import the account first (account_import), then retry',
-  ],
-  [30004, C, 'app admin permission required', 'set IM_ADMIN_IDENTIFIER to an app admin account'],
+  [30003, P, 'requested user account does not exist', ACCOUNT_FIRST],
+  [30004, C, 'app admin permission required', SET_ADMIN],
   [30005, P, 'relationship field contains sensitive words', FIX_DATA],
   [30006, T, 'internal server error', RETRY],
   [30007, T, 'network or internal timeout', RETRY],
-  [
-    30008,
-    T,
-    'write conflict from concurrent writes for the same user',
-    'retry serialized, one write per user',
-  ],
+  [30008, T, 'write conflict from concurrent writes for the same user', ONE_WRITER],
   [30009, P, 'user is forbidden from initiating friend requests', FIX_DATA],
   [30010, P, "friend count reached the limit (the user's list is full)", FIX_DATA],
   [30011, P, 'friend-group count reached the limit', FIX_DATA],
@@ -81,12 +75,7 @@ const ROWS: Row[] = [
   [60007, R, 'REST API call frequency over the limit', BACK_OFF, 1_000],
   [60008, T, 'service timeout or malformed HTTP request', RETRY],
   [60009, P, 'requested resource (URL path) is wrong', 'fix the request path'],
-  [
-    60010,
-    C,
-    'app admin permission required: the identifier is not an admin',
-    'set IM_ADMIN_IDENTIFIER to an app admin account',
-  ],
+  [60010, C, 'app admin permission required: the identifier is not an admin', SET_ADMIN],
   [60011, R, 'SDKAppID request frequency over the limit', BACK_OFF, 1_000],
   [60012, P, 'sdkappid missing from the URL', 'set IM_SDKAPPID'],
   [60013, T, 'JSON parse error of the HTTP response (server side)', RETRY],
@@ -111,18 +100,8 @@ const ROWS: Row[] = [
   ],
   [70013, A, 'identifier in the request differs from the one inside the UserSig', RESIGN],
   [70014, C, 'SDKAppID in the request differs from the one inside the UserSig', 'check IM_SDKAPPID'],
-  [
-    70016,
-    C,
-    'key not found: the SDKAppID does not match the data-centre domain',
-    'check IM_SDKAPPID and IM_REGION / IM_BASE_URL',
-  ],
-  [
-    70020,
-    C,
-    'SDKAppID not found: it does not match the data-centre domain',
-    'check IM_SDKAPPID and IM_REGION / IM_BASE_URL',
-  ],
+  [70016, C, 'key not found: the SDKAppID does not match the data-centre domain', CHECK_DOMAIN],
+  [70020, C, 'SDKAppID not found: it does not match the data-centre domain', CHECK_DOMAIN],
   [
     70050,
     R,
@@ -144,7 +123,7 @@ const ROWS: Row[] = [
   [70206, P, 'invalid batch count in request', 'send at most 1,000 items per call'],
   [70398, P, 'account count over the plan limit', 'upgrade the IM plan'],
   [70402, P, 'invalid parameter: a required field is missing or malformed', 'fix the request body'],
-  [70403, C, 'app admin permission required', 'set IM_ADMIN_IDENTIFIER to an app admin account'],
+  [70403, C, 'app admin permission required', SET_ADMIN],
   [70500, T, 'internal server error', RETRY],
   [71000, P, 'account deletion refused', FIX_DATA],
 ];

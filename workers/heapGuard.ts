@@ -1,13 +1,11 @@
 /**
  * Keeps a worker's JavaScript heap near its budget. A bulk page turns every input line into
- * short-lived objects (parsed items, request bodies, answers), about 20 MB a second at the
- * vendor's rate; V8 moves many of them to its old generation before they die, and left to itself
- * lets that generation grow to several times the live data (about 60 MB) before collecting it:
- * hundreds of MiB of garbage. Collecting once the heap passes the budget, at most once a second,
- * keeps the process's memory flat. The collection is V8's full one, run as a task rather than
- * inside this timer: on a bulk job of big users it pauses the thread for 40–55 ms a second
- * (`--trace-gc`, bench/RESULTS.md), which the call pacing absorbs only partly; a lower heap
- * growing factor instead of it measured worse (more collections, more CPU per call).
+ * short-lived objects (parsed items, request bodies, answers) at a high rate; V8 moves many of them
+ * to its old generation before they die and, left to itself, lets that generation grow to several
+ * times the live data before collecting it. The rule: once the heap passes the budget, collect
+ * (V8's full collection, run as a task rather than inside this timer), at most once a second, so
+ * the process's memory stays flat. The pause it costs and the alternatives measured against it are
+ * in bench/RESULTS.md.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

@@ -17,25 +17,11 @@ import {
   type JobProgress,
   type JobSummary,
 } from '../core/jobTypes.js';
-import {
-  continueAsNewWhenLong,
-  errorAndReport,
-  firstRun,
-  handleJobCommands,
-  jobFailed,
-  morePages,
-  movePast,
-  pageActivities,
-  pageInput,
-  publishJob,
-  reportFiles,
-  runFigures,
-  settle,
-  type JobRun,
-} from './pagedJob.js';
+// What both kinds of job do alike, step by step: `job.morePages`, `job.settle`, …
+import * as job from './pagedJob.js';
 
 /** What a job carries from run to run (continue-as-new). */
-export interface JobRunState extends JobRun<JobCounters> {
+export interface JobRunState extends job.JobRun<JobCounters> {
   /** The last page stopped early (paused): the next one may re-send items that already landed. */
   resumed: boolean;
 }
@@ -46,18 +32,18 @@ const reports = proxyActivities<JobActivities>({
 });
 
 export async function BulkImportWorkflow(input: BulkJobInput, carried?: JobRunState): Promise<JobSummary> {
-  const s: JobRunState = carried ?? { ...firstRun(input.concurrency, emptyCounters()), resumed: false };
+  const s: JobRunState = carried ?? { ...job.firstRun(input.concurrency, emptyCounters()), resumed: false };
   const progress = (): JobProgress => ({
     ...s.counters,
     failedByCode: { ...s.counters.failedByCode },
     jobId: input.jobId,
     state: s.state,
-    ...runFigures(s),
-    ...errorAndReport(s, input),
+    ...job.runFigures(s),
+    ...job.errorAndReport(s, input),
   });
-  const publish = (): void => {
+  const publishNow = (): void => {
     const c = s.counters;
-    publishJob(
+    job.publish(
       input.jobId,
       s.state,
       `Job **${input.jobId}** (${s.state}): page ${s.pages}, ${c.lines} lines, ${c.items} items — ` +
@@ -67,31 +53,31 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: JobRunSt
   };
 
   // status, pause, resume, cancel and concurrency, answered from the first workflow task on.
-  handleJobCommands(s, progress);
+  job.handleCommands(s, progress);
 
   // Page after page while the job runs. Nothing cancels a page from outside: a cancel is a state
   // the running page reads through its control query, and it stops at its next checkpoint.
   await CancellationScope.nonCancellable(async () => {
-    while (await morePages(s)) {
-      await continueAsNewWhenLong(input, () => continueAsNew<typeof BulkImportWorkflow>(input, s));
+    while (await job.morePages(s)) {
+      await job.continueAsNewWhenLong(input, () => continueAsNew<typeof BulkImportWorkflow>(input, s));
       const page = s.pages + 1;
       // A retry waits at least two seconds: the failed attempt's last calls leave the app's window first.
-      const end = await pageActivities(page, s, '2s').importPage(
-        pageInput(input, s, page, { ...(s.resumed && { resumed: true }) }),
-      );
+      const end = await job
+        .pageActivities(page, s, '2s')
+        .importPage(job.pageInput(input, s, page, { ...(s.resumed && { resumed: true }) }));
       addCounters(s.counters, end.counters);
       s.resumed = end.stopped === 'paused';
-      movePast(s, end);
-      publish();
+      job.movePast(s, end);
+      publishNow();
     }
   });
 
   // The end, once every update has been answered: the report, the final state in the UI.
   return await CancellationScope.nonCancellable(async () => {
-    await settle(s);
-    await reports.finalizeReport(reportFiles(input));
-    publish();
-    if (s.state === 'failed') throw jobFailed(`job ${input.jobId}`, s, input);
+    await job.settle(s);
+    await reports.finalizeReport(job.reportFiles(input));
+    publishNow();
+    if (s.state === 'failed') throw job.failure(`job ${input.jobId}`, s, input);
     return { ...progress(), reportJsonl: input.reportJsonl, reportCsv: input.reportCsv };
   });
 }

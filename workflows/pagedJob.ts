@@ -143,7 +143,7 @@ export async function settle(s: JobRun<unknown>): Promise<void> {
 }
 
 /** What a failed job fails its workflow with: why it stopped and where the report is. */
-export function jobFailed(name: string, s: JobRun<unknown>, input: PagedJobInput): ApplicationFailure {
+export function failure(name: string, s: JobRun<unknown>, input: PagedJobInput): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
     `${name} stopped: ${s.error}. The report so far is in ${input.reportJsonl}.`,
     'JobFailed',
@@ -156,7 +156,7 @@ export function jobFailed(name: string, s: JobRun<unknown>, input: PagedJobInput
  * cancel` (or the client's cancel) is the same as the cancel update: the running page sees it
  * through its control query and stops.
  */
-export function handleJobCommands(s: JobRun<unknown>, progress: () => JobProgress): void {
+export function handleCommands(s: JobRun<unknown>, progress: () => JobProgress): void {
   const cancel = (): void => {
     if (s.state === 'running' || s.state === 'paused') s.state = 'cancelling';
   };
@@ -255,7 +255,7 @@ export function movePast(s: JobRun<unknown>, page: PageEnd<PageCounters>): void 
  * Shows the job in the Temporal UI: a line of current details and the search attributes that make
  * it filterable (an import also publishes its imported and failed items).
  */
-export function publishJob(
+export function publish(
   jobId: string,
   state: JobState,
   details: string,

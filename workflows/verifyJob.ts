@@ -22,25 +22,11 @@ import { mergeWriters } from '../core/verifyWatch.js';
 import { BulkImportWorkflow } from './bulkImport.js';
 import { bulkJobWorkflowId } from '../core/definitions.js';
 import { JobIdKey, StateKey } from '../core/searchAttributes.js';
-import {
-  continueAsNewWhenLong,
-  errorAndReport,
-  firstRun,
-  handleJobCommands,
-  jobFailed,
-  morePages,
-  movePast,
-  pageActivities,
-  pageInput,
-  publishJob,
-  reportFiles,
-  runFigures,
-  settle,
-  type JobRun,
-} from './pagedJob.js';
+// What both kinds of job do alike, step by step: `job.morePages`, `job.settle`, …
+import * as job from './pagedJob.js';
 
 /** What a verify job carries from run to run (continue-as-new). */
-export interface VerifyRunState extends JobRun<VerifyCounters> {
+export interface VerifyRunState extends job.JobRun<VerifyCounters> {
   writers: WriterSeen[];
   /** The import job's permanent failures were read (`prepareVerify`). */
   prepared: boolean;
@@ -61,14 +47,14 @@ export async function VerifyJobWorkflow(
   carried?: VerifyRunState,
 ): Promise<VerifySummary> {
   const s: VerifyRunState = carried ?? {
-    ...firstRun(input.concurrency, emptyVerifyCounters()),
+    ...job.firstRun(input.concurrency, emptyVerifyCounters()),
     writers: [],
     prepared: input.importJob === undefined,
   };
   const progress = (): VerifySummary => verifyProgress(input, s);
-  const publish = (): void => {
+  const publishNow = (): void => {
     const c = s.counters;
-    publishJob(
+    job.publish(
       input.jobId,
       s.state,
       `Verify **${input.jobId}** (${s.state}): page ${s.pages}, ${c.pairs} pairs — ${c.present + c.absent} as expected, ` +
@@ -77,16 +63,16 @@ export async function VerifyJobWorkflow(
   };
 
   // status, pause, resume, cancel and concurrency, answered as an import job answers them.
-  handleJobCommands(s, progress);
+  job.handleCommands(s, progress);
 
   // The import job's permanent failures first (they must be absent), then page after page.
   await CancellationScope.nonCancellable(async () => {
     await readImportJob(input, s);
-    while (await morePages(s)) {
-      await continueAsNewWhenLong(input, () => continueAsNew<typeof VerifyJobWorkflow>(input, s));
+    while (await job.morePages(s)) {
+      await job.continueAsNewWhenLong(input, () => continueAsNew<typeof VerifyJobWorkflow>(input, s));
       const page = s.pages + 1;
-      const end = await pageActivities(page, s, '1s').verifyPage(
-        pageInput(input, s, page, {
+      const end = await job.pageActivities(page, s, '1s').verifyPage(
+        job.pageInput(input, s, page, {
           fields: input.fields,
           ...(s.expectedAbsentFile !== undefined && { expectedAbsentFile: s.expectedAbsentFile }),
           ...(input.importJob && { importJobId: input.importJob.jobId }),
@@ -94,16 +80,19 @@ export async function VerifyJobWorkflow(
       );
       addVerifyCounters(s.counters, end.counters);
       s.writers = mergeWriters(s.writers, end.writers);
-      movePast(s, end);
-      publish();
+      job.movePast(s, end);
+      publishNow();
     }
   });
 
   // The end, once every update has been answered: the diff report and the repair file, the
   // repair import when asked, the final state in the UI.
   return await CancellationScope.nonCancellable(async () => {
-    await settle(s);
-    const totals = await reports.finalizeVerify({ ...reportFiles(input), repairJsonl: input.repairJsonl });
+    await job.settle(s);
+    const totals = await reports.finalizeVerify({
+      ...job.reportFiles(input),
+      repairJsonl: input.repairJsonl,
+    });
     // The merged figures count each pair once (a user checked in two runs, a page retried);
     // lines and items are the pages' own.
     s.counters = {
@@ -114,8 +103,8 @@ export async function VerifyJobWorkflow(
     };
     s.repairItems = totals.repairItems;
     if (input.repair && s.state === 'completed' && totals.repairItems > 0) await startRepair(input, s);
-    publish();
-    if (s.state === 'failed') throw jobFailed(`verify job ${input.jobId}`, s, input);
+    publishNow();
+    if (s.state === 'failed') throw job.failure(`verify job ${input.jobId}`, s, input);
     return progress();
   });
 }
@@ -198,13 +187,13 @@ function verifyProgress(input: VerifyJobInput, s: VerifyRunState): VerifySummary
     unchecked: c.unchecked,
     byField: { ...c.byField },
     calls: c.calls,
-    ...runFigures(s),
+    ...job.runFigures(s),
     writers: s.writers,
     repairJsonl: input.repairJsonl,
     ...(s.repairItems !== undefined && { repairItems: s.repairItems }),
     ...(s.repairJobId !== undefined && { repairJobId: s.repairJobId }),
     ...(s.repairError !== undefined && { repairError: s.repairError }),
-    ...errorAndReport(s, input),
+    ...job.errorAndReport(s, input),
   };
 }
 

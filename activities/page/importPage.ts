@@ -29,9 +29,9 @@ export interface ImportPageDeps extends PageDeps {
 /** Batches cut and waiting for a call slot at most (the rest of the items wait unparsed-for-longer). */
 const MAX_WAITING_FOR_SLOT = 4;
 /**
- * Items read ahead, in full batches: enough users for the calls in flight to stay busy when users
- * are large (600 users of 2,500 friends left only two users read at 4 batches: about two calls in
- * flight, a third of the rate; bench/RESULTS.md), yet a bounded memory (32,000 items ≈ 15 MiB).
+ * Items read ahead, in full batches: enough users that the calls in flight stay busy when each
+ * user fills several batches (one call per user at a time), yet a bounded memory (32,000 items ≈
+ * 15 MiB).
  */
 const READ_AHEAD_BATCHES = 32;
 

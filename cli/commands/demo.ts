@@ -90,20 +90,16 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       const file = join(DEMO_DIR, job.file);
       say();
       say(`Importing ${file} (${job.format}) as job ${jobId}…`);
-      const handle = await startBulkJob(
-        { client, taskQueue },
-        {
-          jobId,
-          path: file,
-          format: job.format,
-          report: resolve(opts.reportDir, jobId, 'report.jsonl'),
-          concurrency: opts.concurrency ?? DEMO_CONCURRENCY,
-        },
-      );
-      const summary = await followJob(handle, {
-        progress: true,
-        detachHint: 'friend-import demo: interrupted.',
+      // What both jobs of this file share: the stack, the file, the pace, how they are followed.
+      const target = { client, taskQueue };
+      const source = { path: file, format: job.format, concurrency: opts.concurrency ?? DEMO_CONCURRENCY };
+      const following = { progress: true, detachHint: 'friend-import demo: interrupted.' };
+      const handle = await startBulkJob(target, {
+        ...source,
+        jobId,
+        report: resolve(opts.reportDir, jobId, 'report.jsonl'),
       });
+      const summary = await followJob(handle, following);
       say(formatSummary(summary));
       const diff = differences(summary, job.expect);
       if (diff.length > 0) problems.push(`${job.file}: ${diff.join('; ')}`);
@@ -114,22 +110,14 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       const verifyId = `${jobId}-verify`;
       say();
       say(`Verifying job ${jobId} against the IM emulator (friend_get, fields compared) as job ${verifyId}…`);
-      const verifying = await startVerifyJob(
-        { client, taskQueue },
-        {
-          jobId: verifyId,
-          path: file,
-          format: job.format,
-          fields: true,
-          importJobId: jobId,
-          report: resolve(opts.reportDir, verifyId, 'verify.jsonl'),
-          concurrency: opts.concurrency ?? DEMO_CONCURRENCY,
-        },
-      );
-      const checked = await followVerify(verifying, {
-        progress: true,
-        detachHint: 'friend-import demo: interrupted.',
+      const verifying = await startVerifyJob(target, {
+        ...source,
+        jobId: verifyId,
+        fields: true,
+        importJobId: jobId,
+        report: resolve(opts.reportDir, verifyId, 'verify.jsonl'),
       });
+      const checked = await followVerify(verifying, following);
       say(formatVerifySummary(checked));
       say(verdict(checked));
       if (checked.status !== 'completed' || differencesOf(checked) > 0)

@@ -143,13 +143,18 @@ function integerCell(value: string, column: string, violations: Violation[]): nu
   return Number(value.trim());
 }
 
+/** csv-parse counts lines from the text it was given (the row): say them as lines of the file. */
+function fileLines(message: string, firstLine: number): string {
+  return message.replace(/\bat line (\d+)/g, (_, n: string) => `at line ${firstLine + Number(n) - 1}`);
+}
+
 export function parseCsvRecord(columns: readonly string[], text: string, line: number): ParsedRecord {
   if (text.trim() === '') return unusableLine(line, 'line is empty');
   let fields: string[];
   try {
     fields = csvFields(text);
   } catch (err) {
-    return unusableLine(line, `is not a valid CSV row (${(err as Error).message})`);
+    return unusableLine(line, `is not a valid CSV row (${fileLines((err as Error).message, line)})`);
   }
   const cell = (name: string): string => fields[columns.indexOf(name)] ?? '';
   const from = cell('From_Account');

@@ -281,9 +281,18 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
         }),
       );
     }
-    const usage = await cli(['import']);
-    assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /missing required argument 'file'/);
+    // Usage errors are one line too, and say where the usage is (not the whole usage).
+    for (const [args, message] of [
+      [['import'], /missing required argument 'file'/],
+      [['import', 'x.jsonl', '--bogus'], /unknown option '--bogus'/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+    ] as const) {
+      const usage = await cli([...args]);
+      assert.equal(usage.code, 2, args.join(' '));
+      assert.match(usage.stderr, message);
+      assert.match(usage.stderr, /^friend-import: [^\n]+--help shows the usage\)\n$/, usage.stderr);
+    }
+    assert.match((await cli(['import'])).stderr, /\(friend-import import --help shows the usage\)/);
     assert.equal(await bulkJobs(), jobs);
     assert.equal(await verifyJobs(), verifies);
     assert.equal(await userWorkflowExists('alice'), false);

@@ -5,7 +5,7 @@
  */
 import { startEmulator, type Emulator, type FriendRow } from '../../emulator/index.js';
 import { LOCAL_IM_APP } from '../../config/im.js';
-import type { AddFriendItem } from '../../im/schemas.js';
+import { AddFriendItemSchema, type AddFriendItem } from '../../im/schemas.js';
 
 export interface EmulatorState {
   friendsOf(fromAccount: string): FriendRow[];
@@ -23,16 +23,8 @@ export async function openEmulatorState(dbFile: string): Promise<EmulatorState> 
   return { friendsOf: (from) => emulator.friendsOf(from), close: () => emulator.close() };
 }
 
-const FIELDS = [
-  'To_Account',
-  'AddSource',
-  'Remark',
-  'RemarkTime',
-  'GroupName',
-  'AddWording',
-  'AddTime',
-  'CustomItem',
-] as const;
+/** Every field an item may have, in the schema's order (the one definition of an item). */
+const FIELDS = Object.keys(AddFriendItemSchema.shape);
 
 /** One item's fields in a fixed order, absent fields left out: equal items give equal strings. */
 export function canonicalItem(item: Partial<AddFriendItem> | FriendRow): string {

@@ -54,21 +54,22 @@ const IMPORT: JobLook<JobProgress, JobSummaryJson> = {
   progressView: () => createProgressView(),
 };
 
-/**
- * The job's summary now, whatever its state (`status` is the server's, e.g. `RUNNING`): an
- * import's, or another kind's as its `look` says.
- */
-export function currentSummary(handle: BulkJobHandle, status: string): Promise<JobSummaryJson>;
-export function currentSummary<P extends JobProgress, J>(
+/** The import job's summary now, whatever its state (`status` is the server's, e.g. `RUNNING`). */
+export function currentSummary(handle: BulkJobHandle, status: string): Promise<JobSummaryJson> {
+  return summaryNow(handle, status, IMPORT);
+}
+
+/** Waits for the import job to end, showing progress; resolves with its final summary. */
+export function followJob(handle: BulkJobHandle, options: FollowOptions): Promise<JobSummaryJson> {
+  return follow(handle, options, IMPORT);
+}
+
+/** A job's summary now, whatever its state, as its kind's `look` shows it. */
+export async function summaryNow<P extends JobProgress, J>(
   handle: JobHandle<P, P>,
   status: string,
   look: JobLook<P, J>,
-): Promise<J>;
-export async function currentSummary(
-  handle: JobHandle<JobProgress, JobProgress>,
-  status: string,
-  look: JobLook<JobProgress, unknown> = IMPORT,
-): Promise<unknown> {
+): Promise<J> {
   if (status === 'COMPLETED') return look.summary(handle.jobId, handle.workflowId, await handle.result());
   if (status === 'RUNNING') {
     const progress = await withTimeout(handle.progress(), QUERY_TIMEOUT_MS);
@@ -90,13 +91,13 @@ export async function currentSummary(
  * A job closed without a result (`status` is the server's): the counters come from a replay (needs
  * a worker; else the last figures seen), the reason from the failure.
  */
-async function closedSummary(
-  handle: JobHandle<JobProgress, JobProgress>,
-  look: JobLook<JobProgress, unknown>,
+async function closedSummary<P extends JobProgress, J>(
+  handle: JobHandle<P, P>,
+  look: JobLook<P, J>,
   status: string,
   error: string,
-  last?: JobProgress,
-): Promise<unknown> {
+  last?: P,
+): Promise<J> {
   const replayed = await withTimeout(
     handle.progress().catch(() => undefined),
     5_000,
@@ -115,24 +116,15 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
-/**
- * Waits for the job to end, showing progress; resolves with its final summary: an import's, or
- * another kind's as its `look` says.
- */
-export function followJob(handle: BulkJobHandle, options: FollowOptions): Promise<JobSummaryJson>;
-export function followJob<P extends JobProgress, J>(
+/** Waits for a job to end, showing progress as its kind's `look` does; resolves with its final summary. */
+export async function follow<P extends JobProgress, J>(
   handle: JobHandle<P, P>,
   options: FollowOptions,
   look: JobLook<P, J>,
-): Promise<J>;
-export async function followJob(
-  handle: JobHandle<JobProgress, JobProgress>,
-  options: FollowOptions,
-  look: JobLook<JobProgress, unknown> = IMPORT,
-): Promise<unknown> {
+): Promise<J> {
   const view = options.progress ? look.progressView() : undefined;
   const pollMs = options.pollMs ?? (process.stderr.isTTY ? 500 : 1_000);
-  let last: JobProgress | undefined;
+  let last: P | undefined;
   let querying = false;
   const poll = (): void => {
     if (querying) return;

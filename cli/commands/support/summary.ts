@@ -37,6 +37,22 @@ export interface SummaryOverride {
 /** A job that told nothing: no line read, nothing running. */
 export const NOT_RUNNING = { elapsedMs: 0, inFlight: 0, concurrency: 0, offset: 0, sourceBytes: 0 };
 
+/** The part of `JobRunJson` every summary takes alike from the job's figures. */
+export function runJson(
+  p: typeof NOT_RUNNING,
+  known: { reportJsonl?: string; reportCsv?: string } | undefined,
+): Omit<JobRunJson, 'jobId' | 'workflowId' | 'status' | 'error'> {
+  return {
+    elapsedMs: p.elapsedMs,
+    reportJsonl: known?.reportJsonl ?? null,
+    reportCsv: known?.reportCsv ?? null,
+    inFlight: p.inFlight,
+    concurrency: p.concurrency,
+    offset: p.offset,
+    sourceBytes: p.sourceBytes,
+  };
+}
+
 /**
  * What a summary is built from: the job's progress or result, or — when it cannot answer — its
  * counters at `nothing` in the state it closed in; and the status and error to show.
@@ -69,13 +85,7 @@ export function jobSummary(
     failed: p.failed,
     failedByCode: { ...p.failedByCode },
     calls: p.calls,
-    elapsedMs: p.elapsedMs,
-    reportJsonl: known?.reportJsonl ?? null,
-    reportCsv: known?.reportCsv ?? null,
-    inFlight: p.inFlight,
-    concurrency: p.concurrency,
-    offset: p.offset,
-    sourceBytes: p.sourceBytes,
+    ...runJson(p, known),
     ...(error !== undefined && { error }),
   };
 }

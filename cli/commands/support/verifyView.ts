@@ -12,12 +12,13 @@ import {
 } from '../../../core/verifyTypes.js';
 import type { VerifyJobHandle } from '../../../client/verifyJobs.js';
 import { count, duration } from './format.js';
-import { currentSummary, followJob, type FollowOptions, type JobLook } from './jobView.js';
+import { follow, summaryNow, type FollowOptions, type JobLook } from './jobView.js';
 import { createJobProgressView, estimate, type Estimate, type ProgressLook } from './progress.js';
 import {
   exitCodeFor,
   isFinished,
   NOT_RUNNING,
+  runJson,
   summaryBasis,
   type JobRunJson,
   type SummaryOverride,
@@ -76,18 +77,12 @@ export function verifySummary(
     byField: { ...p.byField },
     expectedAbsentFromJob: known?.expectedAbsentFromJob ?? null,
     calls: p.calls,
-    elapsedMs: p.elapsedMs,
-    reportJsonl: known?.reportJsonl ?? null,
-    reportCsv: known?.reportCsv ?? null,
+    ...runJson(p, known),
     repairJsonl: repairItems > 0 ? (known?.repairJsonl ?? null) : null,
     repairItems,
     repairJobId: known?.repairJobId ?? null,
     writers: p.writers,
     movingTarget: p.writers.length > 0,
-    inFlight: p.inFlight,
-    concurrency: p.concurrency,
-    offset: p.offset,
-    sourceBytes: p.sourceBytes,
     ...(error !== undefined && { error }),
     ...(known?.repairError !== undefined && { repairError: known.repairError }),
   };
@@ -219,12 +214,12 @@ const VERIFY: JobLook<VerifyProgress, VerifySummaryJson> = {
 
 /** The job's summary now, whatever its state (`status` is the server's, e.g. `RUNNING`). */
 export function currentVerifySummary(handle: VerifyJobHandle, status: string): Promise<VerifySummaryJson> {
-  return currentSummary(handle, status, VERIFY);
+  return summaryNow(handle, status, VERIFY);
 }
 
 /** Waits for the verify job to end, showing progress; resolves with its final summary. */
 export function followVerify(handle: VerifyJobHandle, options: FollowOptions): Promise<VerifySummaryJson> {
-  return followJob(handle, options, VERIFY);
+  return follow(handle, options, VERIFY);
 }
 
 /** One report row as a line of text. */
