@@ -19,7 +19,7 @@
  * its calls their slots. Idle time is not lateness: after a pause the schedule restarts from the
  * first new call, one spacing at a time.
  */
-export const MAX_CATCH_UP_MS = 20;
+const MAX_CATCH_UP_MS = 20;
 
 /** How far behind its schedule a start may make up, for calls `spacingMs` apart. */
 export const catchUpMs = (spacingMs: number): number => Math.min(MAX_CATCH_UP_MS, 3 * spacingMs);

@@ -27,8 +27,6 @@ import { failureType, type CodeClass } from '../im/errorCodes.js';
 import { WaitTimeout, type ServiceHolder } from './coordination/serviceHolder.js';
 import { callFriendImport } from './importCall.js';
 
-export type { FriendImportInput };
-
 export type { FriendImportAnswer };
 
 export interface FriendImportMetrics {
@@ -37,7 +35,7 @@ export interface FriendImportMetrics {
   rateLimitBackoff(code: number): void;
 }
 
-export interface FriendImportDeps {
+interface FriendImportDeps {
   im: ImClient;
   service: ServiceHolder;
   metrics?: FriendImportMetrics;
@@ -158,5 +156,3 @@ export function createFriendImportActivity(deps: FriendImportDeps): ServiceActiv
     }
   };
 }
-
-export type FriendImportActivity = ReturnType<typeof createFriendImportActivity>;

@@ -11,11 +11,11 @@ import { codeInfo, type CodeClass } from '../im/errorCodes.js';
 import { ImTransportError } from '../im/node/errors.js';
 import { MAX_ITEMS_PER_CALL, type AddFriendItem } from '../im/schemas.js';
 
-export type CallResult =
+type CallResult =
   | { ok: true; answer: FriendImportAnswer; inconsistencies: string[]; confirmed: number }
   | { ok: false; class: CodeClass; code: number; info: string };
 
-export interface CallDeps {
+interface CallDeps {
   im: ImClient;
   /** Waits for a friend_check slot (the caller's pacing); returns the function to call when answered. */
   checkSlot: (signal?: AbortSignal) => Promise<() => void>;

@@ -15,12 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
 /** Headers the UI sends: JSON body, the namespace, and a bearer token when "pass access token" is on. */
-export const ALLOWED_HEADERS = ['content-type', 'x-namespace', 'authorization'];
+const ALLOWED_HEADERS = ['content-type', 'x-namespace', 'authorization'];
 /** The dev server's UI (`temporal server start-dev`), reached both ways. */
 export const DEFAULT_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-export interface CodecServerOptions {
+interface CodecServerOptions {
   codec: PayloadCodec;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -52,7 +52,7 @@ const PayloadsJson = z.object({
   ),
 });
 
-export type JsonPayload = { metadata: Record<string, string>; data: string };
+type JsonPayload = { metadata: Record<string, string>; data: string };
 
 /** Protobuf-JSON Payloads → SDK payloads; throws a ZodError on a bad shape or bad base64. */
 export function payloadsFromJson(body: unknown): Payload[] {

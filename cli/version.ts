@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export const PACKAGE_NAME = 'tim-friend-import';
+const PACKAGE_NAME = 'tim-friend-import';
 
 export function packageVersion(from: string = import.meta.dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {

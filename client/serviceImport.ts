@@ -47,7 +47,7 @@ export interface ImportTarget {
 const MAX_SUBMISSION_BYTES = 512 * 1024;
 
 /** Splits items into submissions of ≤ 1,000 items and ≤ 512 KiB each. */
-export function chunkItems(items: readonly SubmittedItem[]): SubmittedItem[][] {
+function chunkItems(items: readonly SubmittedItem[]): SubmittedItem[][] {
   const chunks: SubmittedItem[][] = [];
   let current: SubmittedItem[] = [];
   let bytes = 0;
@@ -82,7 +82,7 @@ export function checkItems(fromAccount: string, items: readonly SubmittedItem[])
   });
 }
 
-export interface SubmitOptions {
+interface SubmitOptions {
   /** Base ID of the submission(s); retrying with the same ID adds the items once. */
   submissionId: string;
 }
@@ -104,7 +104,7 @@ function userWorkflowOptions(target: ImportTarget, fromAccount: string) {
 }
 
 /** Sends one submission with Update-with-Start; retries while a finishing run refuses it. */
-export async function submit(
+async function submit(
   target: ImportTarget,
   fromAccount: string,
   submission: Submission,

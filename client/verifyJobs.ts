@@ -31,7 +31,7 @@ import {
   type SourceOptions,
 } from './jobs.js';
 
-export { describeJob, JOB_WORKFLOW_TYPES, type JobKind } from './jobs.js';
+export { describeJob } from './jobs.js';
 
 export interface StartVerifyOptions extends PagedJobOptions, SourceOptions {
   /** The verify job's own ID; re-using the ID of an existing verify job re-attaches to it. */
@@ -65,7 +65,7 @@ export function verifyReportPaths(
  * Where an import job keeps its outcome files: from its result, or from the job itself while it
  * runs (its report path; the parts folder sits beside it).
  */
-export async function importJobReportDir(
+async function importJobReportDir(
   client: Client,
   importJobId: string,
   timeoutMs = 15_000,

@@ -21,7 +21,7 @@ export class SettingsError extends Error {
 }
 
 /** Turns zod issues on an env object into one problem per variable. */
-export function envProblems(error: z.ZodError): string[] {
+function envProblems(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');
     if (issue.code === 'invalid_type' && issue.input === undefined) return `${name} is required but not set`;
@@ -30,7 +30,7 @@ export function envProblems(error: z.ZodError): string[] {
 }
 
 /** The variables that are set (blank counts as unset), trimmed. */
-export function setVariables(env: Env): Record<string, string> {
+function setVariables(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v.trim();
   return out;

@@ -18,7 +18,7 @@ export const LOCAL_IM_APP = {
   secretKey: 'local-emulator-secret-key-not-for-production',
 } as const;
 
-export const DEFAULT_RATE_LIMIT = 200;
+const DEFAULT_RATE_LIMIT = 200;
 
 /** The two IM variables a client needs too (see `loadClientImSettings`). */
 const SDKAPPID = wholeNumber('IM_SDKAPPID', 1, Number.MAX_SAFE_INTEGER);

@@ -7,7 +7,7 @@ import { parseEnv, port, wholeNumber, type Env } from './env.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const logLevel = z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` });
-export type LogLevelName = z.infer<typeof logLevel>;
+type LogLevelName = z.infer<typeof logLevel>;
 
 const WorkerEnvSchema = z.object({
   /** How much the worker logs (JSON on stderr). */
@@ -32,7 +32,7 @@ const WorkerEnvSchema = z.object({
     .default('all'),
 });
 
-export type WorkerSettings = z.infer<typeof WorkerEnvSchema>;
+type WorkerSettings = z.infer<typeof WorkerEnvSchema>;
 
 export function loadWorkerSettings(env: Env): WorkerSettings {
   return parseEnv(WorkerEnvSchema, env);

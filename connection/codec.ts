@@ -29,7 +29,7 @@ const TAG_BYTES = 16;
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-export interface CodecKey {
+interface CodecKey {
   id: string;
   key: Buffer;
 }

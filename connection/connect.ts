@@ -13,9 +13,7 @@ export {
   describeTemporalSettings,
   loadTemporalSettings,
   TEMPORAL_DEFAULTS,
-  type PemFile,
   type TemporalSettings,
-  type TemporalTlsSettings,
 } from '../config/temporal.js';
 
 /** TLS in the SDK's shape: `undefined` = plaintext, `{}` = TLS with system roots. */

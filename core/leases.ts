@@ -32,7 +32,7 @@ export type Api = (typeof APIS)[number];
 export type Rates = Partial<Record<Api, number>>;
 
 /** How often a blanket's holder checks whether others wait. */
-export const BLANKET_POLL_MS = 3_000;
+const BLANKET_POLL_MS = 3_000;
 
 /** One second: the service counts calls per second. */
 export const WINDOW_MS = 1_000;
@@ -90,7 +90,7 @@ export interface LeaseResponse {
   convert?: boolean;
 }
 
-export interface Holder {
+interface Holder {
   id: string;
   generation: number;
   lastSeq: number;
@@ -143,7 +143,7 @@ const ZERO: Rates = {};
 const get = (r: Rates | undefined, api: Api): number => r?.[api] ?? 0;
 
 /** Holders that have not expired (coordinator time `now`). */
-export function liveHolders(s: CoordinatorState): Holder[] {
+function liveHolders(s: CoordinatorState): Holder[] {
   return Object.values(s.holders);
 }
 
@@ -352,7 +352,7 @@ function endHolder(s: CoordinatorState, h: Holder, freeAt: number): void {
 }
 
 /** Drops holders whose lease ran out and frees what has cooled down. */
-export function expire(s: CoordinatorState, now: number): void {
+function expire(s: CoordinatorState, now: number): void {
   for (const h of Object.values(s.holders)) if (h.validUntil <= now) endHolder(s, h, h.validUntil);
   const ready = new Set(s.cooling.filter((c) => c.until <= now && c.tombstone).map((c) => c.tombstone));
   s.cooling = s.cooling.filter((c) => c.until > now);

@@ -24,9 +24,9 @@ import type {
 /** Failure details kept in a workflow's ledger; the rest are counted (keeps results far under 2 MiB). */
 export const MAX_FAILURE_DETAILS = 5_000;
 /** Submission IDs remembered for de-duplication of retried deliveries. */
-export const MAX_SEEN_SUBMISSIONS = 1_000;
+const MAX_SEEN_SUBMISSIONS = 1_000;
 /** Completed submission tallies kept for callers that ask for their outcome late. */
-export const MAX_DONE_SUBMISSIONS = 200;
+const MAX_DONE_SUBMISSIONS = 200;
 
 export function newLedger(
   fromAccount: string,

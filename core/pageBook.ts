@@ -36,7 +36,7 @@ export interface PageRecord {
   itemCount: number;
 }
 
-export interface PageBookOptions {
+interface PageBookOptions {
   batchSize: number;
   maxBatchBytes: number;
   maxItemAttempts: number;

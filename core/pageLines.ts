@@ -7,7 +7,7 @@
  */
 import type { PageCounters, SourceCursor } from './jobTypes.js';
 
-export interface OpenLine<O> {
+interface OpenLine<O> {
   cursor: SourceCursor;
   outcome: O;
 }

@@ -15,7 +15,7 @@ import type { FailureKind } from './types.js';
  */
 export const WAIT_FAILURE_TYPE = 'IM_WAIT';
 
-export interface CallRetryPolicy {
+interface CallRetryPolicy {
   initialIntervalMs: number;
   backoffCoefficient: number;
   maximumIntervalMs: number;
@@ -34,19 +34,19 @@ export const CALL_RETRY_POLICY: CallRetryPolicy = {
   authAttemptsBeforeConfigError: 3,
 };
 
-export type CallVerdict =
+type CallVerdict =
   | { action: 'retry'; delayMs: number; renewUserSig: boolean; message: string }
   | { action: 'fail'; code: number; kind: Extract<FailureKind, 'permanent' | 'exhausted'>; reason: string }
   | { action: 'stop'; code: number; message: string };
 
 /** The backoff before attempt `attempt + 1` (attempt 1 failed → initial interval). */
-export function backoffMs(policy: CallRetryPolicy, attempt: number): number {
+function backoffMs(policy: CallRetryPolicy, attempt: number): number {
   const raw = policy.initialIntervalMs * policy.backoffCoefficient ** Math.max(0, attempt - 1);
   return Math.min(policy.maximumIntervalMs, raw);
 }
 
 /** How a failed attempt reads, in words an operator can act on. */
-export function describeCode(code: number, info: string): string {
+function describeCode(code: number, info: string): string {
   return `${code} ${codeInfo(code).meaning}${info ? ` (${info})` : ''}`;
 }
 

@@ -181,7 +181,7 @@ export interface QueuedItem {
   maybeLanded?: boolean;
 }
 
-export interface SubmissionTally {
+interface SubmissionTally {
   id: string;
   total: number;
   imported: number;

@@ -22,7 +22,7 @@ import {
   type VerifyLineOutcome,
 } from './verifyTypes.js';
 
-export interface VerifyBookOptions {
+interface VerifyBookOptions {
   /** A run is ready once this many items were read after its last row (or the reader is done). */
   lookaheadItems: number;
   /** Pairs held (read and not settled) above which every run is ready, so the reader can go on. */

@@ -18,7 +18,7 @@ import {
 } from './verifyTypes.js';
 
 /** friend_get's tag for each standard field. */
-export const FIELD_TAGS: Record<(typeof COMPARED_FIELDS)[number], string> = {
+const FIELD_TAGS: Record<(typeof COMPARED_FIELDS)[number], string> = {
   Remark: 'Tag_SNS_IM_Remark',
   GroupName: 'Tag_SNS_IM_Group',
   AddSource: 'Tag_SNS_IM_AddSource',
@@ -81,7 +81,7 @@ export function differingFields(expected: FieldValues, found: FieldValues): stri
 }
 
 /** Only the named fields (absent ones stay absent). */
-export function pick(values: FieldValues, fields: readonly string[]): FieldValues {
+function pick(values: FieldValues, fields: readonly string[]): FieldValues {
   const out: FieldValues = {};
   for (const f of fields) {
     const v = values[f];

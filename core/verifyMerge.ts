@@ -52,7 +52,7 @@ export function decides(a: Verdict, b: Verdict): boolean {
   return b.line >= a.line;
 }
 
-export interface MergedReport {
+interface MergedReport {
   counters: VerifyCounters;
   /** Sorted by line, then accounts. */
   rows: VerifyReportRow[];

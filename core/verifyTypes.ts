@@ -19,7 +19,7 @@ export const COMPARED_FIELDS = ['Remark', 'GroupName', 'AddSource', 'AddWording'
 export type FieldValues = Record<string, string | number | string[]>;
 
 /** What the source says the service must hold for a pair. */
-export type Expectation = 'present' | 'absent';
+type Expectation = 'present' | 'absent';
 
 /** What a page needs to know about one pair to check it. */
 export interface PairExpectation {

@@ -20,7 +20,7 @@ const SAMPLE = 10;
 /** Writers listed at most. */
 const MAX_WRITERS = 20;
 
-export interface WriterObservation {
+interface WriterObservation {
   holder: string;
   blanket: boolean;
   users: string[];
@@ -58,7 +58,7 @@ export function writersIn(
   return [...byHolder.values()];
 }
 
-export function describeHolder(holder: string): Pick<WriterSeen, 'kind' | 'jobId'> {
+function describeHolder(holder: string): Pick<WriterSeen, 'kind' | 'jobId'> {
   if (holder.startsWith('job:')) return { kind: 'job', jobId: holder.slice('job:'.length) };
   if (holder.startsWith('svc:')) return { kind: 'service' };
   return { kind: 'other' };

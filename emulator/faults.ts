@@ -9,18 +9,18 @@
 import { z } from 'zod';
 import { unitDraw } from './prng.js';
 
-export const DEFAULT_SLOW_MS = 12_000;
+const DEFAULT_SLOW_MS = 12_000;
 
 /**
  * Whole-request codes a plan may inject: the vendor codes that mean "try again" (internal error,
  * timeout, write conflict, busy), and the rate-limit and auth codes an importer must react to
  * (back off; renew its UserSig).
  */
-export const REQUEST_FAULT_CODES = [
+const REQUEST_FAULT_CODES = [
   30006, 30007, 30008, 60008, 70169, 70202, 70500, 60007, 60011, 60018, 60019, 70050, 30540, 70001, 70052,
 ] as const;
 /** Per-item codes a plan may inject. */
-export const ITEM_FAULT_CODES = [30006, 30007, 30008] as const;
+const ITEM_FAULT_CODES = [30006, 30007, 30008] as const;
 
 const codeOf = <T extends readonly number[]>(codes: T) =>
   z
@@ -98,7 +98,7 @@ const FailFirstRule = z
       });
   });
 
-export const FaultRuleSchema = z.discriminatedUnion('kind', [
+const FaultRuleSchema = z.discriminatedUnion('kind', [
   ErrorRule,
   HttpRule,
   SlowRule,
@@ -131,7 +131,7 @@ export type RequestFault =
   | { kind: 'http'; status: number; rule: number }
   | { kind: 'slow'; delayMs: number; rule: number };
 
-export interface ItemFault {
+interface ItemFault {
   code: number;
   rule: number;
 }

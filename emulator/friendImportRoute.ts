@@ -17,7 +17,7 @@ import { fail, friendImportResponseJson, type RateLimitCode } from './vendor.js'
 
 export const FRIEND_IMPORT = 'v4/sns/friend_import';
 
-export interface FriendImportDeps {
+interface FriendImportDeps {
   store: Store;
   stats: StatsCollector;
   limiter: WindowLimiter;
@@ -29,7 +29,7 @@ export interface FriendImportDeps {
 }
 
 /** One friend_import request on its way through the pipeline. */
-export interface ImportRequest {
+interface ImportRequest {
   res: ServerResponse;
   /** The body as received, and parsed. */
   text: string;

@@ -12,7 +12,7 @@ import type { AccountKind, UserState } from './store.js';
 import type { ExistingFriendMode } from './types.js';
 import { faultInfo, ITEM_INFO, violationInfo } from './vendor.js';
 
-export interface ResultItem {
+interface ResultItem {
   To_Account: string;
   ResultCode: number;
   ResultInfo: string;
@@ -29,12 +29,12 @@ export interface ItemRules {
 }
 
 /** The installed fault plan and the request's number under it. */
-export interface ItemFaults {
+interface ItemFaults {
   injector: FaultInjector;
   n: number;
 }
 
-export interface ItemVerdicts {
+interface ItemVerdicts {
   results: ResultItem[];
   accepted: AddFriendItem[];
   /** Indexes of the items not accepted. */
@@ -64,7 +64,7 @@ function containsWord(text: string | undefined, words: readonly string[]): boole
 }
 
 /** Whether any free-text field of the item holds a sensitive word. */
-export function hasSensitiveWord(item: AddFriendItem, words: readonly string[]): boolean {
+function hasSensitiveWord(item: AddFriendItem, words: readonly string[]): boolean {
   if (words.length === 0) return false;
   if (containsWord(item.Remark, words) || containsWord(item.AddWording, words)) return true;
   if (containsWord(item.AddSource, words)) return true;

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-export type Body = { ok: true; data: Buffer } | { ok: false; size: number; truncated: boolean };
+type Body = { ok: true; data: Buffer } | { ok: false; size: number; truncated: boolean };
 
 /**
  * Reads the request body, keeping at most `maxBytes`. A larger body is still drained (so the

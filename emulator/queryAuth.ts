@@ -8,13 +8,13 @@
  */
 import { verifyUserSig } from '../im/node/userSig.js';
 
-export interface AppAuth {
+interface AppAuth {
   sdkAppId: number;
   adminIdentifiers: ReadonlySet<string>;
   secretKey: string;
 }
 
-export type QueryCheck = { ok: true } | { ok: false; code: number; info: string };
+type QueryCheck = { ok: true } | { ok: false; code: number; info: string };
 
 const OK: QueryCheck = { ok: true };
 const MAX_CACHED = 10_000;

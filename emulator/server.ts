@@ -18,7 +18,7 @@ import type { QueryAuth } from './queryAuth.js';
 import type { StatsCollector } from './stats.js';
 import { fail } from './vendor.js';
 
-export const UNKNOWN_ROUTE = '(unknown)';
+const UNKNOWN_ROUTE = '(unknown)';
 const HARD_CAP_FACTOR = 16;
 const HARD_CAP_MIN = 64 * 1024 * 1024;
 /** The UTF-8 byte-order mark some clients put before a UTF-8 body. */
@@ -43,7 +43,7 @@ const COMPANIONS = new Map<string, Companion>([
   [COMMANDS.friendDeleteAll.path, companions.friendDeleteAll],
 ]);
 
-export interface ServerDeps {
+interface ServerDeps {
   auth: QueryAuth;
   stats: StatsCollector;
   friendImport: FriendImportService;

@@ -9,7 +9,7 @@ import type { EmulatorStats, FriendImportCall } from './types.js';
 
 const MAX_OVERLAP_ACCOUNTS = 100;
 /** The call log keeps at most this many entries (oldest dropped) so long runs stay bounded. */
-export const MAX_RECORDED_CALLS = 200_000;
+const MAX_RECORDED_CALLS = 200_000;
 
 export class StatsCollector {
   requests = 0;

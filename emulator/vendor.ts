@@ -8,7 +8,7 @@ import type { Violation } from '../im/limits.js';
 export const RATE_LIMIT_CODES = [60007, 60011, 60018, 60019] as const;
 export type RateLimitCode = (typeof RATE_LIMIT_CODES)[number];
 
-export interface FailEnvelope {
+interface FailEnvelope {
   ActionStatus: 'FAIL';
   ErrorCode: number;
   ErrorInfo: string;

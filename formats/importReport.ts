@@ -78,7 +78,7 @@ const ofUser =
   (line: string): boolean =>
     line.includes(`"fromAccount":${JSON.stringify(fromAccount)}`);
 
-export function compareRows(a: ReportRow, b: ReportRow): number {
+function compareRows(a: ReportRow, b: ReportRow): number {
   return (
     a.line - b.line ||
     a.fromAccount.localeCompare(b.fromAccount) ||
@@ -88,7 +88,7 @@ export function compareRows(a: ReportRow, b: ReportRow): number {
 }
 
 /** The failure rows of one outcome line. */
-export function rowsOf(o: LineOutcome): ReportRow[] {
+function rowsOf(o: LineOutcome): ReportRow[] {
   return o.failed.map((f) => ({ line: o.line, fromAccount: o.fromAccount, ...f }));
 }
 
@@ -107,7 +107,7 @@ export async function userOutcomes(reportDir: string, fromAccount: string): Prom
   return out.sort((a, b) => a.line - b.line);
 }
 
-export function rowsToCsv(rows: readonly ReportRow[]): string {
+function rowsToCsv(rows: readonly ReportRow[]): string {
   return stringify(
     rows.map((r) => REPORT_COLUMNS.map((c) => String(r[c]))),
     { header: true, columns: [...REPORT_COLUMNS] },

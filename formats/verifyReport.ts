@@ -12,7 +12,7 @@ import { RunTracker, VerdictMerge, repairBodies } from '../core/verifyMerge.js';
 import type { VerifyLineOutcome, VerifyReportRow, VerifyTotals } from '../core/verifyTypes.js';
 import { readOutcomes, writeAtomic } from './importReport.js';
 
-export const VERIFY_REPORT_COLUMNS = [
+const VERIFY_REPORT_COLUMNS = [
   'line',
   'fromAccount',
   'toAccount',
@@ -70,7 +70,7 @@ export async function writeExpectedAbsent(
 const cell = (v: unknown): string =>
   v === undefined ? '' : v === null ? 'absent' : typeof v === 'string' ? v : JSON.stringify(v);
 
-export function verifyRowsToCsv(rows: readonly VerifyReportRow[]): string {
+function verifyRowsToCsv(rows: readonly VerifyReportRow[]): string {
   return stringify(
     rows.map((r) => [
       String(r.line),

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
 /** `workflows/index.ts` from the sources, or `workflows/index.js` from the build. */
-export function workflowsPath(): string {
+function workflowsPath(): string {
   for (const name of ['index.ts', 'index.js']) {
     const path = resolve(import.meta.dirname, '..', 'workflows', name);
     if (existsSync(path)) return path;

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface HealthServer {
+interface HealthServer {
   url: string;
   close(): Promise<void>;
 }

@@ -10,9 +10,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-export const DEFAULT_HEAP_BUDGET_MB = 80;
+const DEFAULT_HEAP_BUDGET_MB = 80;
 
-export interface HeapGuard {
+interface HeapGuard {
   collections: number;
   stop(): void;
 }

@@ -22,7 +22,7 @@ import { createLogger, temporalLogger } from './logger.js';
 import { createImportMetrics } from './metrics.js';
 import { createImportWorkers } from './worker.js';
 
-export interface RunWorkerOptions {
+interface RunWorkerOptions {
   env: Env;
   /** IM settings already resolved (the `dev` command passes the emulator's); read from `env` otherwise. */
   im?: ImSettings;

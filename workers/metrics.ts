@@ -6,7 +6,7 @@
 import type { MetricMeter } from '@temporalio/common';
 import type { FriendImportMetrics } from '../activities/friendImportActivity.js';
 
-export interface ImportMetrics extends FriendImportMetrics {
+interface ImportMetrics extends FriendImportMetrics {
   userSigRenewed(): void;
 }
 

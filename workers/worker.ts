@@ -21,7 +21,7 @@ import { callsTaskQueue, coordinatorTaskQueue } from '../core/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
 import { startHeapGuard } from './heapGuard.js';
 
-export interface ImportWorkerOptions {
+interface ImportWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -55,9 +55,9 @@ export interface ImportWorkers {
 }
 
 /** User imports, bulk jobs and verify jobs kept in memory between their workflow tasks. */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 1_000;
+const DEFAULT_MAX_CACHED_WORKFLOWS = 1_000;
 /** Workflow tasks (and the local first tries inside them) one worker process runs at once. */
-export const DEFAULT_WORKFLOW_TASK_SLOTS = 200;
+const DEFAULT_WORKFLOW_TASK_SLOTS = 200;
 
 /** Shared by every worker we run: bounded shutdown (an activity ignoring cancellation cannot hang it). */
 const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> = {

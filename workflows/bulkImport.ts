@@ -21,7 +21,7 @@ import {
 import * as job from './pagedJob.js';
 
 /** What a job carries from run to run (continue-as-new). */
-export interface JobRunState extends job.JobRun<JobCounters> {
+interface JobRunState extends job.JobRun<JobCounters> {
   /** The last page stopped early (paused): the next one may re-send items that already landed. */
   resumed: boolean;
 }

@@ -21,7 +21,7 @@ const IDLE_MS = 10 * 60_000;
 /** Continue as new well before the server's suggestion: each request is about five events. */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
-export interface AppCoordinatorInput {
+interface AppCoordinatorInput {
   sdkAppId: number;
   carried?: CoordinatorState;
 }

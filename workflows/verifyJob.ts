@@ -26,7 +26,7 @@ import { JobIdKey, StateKey } from '../core/searchAttributes.js';
 import * as job from './pagedJob.js';
 
 /** What a verify job carries from run to run (continue-as-new). */
-export interface VerifyRunState extends job.JobRun<VerifyCounters> {
+interface VerifyRunState extends job.JobRun<VerifyCounters> {
   writers: WriterSeen[];
   /** The import job's permanent failures were read (`prepareVerify`). */
   prepared: boolean;

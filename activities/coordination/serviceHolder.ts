@@ -10,7 +10,7 @@ import type { Api, Rates } from '../../core/leases.js';
 import { HolderSession } from './holder.js';
 import type { LeaseSender } from './transport.js';
 
-export interface ServiceHolderOptions {
+interface ServiceHolderOptions {
   send: LeaseSender;
   capacity: Rates;
   /** Names this process in the coordinator's state (the worker identity). */
@@ -40,12 +40,7 @@ const RETUNE_MS = 250;
  * What this process's calls of one API need: those of the last second and those waiting now,
  * with headroom, in steps, never above the app's rate; 0 once they stopped for a while.
  */
-export function rateWanted(
-  startsLastSecond: number,
-  waiting: number,
-  idleMs: number,
-  capacity: number,
-): number {
+function rateWanted(startsLastSecond: number, waiting: number, idleMs: number, capacity: number): number {
   if (waiting === 0 && idleMs >= RATE_IDLE_MS) return 0;
   const need = Math.ceil(((startsLastSecond + waiting) * HEADROOM) / RATE_STEP) * RATE_STEP;
   return Math.min(capacity, Math.max(RATE_STEP, need));

@@ -13,7 +13,7 @@ import {
   leaseUpdate,
 } from '../../core/definitions.js';
 
-export interface CoordinatorTarget {
+interface CoordinatorTarget {
   client: Client;
   /** The task queue the app's workflows run on (the coordinator runs on its own beside it). */
   taskQueue: string;

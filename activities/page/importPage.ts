@@ -208,5 +208,3 @@ export function createImportPage(deps: ImportPageDeps) {
     return await run.finish('its leases', {});
   };
 }
-
-export type ImportPageActivity = ReturnType<typeof createImportPage>;

@@ -45,7 +45,7 @@ export interface PageDeps {
 }
 
 /** What a page's book (core/pageLines.ts) shows the attempt that runs it. */
-export interface PageBookView<C extends PageCounters> {
+interface PageBookView<C extends PageCounters> {
   readonly full: boolean;
   readonly readHead: SourceCursor;
   readonly live: { lines: number; items: number };
@@ -55,10 +55,10 @@ export interface PageBookView<C extends PageCounters> {
   syncCalls(calls: number): void;
 }
 
-export type Stopping = 'paused' | 'cancelled' | 'failed' | 'revoked';
+type Stopping = 'paused' | 'cancelled' | 'failed' | 'revoked';
 
 /** Where an attempt starts: its page's last checkpoint (a retry), or the page's cursor. */
-export interface PageStart<P> {
+interface PageStart<P> {
   attempt: number;
   previous: P | undefined;
   resumeFrom: SourceCursor;
@@ -99,7 +99,7 @@ export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
 }
 
 /** What a page does in the attempt's loop; the attempt does the rest. */
-export interface PageWork<L> {
+interface PageWork<L> {
   /** Takes in one record read within the page's limits. */
   add(record: PageRecord, start: SourceCursor, next: SourceCursor): void;
   /**

@@ -143,5 +143,3 @@ async function loadAbsent(file: string, input: VerifyPageInput): Promise<AbsentL
     return reason === undefined ? undefined : `${job} failed it: ${reason}`;
   };
 }
-
-export type VerifyPageActivity = ReturnType<typeof createVerifyPage>;

@@ -17,7 +17,7 @@ interface DevOptions {
   accounts?: string;
 }
 
-export const DEV_DEFAULTS = { temporalPort: 7233, uiPort: 8233, emulatorPort: 5080 } as const;
+const DEV_DEFAULTS = { temporalPort: 7233, uiPort: 8233, emulatorPort: 5080 } as const;
 
 function port(flag: string): (value: string) => number {
   return (value) => {

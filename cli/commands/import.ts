@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { EXIT, exitAfterOutput } from './errors.js';
 import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
 
-export interface ImportCommandOptions {
+interface ImportCommandOptions {
   format?: string;
   dryRun?: boolean;
   detach?: boolean;

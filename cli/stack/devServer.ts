@@ -64,7 +64,7 @@ const CLI_TYPE: Record<string, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
-export function searchAttributeFlags(keys: readonly Key[] = SEARCH_ATTRIBUTES): string[] {
+function searchAttributeFlags(keys: readonly Key[] = SEARCH_ATTRIBUTES): string[] {
   return keys.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE[k.type]}`]);
 }
 

@@ -48,4 +48,4 @@ export async function startEmbeddedStack(
   }
 }
 
-export type EmbeddedStack = Omit<Stack, 'emulator'> & { emulator?: Stack['emulator'] };
+type EmbeddedStack = Omit<Stack, 'emulator'> & { emulator?: Stack['emulator'] };

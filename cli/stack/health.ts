@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 
 const SERVING = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
 
-export interface WaitServingOptions {
+interface WaitServingOptions {
   /** What to call the server in errors ("the Temporal server", "temporal server start-dev"). */
   readonly label: string;
   readonly timeoutMs: number;

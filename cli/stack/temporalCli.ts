@@ -12,10 +12,10 @@ const run = promisify(execFile);
 
 export const PINNED_CLI_VERSION = 'v1.5.1';
 /** Tried in order when the pinned tag cannot be built here (an older Go, a module proxy without it). */
-export const FALLBACK_CLI_VERSIONS = ['v1.5.0', 'v1.4.1'] as const;
+const FALLBACK_CLI_VERSIONS = ['v1.5.0', 'v1.4.1'] as const;
 /** The Temporal Server each CLI tag embeds; `temporal --version` prints it. */
 const SERVER_OF: Record<string, string> = { 'v1.5.1': '1.29.1', 'v1.5.0': '1.29.0', 'v1.4.1': '1.28.1' };
-export const MIN_GO = [1, 25] as const;
+const MIN_GO = [1, 25] as const;
 
 const here = import.meta.dirname;
 /** The package root, from the sources (`cli/stack/`) or from the build (`dist/cli/stack/`). */
@@ -49,7 +49,7 @@ export async function isExecutable(path: string): Promise<boolean> {
 }
 
 /** `temporal --version` prints e.g. `temporal version 0.0.0-DEV (Server 1.29.1, UI 2.42.1)`. */
-export async function cliVersion(path: string): Promise<string> {
+async function cliVersion(path: string): Promise<string> {
   const { stdout } = await run(path, ['--version'], { timeout: 10_000 });
   return stdout.trim();
 }
@@ -61,7 +61,7 @@ async function onPath(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-export interface FoundCli {
+interface FoundCli {
   path: string;
   source: 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'built';
   version: string;
@@ -111,7 +111,7 @@ export async function checkGo(): Promise<string> {
 }
 
 /** Builds one tag with `go install` into the cache; returns the binary's path. */
-export async function buildTemporalCli(tag: string, log: (line: string) => void = () => {}): Promise<string> {
+async function buildTemporalCli(tag: string, log: (line: string) => void = () => {}): Promise<string> {
   const target = join(cacheDir(), 'temporal', tag);
   const staging = `${target}.building-${process.pid}`;
   await rm(staging, { recursive: true, force: true });

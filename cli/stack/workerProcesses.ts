@@ -12,7 +12,7 @@ import { callsTaskQueue } from '../../core/definitions.js';
 import { spawnGuarded, waitForOutput } from './childProcess.js';
 import { cliEntry, projectRoot } from './temporalCli.js';
 
-export interface WorkerSettings {
+interface WorkerSettings {
   /** The frontend, `host:port`. */
   address: string;
   namespace: string;
@@ -39,7 +39,7 @@ export function workerEnv(s: WorkerSettings): Record<string, string> {
   };
 }
 
-export interface WorkerProcessOptions {
+interface WorkerProcessOptions {
   /** How to run the CLI (default: the sources through tsx). */
   entry?: string[];
   /** Node flags before the entry (e.g. `--cpu-prof`). */

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 
-export interface PhysicalLine {
+interface PhysicalLine {
   /** 1-based line number in the file. */
   lineNo: number;
   /** Byte offset of the line's first byte. */
@@ -20,9 +20,9 @@ export interface PhysicalLine {
   error?: string;
 }
 
-export const MAX_LINE_BYTES = 2 * 1024 * 1024;
+const MAX_LINE_BYTES = 2 * 1024 * 1024;
 
-export interface ReadLinesOptions {
+interface ReadLinesOptions {
   start: number;
   firstLine: number;
   maxLineBytes?: number;

@@ -17,7 +17,7 @@ import {
 import type { AddFriendItem } from '../../im/schemas.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 
-export interface ParsedRecord {
+interface ParsedRecord {
   line: number;
   fromAccount?: string;
   items: { ref: number; item: AddFriendItem }[];
@@ -99,7 +99,7 @@ export const CSV_STANDARD_COLUMNS = [
 const REQUIRED_COLUMNS = ['From_Account', 'To_Account', 'AddSource'];
 
 /** Parses one CSV record's text into fields; throws csv-parse's error for bad quoting. */
-export function csvFields(text: string): string[] {
+function csvFields(text: string): string[] {
   const rows: string[][] = parseCsv(text, { relax_column_count: true, skip_empty_lines: false });
   if (rows.length !== 1 || !rows[0])
     throw new Error(`holds ${rows.length} CSV records where one was expected`);

@@ -10,7 +10,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
  * Idle connections close after this long (or 1 s before the server's announced keep-alive
  * timeout, whichever is sooner), so a call rarely picks a socket the server is closing.
  */
-export const IDLE_SOCKET_MS = 4_000;
+const IDLE_SOCKET_MS = 4_000;
 
 // LIFO: the most recently used socket goes out first, so idle ones age out instead of all staying warm.
 const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;

@@ -11,7 +11,7 @@ import type { Env } from '../../../config/im.js';
 import { bulkJobWorkflowId } from '../../../core/definitions.js';
 import { CliError, EXIT } from '../errors.js';
 
-export interface TemporalContext {
+interface TemporalContext {
   client: Client;
   address: string;
   namespace: string;
@@ -20,7 +20,7 @@ export interface TemporalContext {
 }
 
 /** How long a command waits for a TCP answer from Temporal before it says it cannot reach it. */
-export const PROBE_TIMEOUT_MS = 2_500;
+const PROBE_TIMEOUT_MS = 2_500;
 
 function unreachable(address: string, why: string): CliError {
   return new CliError(

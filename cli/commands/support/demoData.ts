@@ -8,7 +8,7 @@ import { projectRoot } from '../../stack/temporalCli.js';
 import type { SourceFormat } from '../../../core/jobTypes.js';
 import type { JobSummaryJson } from './summary.js';
 
-export interface DemoExpectation {
+interface DemoExpectation {
   status: string;
   lines: number;
   items: number;
@@ -17,7 +17,7 @@ export interface DemoExpectation {
   failedByCode: Record<string, number>;
 }
 
-export interface DemoManifest {
+interface DemoManifest {
   emulator: { accounts: string; foreignAccounts: string; sensitiveWords: string[] };
   jobs: { file: string; format: SourceFormat; expect: DemoExpectation; cases: Record<string, number> }[];
 }

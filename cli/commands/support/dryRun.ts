@@ -16,7 +16,7 @@ import { readRecords, START } from '../../../formats/source/stream.js';
 import type { ReportRow, SourceFormat } from '../../../core/jobTypes.js';
 import { checkFriendImportBody } from '../../../im/limits.js';
 
-export interface DryRunSummary {
+interface DryRunSummary {
   dryRun: true;
   file: string;
   format: SourceFormat;

@@ -67,7 +67,7 @@ export interface ProgressView<P = JobProgress> {
   stop(): void;
 }
 
-export interface ProgressViewOptions {
+interface ProgressViewOptions {
   stream?: NodeJS.WriteStream;
   /** Plain mode: print a line this often (default 5 s, or FRIEND_IMPORT_PROGRESS_MS). */
   plainEveryMs?: number;

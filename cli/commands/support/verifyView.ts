@@ -46,7 +46,7 @@ export interface VerifySummaryJson extends Omit<VerifyCounters, 'unexpected'>, J
   repairError?: string;
 }
 
-export function verifySummary(
+function verifySummary(
   jobId: string,
   workflowId: string,
   known: VerifyProgress | undefined,
@@ -105,7 +105,7 @@ const fieldCounts = (byField: Record<string, number>): string =>
     .join(', ');
 
 /** One writer in words. */
-export function writerLine(w: WriterSeen): string {
+function writerLine(w: WriterSeen): string {
   const who =
     w.kind === 'job'
       ? `import job ${w.jobId ?? w.holder}`
@@ -183,7 +183,7 @@ export const isVerifyProgress = (p: JobProgress): p is VerifyProgress =>
   (p as Partial<VerifyProgress>).kind === 'verify';
 
 /** The plain progress line. */
-export function verifyProgressLine(p: VerifyProgress, e: Estimate): string {
+function verifyProgressLine(p: VerifyProgress, e: Estimate): string {
   const state = p.state === 'running' ? '' : ` [${p.state}]`;
   return (
     `verify ${p.jobId}${state}: ${Math.floor(e.fraction * 100)}% · ${count(p.users, 'user')} · ${count(p.pairs, 'pair')} · ` +
@@ -223,7 +223,7 @@ export function followVerify(handle: VerifyJobHandle, options: FollowOptions): P
 }
 
 /** One report row as a line of text. */
-export function verifyRowLine(r: VerifyReportRow): string {
+function verifyRowLine(r: VerifyReportRow): string {
   const show = (v: VerifyReportRow['expected']): string => (v === null ? 'absent' : JSON.stringify(v));
   const what =
     r.differs[0] === 'missing' ? 'missing' : r.differs[0] === 'unexpected' ? 'present' : r.differs.join(', ');
