@@ -28,8 +28,10 @@ import {
 } from '../../scripts/prod-stack/settings.js';
 import { DEV_DYNAMIC_CONFIG } from '../../cli/stack/devServer.js';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
+import { LOCAL_IM_APP } from '../../config/im.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const LOCAL_ENV_FILE = join(root, 'deploy', 'local.env');
 
 interface Service {
   image?: string;
@@ -50,13 +52,13 @@ let dir = '';
 let emptyEnvFile = '';
 
 /** Runs docker-compose on our file with none of the caller's settings leaking in (env or .env). */
-function compose(args: string[], env: Record<string, string> = {}) {
+function compose(args: string[], env: Record<string, string> = {}, envFile = emptyEnvFile) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
       ([k]) => !/^(IM_|TEMPORAL_|FRIEND_IMPORT_|POSTGRES_|CODEC_|COMPOSE_)/.test(k),
     ),
   );
-  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', '--env-file', emptyEnvFile, ...args], {
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', '--env-file', envFile, ...args], {
     cwd: root,
     env: { ...clean, ...env },
     encoding: 'utf8',
@@ -65,8 +67,8 @@ function compose(args: string[], env: Record<string, string> = {}) {
 }
 
 /** The resolved configuration as data (docker-compose v1 prints YAML; its own PyYAML reads it). */
-function resolved(profiles: string[] = [], env: Record<string, string> = {}): Resolved {
-  const r = compose([...profiles.flatMap((p) => ['--profile', p]), 'config'], env);
+function resolved(profiles: string[] = [], env: Record<string, string> = {}, envFile?: string): Resolved {
+  const r = compose([...profiles.flatMap((p) => ['--profile', p]), 'config'], env, envFile);
   assert.equal(r.status, 0, r.stderr);
   return yamlOf(r.stdout) as Resolved;
 }
@@ -135,7 +137,7 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.equal(version.status, 0, 'docker-compose is missing: run bash scripts/install-system-deps.sh');
     t.diagnostic(`docker-compose ${version.stdout.trim()}`);
     for (const profiles of [[], ['--profile', 'local'], ['--profile', 'local', '--profile', 'codec']]) {
-      const r = compose([...profiles, 'config', '-q']);
+      const r = compose([...profiles, 'config', '-q'], {}, profiles.length > 0 ? LOCAL_ENV_FILE : undefined);
       assert.equal(r.status, 0, `config -q ${profiles.join(' ')}: ${r.stderr}`);
     }
   });
@@ -324,7 +326,7 @@ describe('docker-compose.yml and Dockerfile', () => {
   });
 
   it('runs the worker and the emulator from our image, configured by TEMPORAL_* and IM_*', () => {
-    const config = resolved(['local']);
+    const config = resolved(['local'], {}, LOCAL_ENV_FILE);
     const worker = service(config, 'worker');
     assert.deepEqual(worker.build, { context: root.replace(/\/$/, ''), dockerfile: 'Dockerfile' });
     assert.deepEqual(worker.command, ['worker']);
@@ -347,11 +349,32 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.equal(emulator.image, worker.image, 'one image for both');
     assert.equal(emulator.command?.[0], 'emulator');
     const port = emulator.command?.[emulator.command.indexOf('--port') + 1];
-    assert.equal(env.IM_BASE_URL, `http://emulator:${port}/`, 'unset IM_BASE_URL means the emulator');
+    assert.equal(env.IM_BASE_URL, `http://emulator:${port}/`, 'deploy/local.env points at the emulator');
     assert.equal(emulator.environment?.IM_SDKAPPID, env.IM_SDKAPPID, 'emulator and worker share one app');
 
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     assert.equal(worker.image, `tim-friend-import:${pkg.version}`);
+  });
+
+  it("gives the worker no IM app of its own: without settings it has none, not the emulator's", () => {
+    const env = service(resolved([]), 'worker').environment ?? {};
+    for (const name of ['IM_BASE_URL', 'IM_SDKAPPID', 'IM_ADMIN_IDENTIFIER', 'IM_SECRET_KEY'])
+      assert.equal(env[name], '', `${name} is empty until set: the worker stops and names it`);
+    assert.ok(
+      !readFileSync(join(root, 'docker-compose.yml'), 'utf8').includes(LOCAL_IM_APP.secretKey),
+      "the emulator's public key is only in deploy/local.env",
+    );
+    // deploy/local.env is the emulator's app, the one `dev` and `emulator` use.
+    const local = Object.fromEntries(
+      readFileSync(LOCAL_ENV_FILE, 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    assert.deepEqual(
+      [local.IM_SDKAPPID, local.IM_ADMIN_IDENTIFIER, local.IM_SECRET_KEY],
+      [String(LOCAL_IM_APP.sdkAppId), LOCAL_IM_APP.adminIdentifier, LOCAL_IM_APP.secretKey],
+    );
   });
 
   it('takes production settings from the environment', () => {
