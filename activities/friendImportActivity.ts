@@ -24,7 +24,7 @@ import { decideOnFailure, WAIT_FAILURE_TYPE } from '../core/retry.js';
 import type { FriendImportAnswer, QueuedItem } from '../core/types.js';
 import type { ImClient } from '../im/node/client.js';
 import { failureType, type CodeClass } from '../im/errorCodes.js';
-import { WaitTimeout, type ServiceHolder } from './coordination/serviceHolder.js';
+import { WaitTimeout, type ServiceHolder } from '../coordination/holder/serviceHolder.js';
 import { callFriendImport } from './importCall.js';
 
 export type { FriendImportAnswer };

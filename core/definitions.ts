@@ -3,7 +3,7 @@
  * updates, queries and signals. Deterministic, no I/O.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CoordinatorState, LeaseRequest, LeaseResponse } from './leases.js';
+import type { CoordinatorState, LeaseRequest, LeaseResponse } from '../coordination/rules/state.js';
 import type { JobControl, JobProgress } from './jobTypes.js';
 import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from './types.js';
 
@@ -56,7 +56,7 @@ export function coordinatorTaskQueue(taskQueue: string): string {
 }
 
 export const leaseUpdate = defineUpdate<LeaseResponse, [LeaseRequest]>('lease');
-/** Whether the holder should send a lease request now (core/attention.ts): asked often, costs no history. */
+/** Whether the holder should send a lease request now (coordination/rules/attention.ts): asked often, costs no history. */
 export const attentionQuery = defineQuery<boolean, [string]>('attention');
 /** The coordinator's whole state (holders, owners, queues), for operators and tests. */
 export const coordinatorStateQuery = defineQuery<CoordinatorState>('coordinatorState');

@@ -1,6 +1,6 @@
 /**
  * Who else may have written the users a verify reads while it read them, from the app
- * coordinator's state (core/leases.ts). Every import writes only for users it holds there: a bulk
+ * coordinator's state (coordination/rules/leases.ts). Every import writes only for users it holds there: a bulk
  * job's page holds its users by name or holds the blanket (every user no one else names), a
  * worker's service-path imports hold theirs by name. A verify leases no users (reads need no
  * lease, and leasing would hold the imports up), so it asks the coordinator now and then instead
@@ -9,7 +9,7 @@
  * A holder that ended or whose lease ran out is left out: it starts no call its lease cannot
  * outlive, so nothing of it lands later. Its tombstone only keeps its rate share cooling.
  */
-import type { CoordinatorState } from './leases.js';
+import type { CoordinatorState } from '../coordination/rules/state.js';
 import type { WriterSeen } from './verifyTypes.js';
 
 /** The holder name verify pages use at the coordinator. */

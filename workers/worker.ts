@@ -14,8 +14,8 @@ import { hostname } from 'node:os';
 import { ImClient } from '../im/node/client.js';
 import { appRates, type ImSettings } from '../config/im.js';
 import { createBulkActivities } from '../activities/bulk.js';
-import { ServiceHolder } from '../activities/coordination/serviceHolder.js';
-import { coordinatorSender } from '../activities/coordination/transport.js';
+import { ServiceHolder } from '../coordination/holder/serviceHolder.js';
+import { coordinatorSender } from '../coordination/holder/transport.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImportActivity.js';
 import { callsTaskQueue, coordinatorTaskQueue } from '../core/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
@@ -130,7 +130,7 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
   }
   if (role !== 'calls') {
     // The app coordinator on its own queue: it never waits behind user imports for a slot. Its
-    // workflow tasks are small and few (core/leases.ts, pure and bounded by its state), so they
+    // workflow tasks are small and few (coordination/rules/leases.ts, pure and bounded by its state), so they
     // run on this process's main thread — the SDK's `debugMode` is that switch, and it also lifts
     // the SDK's time limit on a task — as a workflow thread of its own costs ~35 MiB per process.
     workers.push(

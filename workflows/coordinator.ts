@@ -1,19 +1,19 @@
 /**
  * AppCoordinatorWorkflow: one per IM app. Everything that writes to the app asks it, in one
  * Update, for the users it is about to write for and for its share of each API's rate; the
- * rules live in core/leases.ts (docs/architecture.md explains why one writer per user and the
+ * rules live in coordination/rules/leases.ts (docs/architecture.md explains why one writer per user and the
  * app-wide rate hold). The workflow only applies requests, continues as new before its history
  * grows large, and completes after a quiet spell with no holder (the next request starts it again).
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { applyLeaseRequest } from '../coordination/rules/leases.js';
 import {
-  applyLeaseRequest,
   newCoordinatorState,
   type CoordinatorState,
   type LeaseRequest,
-} from '../core/leases.js';
+} from '../coordination/rules/state.js';
 import { attentionQuery, coordinatorStateQuery, leaseUpdate } from '../core/definitions.js';
-import { needsAttention } from '../core/attention.js';
+import { needsAttention } from '../coordination/rules/attention.js';
 import { shouldContinueAsNew } from './history.js';
 
 /** A coordinator with no holder for this long completes. */

@@ -23,11 +23,11 @@ import {
   type PageEnd,
   type SourceCursor,
 } from '../../core/jobTypes.js';
-import type { Api, Rates } from '../../core/leases.js';
+import type { Api, Rates } from '../../coordination/rules/state.js';
 import type { PageRecord } from '../../core/pageBook.js';
 import type { ImClient } from '../../im/node/client.js';
-import { endSession, HolderSession, type HolderOptions } from '../coordination/holder.js';
-import type { LeaseSender } from '../coordination/transport.js';
+import { endSession, HolderSession, type HolderOptions } from '../../coordination/holder/holder.js';
+import type { LeaseSender } from '../../coordination/holder/transport.js';
 import { dropOutcomesAfter, writeOutcomes } from '../../formats/importReport.js';
 import { readRecords, SourceError, type SourceRecord } from '../../formats/source/stream.js';
 import { followJobControl } from './followJob.js';

@@ -25,7 +25,7 @@ import {
 } from '../../core/verifyTypes.js';
 import { verifyHolder, writersIn, WriterLog } from '../../core/verifyWatch.js';
 import { coordinatorStateQuery, coordinatorWorkflowId } from '../../core/definitions.js';
-import { RevokedError } from '../coordination/holder.js';
+import { RevokedError } from '../../coordination/holder/holder.js';
 import { PageRun, startPage, type PageDeps } from '../page/pageRun.js';
 import { checkFriends, ConfigStop, getFriends, type ReadDeps } from './serviceReads.js';
 

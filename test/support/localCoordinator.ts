@@ -1,10 +1,11 @@
 /**
- * The app coordinator's rules (core/leases.ts) applied in this process, for tests of one activity
+ * The app coordinator's rules (coordination/rules/leases.ts) applied in this process, for tests of one activity
  * outside a workflow: the same state machine AppCoordinatorWorkflow runs, without Temporal.
  */
-import { applyLeaseRequest, newCoordinatorState } from '../../core/leases.js';
-import type { LeaseSender } from '../../activities/coordination/transport.js';
-import { ServiceHolder } from '../../activities/coordination/serviceHolder.js';
+import { applyLeaseRequest } from '../../coordination/rules/leases.js';
+import { newCoordinatorState } from '../../coordination/rules/state.js';
+import type { LeaseSender } from '../../coordination/holder/transport.js';
+import { ServiceHolder } from '../../coordination/holder/serviceHolder.js';
 
 export function localCoordinator(): { send: LeaseSender; requests: () => number } {
   const state = newCoordinatorState();

@@ -46,7 +46,17 @@ describe('layers', { timeout: 120_000 }, () => {
         'connection',
         "import { importFriends } from '../client/serviceImport.js';\nexport const x = importFriends;\n",
       ],
+      // The coordinator's rules are pure; its holder (I/O, timers) stands with the activities.
+      [
+        'coordination/rules',
+        "import { HolderSession } from '../holder/holder.js';\nexport const x = HolderSession;\n",
+      ],
+      [
+        'core',
+        "import { HolderSession } from '../coordination/holder/holder.js';\nexport const x = HolderSession;\n",
+      ],
       // Formats sit below the activities and the CLI that read and write them.
+
       [
         'formats',
         "import { createBulkActivities } from '../activities/bulk.js';\nexport const x = createBulkActivities;\n",
@@ -68,7 +78,7 @@ describe('layers', { timeout: 120_000 }, () => {
   });
 
   it('keeps Node built-ins out of the code that runs in the workflow sandbox', async () => {
-    for (const folder of ['core', 'workflows'])
+    for (const folder of ['core', 'workflows', 'coordination/rules'])
       assert.ok(
         (
           await lint(folder, "import { readFile } from 'node:fs/promises';\nexport const x = readFile;\n")
@@ -84,6 +94,10 @@ describe('layers', { timeout: 120_000 }, () => {
         "import type { BulkImportWorkflow } from '../workflows/bulkImport.js';\nimport { bulkJobWorkflowId } from '../core/definitions.js';\nimport { connectClient } from '../connection/connect.js';\nexport type W = typeof BulkImportWorkflow;\nexport const x = [bulkJobWorkflowId, connectClient];\n",
       ],
       ['workers', "import { codecFromEnv } from '../connection/codec.js';\nexport const x = codecFromEnv;\n"],
+      [
+        'workflows',
+        "import { applyLeaseRequest } from '../coordination/rules/leases.js';\nexport const x = applyLeaseRequest;\n",
+      ],
     ];
     for (const [folder, code] of cases) assert.deepEqual(await lint(folder, code), [], folder);
   });

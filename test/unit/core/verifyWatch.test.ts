@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyLeaseRequest, newCoordinatorState, type LeaseRequest } from '../../../core/leases.js';
+import { applyLeaseRequest } from '../../../coordination/rules/leases.js';
+import { newCoordinatorState, type LeaseRequest } from '../../../coordination/rules/state.js';
 import { WriterLog, mergeWriters, verifyHolder, writersIn } from '../../../core/verifyWatch.js';
 
 const request = (holder: string, extra: Partial<LeaseRequest> = {}): LeaseRequest => ({

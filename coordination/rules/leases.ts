@@ -26,126 +26,22 @@
  * the coordinator ask the blanket's holder to convert: it names the users it is working with
  * (they stay its own) and gives the blanket up, and only then are the others served.
  */
-
-export const APIS = ['friend_import', 'friend_check', 'friend_get'] as const;
-export type Api = (typeof APIS)[number];
-export type Rates = Partial<Record<Api, number>>;
+import {
+  APIS,
+  get,
+  HANDOVER_MARGIN_MS,
+  ownerOf,
+  WINDOW_MS,
+  ZERO,
+  type CoordinatorState,
+  type Holder,
+  type LeaseRequest,
+  type LeaseResponse,
+} from './state.js';
+import { allocate, fairShares, refreshCapacity } from './shares.js';
 
 /** How often a blanket's holder checks whether others wait. */
 const BLANKET_POLL_MS = 3_000;
-
-/** One second: the service counts calls per second. */
-export const WINDOW_MS = 1_000;
-/** Margin on top of every window hand-over, for the service's clock and scheduling slips. */
-export const HANDOVER_MARGIN_MS = 250;
-
-export interface LeaseRequest {
-  holder: string;
-  /** Increases with every new incarnation of the holder (a page number and attempt). */
-  generation: number;
-  /** Increases with every request of one generation; a repeated one gets the recorded answer. */
-  seq: number;
-  ttlMs: number;
-  /** The app's rates as this holder is configured (the coordinator uses the lowest of live holders). */
-  capacity: Rates;
-  /** How much of each rate this holder could use now (0 or absent: none). */
-  want: Rates;
-  /** The rates the holder's own window has drained down to (after being asked to shrink). */
-  bound?: Rates;
-  acquire?: string[];
-  release?: string[];
-  /** `epoch`: this incarnation makes no more calls (the holder goes on); `holder`: done, give back everything. */
-  end?: 'epoch' | 'holder';
-  /** Wants the blanket (see above) when it is free. */
-  blanket?: boolean;
-  /** Gives the blanket up, keeping `inUse` as its own users. */
-  dropBlanket?: boolean;
-  inUse?: string[];
-  /**
-   * The holder asks, between requests, whether one is due (core/attention.ts): it needs no
-   * frequent polls, only renewals of its lease.
-   */
-  peeks?: boolean;
-}
-
-export interface LeaseResponse {
-  seq: number;
-  /** Users this holder holds now that it did not hold before (acquired now, or its turn came). */
-  granted: string[];
-  /** Users still held by others, this holder queued for them. */
-  waiting: string[];
-  /** Users this holder holds that others wait for: release them as soon as they are done. */
-  wanted: string[];
-  /** The rate of each API this holder may use from now on. */
-  share: Rates;
-  /** Start no call until this long after the answer arrived (an earlier epoch may still be calling). */
-  holdMs: number;
-  /** When to ask again at the latest (sooner while waiting, shrinking or being waited for). */
-  pollMs: number;
-  /** Set when a newer epoch of the holder replaced this one: stop calling now. */
-  revoked?: string;
-  /** This holder holds the blanket: every user no one else holds is its own. */
-  blanket?: boolean;
-  /** Others wait for users: name the ones in use and give the blanket up (`dropBlanket`), now. */
-  convert?: boolean;
-}
-
-interface Holder {
-  id: string;
-  generation: number;
-  lastSeq: number;
-  lastResponse?: LeaseResponse;
-  ttlMs: number;
-  /** Coordinator time after which the holder can no longer be calling under its lease. */
-  validUntil: number;
-  /** Its current epoch ended cleanly: no call of it is in flight. */
-  ended: boolean;
-  capacity: Rates;
-  want: Rates;
-  /** Upper bound of what it may be using, per API. */
-  allocated: Rates;
-  /** Users granted while it was not asking (its turn came in a queue), told at its next request. */
-  untold: string[];
-  /** It has asked for users or for the blanket (a verify job's pages never do: they only read). */
-  writer?: boolean;
-}
-
-export interface CoordinatorState {
-  holders: Record<string, Holder>;
-  /** user → holder. */
-  owners: Record<string, string>;
-  /** user → holders waiting for it, first come first served. */
-  queues: Record<string, string[]>;
-  /**
-   * Rates and users given up that become free at `until`; meanwhile the users belong to a
-   * tombstone owner (`~holder@generation`), so a waiter keeps its place and a new incarnation of the
-   * same holder cannot take them back early.
-   */
-  cooling: { until: number; rates: Rates; tombstone?: string }[];
-  /** The app's rates last seen (kept when no holder is live). */
-  capacity: Rates;
-  /** Who holds the blanket (or its tombstone while its holder's last calls may still land). */
-  blanket?: string;
-  /** Someone waits for a user the blanket covers: its holder must convert. */
-  blanketContended?: boolean;
-}
-
-export function newCoordinatorState(): CoordinatorState {
-  return { holders: {}, owners: {}, queues: {}, cooling: [], capacity: {} };
-}
-
-/** Who owns a user: its named owner, else the blanket's holder (or tombstone), else no one. */
-function ownerOf(s: CoordinatorState, user: string): string | undefined {
-  return s.owners[user] ?? s.blanket;
-}
-
-const ZERO: Rates = {};
-const get = (r: Rates | undefined, api: Api): number => r?.[api] ?? 0;
-
-/** Holders that have not expired (coordinator time `now`). */
-function liveHolders(s: CoordinatorState): Holder[] {
-  return Object.values(s.holders);
-}
 
 /** Applies one request at coordinator time `now` and returns the answer. */
 export function applyLeaseRequest(s: CoordinatorState, req: LeaseRequest, now: number): LeaseResponse {
@@ -365,86 +261,4 @@ function expire(s: CoordinatorState, now: number): void {
     s.blanketContended = false;
     serveQueues(s);
   }
-}
-
-function refreshCapacity(s: CoordinatorState): void {
-  const live = liveHolders(s);
-  for (const api of APIS) {
-    const declared = live.map((h) => h.capacity[api]).filter((v): v is number => v !== undefined && v > 0);
-    if (declared.length > 0) s.capacity[api] = Math.min(...declared);
-  }
-}
-
-/**
- * Max-min fair shares of each API's rate among live holders, by what each wants; what no one
- * wants is shared out the same way among those that want some, so a holder alone gets the whole
- * rate whatever it asked for (it gives the surplus back, by the shrink rule, when others come).
- */
-export function fairShares(s: CoordinatorState): Record<string, Rates> {
-  const out: Record<string, Rates> = {};
-  const live = liveHolders(s);
-  for (const h of live) out[h.id] = {};
-  for (const api of APIS) {
-    const capacity = get(s.capacity, api);
-    const wants = live.map((h) => ({ id: h.id, want: get(h.want, api) })).filter((w) => w.want > 0);
-    const shares = waterFill(capacity, wants);
-    const left = capacity - Object.values(shares).reduce((a, b) => a + b, 0);
-    if (left > 0) {
-      const more = waterFill(
-        left,
-        wants.map((w) => ({ id: w.id, want: capacity - (shares[w.id] ?? 0) })),
-      );
-      for (const [id, extra] of Object.entries(more)) shares[id] = (shares[id] ?? 0) + extra;
-    }
-    for (const [id, share] of Object.entries(shares)) {
-      const rates = out[id];
-      if (rates) rates[api] = share;
-    }
-  }
-  return out;
-}
-
-/** Gives each claimant min(its want, λ), with λ such that the shares add up to `capacity` (or all wants). */
-export function waterFill(capacity: number, wants: { id: string; want: number }[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  let left = capacity;
-  const sorted = [...wants].sort((a, b) => a.want - b.want || (a.id < b.id ? -1 : 1));
-  sorted.forEach((w, i) => {
-    const level = left / (sorted.length - i);
-    const share = Math.min(w.want, level);
-    out[w.id] = share;
-    left -= share;
-  });
-  return out;
-}
-
-/** Rate not allocated to anyone and not cooling, per API. */
-export function freeRates(s: CoordinatorState, now: number): Rates {
-  const out: Rates = {};
-  for (const api of APIS) {
-    let used = 0;
-    for (const h of Object.values(s.holders)) used += get(h.allocated, api);
-    for (const c of s.cooling) if (c.until > now) used += get(c.rates, api);
-    out[api] = Math.max(0, get(s.capacity, api) - used);
-  }
-  return out;
-}
-
-/**
- * Moves the holder's allocation toward its fair share: up from free rate, never down (a holder
- * shrinks by reporting `bound`); returns what it may use now.
- */
-function allocate(s: CoordinatorState, h: Holder, now: number): Rates {
-  const fair = fairShares(s)[h.id] ?? {};
-  const free = freeRates(s, now);
-  const share: Rates = {};
-  for (const api of APIS) {
-    const target = get(fair, api);
-    const have = get(h.allocated, api);
-    if (have < target) h.allocated[api] = have + Math.min(target - have, get(free, api));
-    const usable = Math.min(get(h.allocated, api), target);
-    if (usable > 0) share[api] = usable;
-    if (get(h.allocated, api) === 0) delete h.allocated[api];
-  }
-  return share;
 }

@@ -6,7 +6,7 @@
  * coordinator nothing. Alone in the app it holds the blanket: its users need no request at all.
  */
 import { randomUUID } from 'node:crypto';
-import type { Api, Rates } from '../../core/leases.js';
+import type { Api, Rates } from '../rules/state.js';
 import { HolderSession } from './holder.js';
 import type { LeaseSender } from './transport.js';
 

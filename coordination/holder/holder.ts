@@ -1,5 +1,5 @@
 /**
- * One holder's side of the app coordinator (core/leases.ts): the users it holds and its rate
+ * One holder's side of the app coordinator (coordination/rules/leases.ts): the users it holds and its rate
  * share per API, kept current by lease requests it batches and sends in the background. A bulk
  * job's page is one holder; a worker process's service-path calls are another.
  *
@@ -7,8 +7,8 @@
  * paces the calls), that its lease outlives the call (a lease counts from when the request that
  * renewed it was sent), and that no earlier incarnation may still be calling (`holdMs`).
  */
-import { APIS, type Api, type LeaseRequest, type LeaseResponse, type Rates } from '../../core/leases.js';
-import { CallWindow } from '../callWindow.js';
+import { APIS, type Api, type LeaseRequest, type LeaseResponse, type Rates } from '../rules/state.js';
+import { CallWindow } from './callWindow.js';
 import type { LeaseSender } from './transport.js';
 
 export interface HolderOptions {

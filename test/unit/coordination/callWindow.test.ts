@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CallWindow, catchUpMs } from '../../../activities/callWindow.js';
+import { CallWindow, catchUpMs } from '../../../coordination/holder/callWindow.js';
 
 const clock = () => performance.now();
 

@@ -5,7 +5,7 @@
  * its recorded answer, so a retry never leases twice.
  */
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { LeaseRequest, LeaseResponse } from '../../core/leases.js';
+import type { LeaseRequest, LeaseResponse } from '../rules/state.js';
 import {
   attentionQuery,
   coordinatorTaskQueue,
@@ -22,7 +22,7 @@ interface CoordinatorTarget {
 
 /**
  * Sends one request; `signal` abandons it (its gRPC call included). `peek` asks, by a query
- * (no history), whether the holder should send one now (core/attention.ts).
+ * (no history), whether the holder should send one now (coordination/rules/attention.ts).
  */
 export type LeaseSender = ((request: LeaseRequest, signal?: AbortSignal) => Promise<LeaseResponse>) & {
   peek?: (holder: string, signal?: AbortSignal) => Promise<boolean>;

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyLeaseRequest } from '../../../coordination/rules/leases.js';
+import { fairShares, freeRates, waterFill } from '../../../coordination/rules/shares.js';
 import {
-  applyLeaseRequest,
-  fairShares,
-  freeRates,
   HANDOVER_MARGIN_MS,
   newCoordinatorState,
-  waterFill,
   WINDOW_MS,
   type CoordinatorState,
   type LeaseRequest,
-} from '../../../core/leases.js';
+} from '../../../coordination/rules/state.js';
 
 const CAP = { friend_import: 200, friend_check: 200, friend_get: 200 };
 const HANDOVER = WINDOW_MS + HANDOVER_MARGIN_MS;

@@ -6,7 +6,8 @@
  * shrink, or a larger one is free for it. So leases and rate shares move within a fraction of a
  * second, while a holder alone in the app sends almost nothing. Pure: a read of the state.
  */
-import { APIS, fairShares, freeRates, type CoordinatorState } from './leases.js';
+import { APIS, type CoordinatorState } from './state.js';
+import { fairShares, freeRates } from './shares.js';
 
 export function needsAttention(s: CoordinatorState, holder: string, now: number): boolean {
   const h = s.holders[holder];
