@@ -97,17 +97,20 @@ export function createFriendImportActivity(deps: FriendImportDeps): ServiceActiv
   return async function friendImport(input: FriendImportInput): Promise<FriendImportAnswer> {
     const ctx = Context.current();
     const local = ctx.info.isLocal;
-    const maxWaitMs = local ? (deps.localWaitMs ?? 5_000) : (deps.maxWaitMs ?? 15_000);
+    // One budget for the user's lease and the rate slot together; a local try's ends by `startBy`.
+    const waitMs = local ? (deps.localWaitMs ?? 5_000) : (deps.maxWaitMs ?? 15_000);
+    const waitUntil = Math.min(Date.now() + waitMs, input.startBy ?? Infinity);
+    const left = (): number => Math.max(0, waitUntil - Date.now());
     // Which call of this batch this is: a local first try may have made one before this activity.
     const attempt = (input.sentBefore ?? 0) + ctx.info.attempt;
     const signal = ctx.cancellationSignal;
     const from = input.fromAccount;
-    if (!(await deps.service.acquireUser(from, signal, maxWaitMs)))
+    if (!(await deps.service.acquireUser(from, signal, left())))
       wait(`waiting for ${from}: another import (a bulk job) is writing for this user`);
     try {
       let answered: () => void;
       try {
-        answered = await deps.service.slot('friend_import', signal, maxWaitMs);
+        answered = await deps.service.slot('friend_import', signal, left());
       } catch (err) {
         if (err instanceof WaitTimeout) wait(`waiting for a share of the app's friend_import rate`);
         throw err;
@@ -132,7 +135,7 @@ export function createFriendImportActivity(deps: FriendImportDeps): ServiceActiv
         result = await callFriendImport(
           {
             im: deps.im,
-            checkSlot: (s) => deps.service.slot('friend_check', s, maxWaitMs),
+            checkSlot: (s) => deps.service.slot('friend_check', s, waitMs),
             ...(deps.metrics && { onCall: (code: number) => deps.metrics?.call(code) }),
           },
           from,

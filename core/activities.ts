@@ -15,6 +15,12 @@ export interface FriendImportInput {
   maybeLanded?: string[];
   /** Calls of this batch made before this activity (by a local first try): they count as attempts. */
   sentBefore?: number;
+  /**
+   * A local first try starts no call after this time (ms since the epoch; the workflow task's
+   * start plus a few seconds): a try still waiting then parks the run instead, so the task that
+   * waits for it ends well within its timeout and never runs the try, and its call, twice.
+   */
+  startBy?: number;
 }
 
 /** The service path: one friend_import call for one user's batch. */

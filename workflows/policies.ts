@@ -32,6 +32,13 @@ export const FRIEND_IMPORT_ACTIVITY_OPTIONS: ActivityOptions = {
  * of it. The activity waits at most a few seconds for its user and its rate share before it
  * refuses to wait (activities/friendImportActivity.ts).
  */
+/**
+ * How long after its workflow task started a local first try may still start its call. The task
+ * waits for the try and times out after 10 s: a task that timed out runs again, and so would the
+ * try and its call. A few seconds leave room for a busy worker and the call itself.
+ */
+export const LOCAL_TRY_START_WITHIN_MS = 4_000;
+
 export const FRIEND_IMPORT_LOCAL_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '45s',
   retry: { maximumAttempts: 1 },

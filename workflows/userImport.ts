@@ -50,7 +50,11 @@ import {
 import { parseFailureType } from '../im/errorCodes.js';
 import { addItemsUpdate, progressQuery, submissionQuery } from '../core/definitions.js';
 import { WAIT_FAILURE_TYPE } from '../core/retry.js';
-import { FRIEND_IMPORT_ACTIVITY_OPTIONS, FRIEND_IMPORT_LOCAL_OPTIONS } from './policies.js';
+import {
+  FRIEND_IMPORT_ACTIVITY_OPTIONS,
+  FRIEND_IMPORT_LOCAL_OPTIONS,
+  LOCAL_TRY_START_WITHIN_MS,
+} from './policies.js';
 import { shouldContinueAsNew } from './history.js';
 import { FailedKey, FromAccountKey, ImportedKey, StateKey } from '../core/searchAttributes.js';
 
@@ -167,6 +171,8 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
           .filter((q) => q.maybeLanded || q.attempts > 0 || how.sentBefore > 0)
           .map((q) => q.item.To_Account),
         ...(how.sentBefore > 0 && { sentBefore: how.sentBefore }),
+        // Workflow time is the task's start: the try must start its call soon after it.
+        ...(how.local && { startBy: Date.now() + LOCAL_TRY_START_WITHIN_MS }),
       };
       try {
         const answer = how.local
