@@ -8,6 +8,7 @@
  *   node --import tsx bench/dataset.ts --users 100 --min 1 --max 50 --pool 5000 [--seed 1] [--out DIR]
  */
 import { once } from 'node:events';
+import { groupCell } from '../formats/source/records.js';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -112,7 +113,7 @@ const CSV_HEADER = 'From_Account,To_Account,AddSource,Remark,RemarkTime,GroupNam
 
 function csvRow(from: string, i: AddFriendItem): string {
   // Our values never need quoting (letters, digits, spaces).
-  return `${from},${i.To_Account},${i.AddSource},${i.Remark ?? ''},,${(i.GroupName ?? []).join('|')},,${i.AddTime ?? ''}\n`;
+  return `${from},${i.To_Account},${i.AddSource},${i.Remark ?? ''},,${groupCell(i.GroupName ?? [])},,${i.AddTime ?? ''}\n`;
 }
 
 async function write(stream: WriteStream, text: string): Promise<void> {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import * as prettier from 'prettier';
 import { mulberry32 } from '../emulator/prng.js';
 import type { AddFriendItem } from '../im/schemas.js';
-import { CSV_STANDARD_COLUMNS } from '../formats/source/records.js';
+import { CSV_STANDARD_COLUMNS, groupCell } from '../formats/source/records.js';
 
 const SEED = 20_261_126;
 const OUT = join(import.meta.dirname, '..', 'cli', 'demo');
@@ -229,7 +229,7 @@ function makeCsv(): { text: string; tally: Tally } {
     i.AddSource,
     i.Remark,
     i.RemarkTime,
-    i.GroupName?.join('|'),
+    i.GroupName && groupCell(i.GroupName),
     i.AddWording,
     i.AddTime,
     city,

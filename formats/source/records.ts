@@ -5,7 +5,7 @@
  *
  * JSONL: one friend_import request body per line. CSV: a header, then one friend per row —
  * From_Account,To_Account,AddSource,Remark,RemarkTime,GroupName,AddWording,AddTime, GroupName
- * values separated by `|`, and one column per custom tag named by the tag.
+ * values separated by `|` (`\|` within a name), and one column per custom tag named by the tag.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
@@ -148,6 +148,33 @@ function fileLines(message: string, firstLine: number): string {
   return message.replace(/\bat line (\d+)/g, (_, n: string) => `at line ${firstLine + Number(n) - 1}`);
 }
 
+/**
+ * A CSV GroupName cell as its groups: separated by `|`; `\|` is a `|` within a name and `\\` a
+ * backslash (any other backslash is itself).
+ */
+export function groupNames(cell: string): string[] {
+  const groups: string[] = [];
+  let name = '';
+  for (let i = 0; i < cell.length; i++) {
+    const c = cell[i];
+    const next = cell[i + 1];
+    if (c === '\\' && (next === '|' || next === '\\')) {
+      name += next;
+      i++;
+    } else if (c === '|') {
+      groups.push(name);
+      name = '';
+    } else name += c;
+  }
+  groups.push(name);
+  return groups;
+}
+
+/** The GroupName cell that `groupNames` reads back as `groups`. */
+export function groupCell(groups: readonly string[]): string {
+  return groups.map((g) => g.replace(/[\\|]/g, (c) => `\\${c}`)).join('|');
+}
+
 export function parseCsvRecord(columns: readonly string[], text: string, line: number): ParsedRecord {
   if (text.trim() === '') return unusableLine(line, 'line is empty');
   let fields: string[];
@@ -178,7 +205,7 @@ export function parseCsvRecord(columns: readonly string[], text: string, line: n
   for (const name of ['RemarkTime', 'AddTime'] as const)
     if (columns.includes(name) && cell(name) !== '') item[name] = integerCell(cell(name), name, violations);
   if (columns.includes('GroupName') && cell('GroupName') !== '')
-    item.GroupName = cell('GroupName').split('|');
+    item.GroupName = groupNames(cell('GroupName'));
   const custom = columns
     .filter((c) => CUSTOM_TAG_PATTERN.test(c) && cell(c) !== '')
     .map((c) => ({ Tag: c, Value: cell(c) }));

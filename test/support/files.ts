@@ -1,7 +1,7 @@
 /** Input files for bulk-job tests: the same users and items as JSONL request bodies or as CSV rows. */
 import { stringify } from 'csv-stringify/sync';
 import { writeFile } from 'node:fs/promises';
-import { CSV_STANDARD_COLUMNS } from '../../formats/source/records.js';
+import { CSV_STANDARD_COLUMNS, groupCell } from '../../formats/source/records.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 
 export interface UserInput {
@@ -30,7 +30,7 @@ export async function writeCsv(
       i.AddSource,
       i.Remark ?? '',
       i.RemarkTime ?? '',
-      (i.GroupName ?? []).join('|'),
+      groupCell(i.GroupName ?? []),
       i.AddWording ?? '',
       i.AddTime ?? '',
       ...tags.map((t) => String(i.CustomItem?.find((c) => c.Tag === t)?.Value ?? '')),
