@@ -14,6 +14,7 @@ import {
   withRunningPage,
   type JobHandle,
   type JobTarget,
+  checkedJobId,
   jobSource,
   type PagedJobOptions,
   type SourceOptions,
@@ -58,7 +59,7 @@ export function bulkJob(target: BulkTarget, jobId: string, started = false): Bul
 
 /** Starts a job for a file, or re-attaches to the job with that ID. */
 export async function startBulkJob(target: BulkTarget, options: StartJobOptions): Promise<BulkJobHandle> {
-  const jobId = options.jobId ?? newJobId();
+  const jobId = checkedJobId(options.jobId ?? newJobId());
   const input: BulkJobInput = {
     jobId,
     source: jobSource(options),

@@ -21,6 +21,7 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_PAGE_LINES,
   formatByExtension,
+  jobIdProblem,
   type BulkJobInput,
   type JobProgress,
   type PageLiveBase,
@@ -117,6 +118,13 @@ export function pagedJobFields(
       ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
       : {}),
   };
+}
+
+/** `id` if it can name a job (core/jobTypes.ts, `jobIdProblem`), else a JobStartError saying why. */
+export function checkedJobId(id: string): string {
+  const problem = jobIdProblem(id);
+  if (problem) throw new JobStartError(problem);
+  return id;
 }
 
 /** Where a job reads: the file, and its format as given or as its extension says. */

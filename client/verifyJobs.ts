@@ -26,6 +26,7 @@ import {
   startJobWorkflow,
   withRunningPage,
   type JobHandle,
+  checkedJobId,
   jobSource,
   type PagedJobOptions,
   type SourceOptions,
@@ -113,7 +114,7 @@ export async function startVerifyJob(
   target: BulkTarget,
   options: StartVerifyOptions,
 ): Promise<VerifyJobHandle> {
-  const jobId = options.jobId ?? newVerifyId();
+  const jobId = checkedJobId(options.jobId ?? newVerifyId());
   const paging = pagedJobFields(options);
   if (await existingJob(target.client, jobId, 'verify')) return verifyJob(target, jobId, false);
   const importJob = options.importJobId

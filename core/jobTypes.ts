@@ -6,6 +6,17 @@ import type { FailureKind } from './types.js';
 
 export type SourceFormat = 'jsonl' | 'csv';
 
+/**
+ * Why `id` cannot name a job, or undefined when it can: 1–200 letters, digits and `. _ : @ -`,
+ * starting with a letter or a digit. A job's ID names its report folder, so `.`, `..` and other
+ * names that start with a dot or a dash never reach a path.
+ */
+export function jobIdProblem(id: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/.test(id)
+    ? undefined
+    : `"${id}" is not a job ID: use letters, digits and . _ : @ -, starting with a letter or a digit (up to 200 characters)`;
+}
+
 /** A source's format by its name: `.jsonl` or `.ndjson`, `.csv` (any case); undefined otherwise. */
 export function formatByExtension(path: string): SourceFormat | undefined {
   const ext = /\.[^./\\]*$/.exec(path)?.[0].toLowerCase();

@@ -9,6 +9,7 @@ import { describeJob, type JobKind } from '../../../client/jobs.js';
 import { connectClient, loadTemporalSettings, probeAddress } from '../../../connection/connect.js';
 import type { Env } from '../../../config/im.js';
 import { bulkJobWorkflowId } from '../../../core/definitions.js';
+import { jobIdProblem } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
 
 interface TemporalContext {
@@ -54,11 +55,8 @@ const JOB_PREFIX = bulkJobWorkflowId('');
 /** Accepts the job ID, or the job's workflow ID as the Temporal UI shows it. */
 export function jobIdOf(value: string): string {
   const id = value.startsWith(JOB_PREFIX) ? value.slice(JOB_PREFIX.length) : value;
-  if (!/^[A-Za-z0-9._:@-]{1,200}$/.test(id))
-    throw new CliError(
-      `"${value}" is not a job ID: use letters, digits and . _ : @ - (up to 200 characters)`,
-      EXIT.usage,
-    );
+  const problem = jobIdProblem(id);
+  if (problem) throw new CliError(problem, EXIT.usage);
   return id;
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolve } from 'node:path';
 import { createFriendImporter, loadClientImSettings, SettingsError } from '../../../client/index.js';
-import { JobStartError, jobSource } from '../../../client/jobs.js';
+import { checkedJobId, JobStartError, jobSource } from '../../../client/jobs.js';
 
 describe('library entry', () => {
   // A client that is never used for a call: building an importer makes no network call.
@@ -55,6 +55,17 @@ describe('library entry', () => {
         (err: unknown) =>
           err instanceof JobStartError && err.message.includes(`cannot tell the format of ${path}`),
         path,
+      );
+  });
+
+  it('refuses a job ID that could name a path outside the reports folder, as the CLI does', () => {
+    for (const id of ['job-1', 'nightly.2026-12-06', 'a:b@c_d', 'x'.repeat(200)])
+      assert.equal(checkedJobId(id), id);
+    for (const id of ['', '.', '..', '.hidden', '-x', '_x', 'a/b', '../up', 'a b', 'x'.repeat(201)])
+      assert.throws(
+        () => checkedJobId(id),
+        (err: unknown) => err instanceof JobStartError && /is not a job ID/.test(err.message),
+        JSON.stringify(id),
       );
   });
 });
