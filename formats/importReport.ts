@@ -107,10 +107,17 @@ export async function userOutcomes(reportDir: string, fromAccount: string): Prom
   return out.sort((a, b) => a.line - b.line);
 }
 
+/**
+ * How reports are written as CSV: a cell that a spreadsheet would run as a formula (it starts with
+ * `=`, `+`, `-`, `@`, a tab or a carriage return, as account IDs and reasons from a file may) gets
+ * a leading `'` and shows as text; the JSONL beside it keeps every value exactly.
+ */
+export const REPORT_CSV_OPTIONS = { header: true, escape_formulas: true } as const;
+
 function rowsToCsv(rows: readonly ReportRow[]): string {
   return stringify(
     rows.map((r) => REPORT_COLUMNS.map((c) => String(r[c]))),
-    { header: true, columns: [...REPORT_COLUMNS] },
+    { ...REPORT_CSV_OPTIONS, columns: [...REPORT_COLUMNS] },
   );
 }
 

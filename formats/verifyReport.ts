@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { LineOutcome } from '../core/jobTypes.js';
 import { RunTracker, VerdictMerge, repairBodies } from '../core/verifyMerge.js';
 import type { VerifyLineOutcome, VerifyReportRow, VerifyTotals } from '../core/verifyTypes.js';
-import { readOutcomes, writeAtomic } from './importReport.js';
+import { readOutcomes, REPORT_CSV_OPTIONS, writeAtomic } from './importReport.js';
 
 const VERIFY_REPORT_COLUMNS = [
   'line',
@@ -81,7 +81,7 @@ function verifyRowsToCsv(rows: readonly VerifyReportRow[]): string {
       cell(r.found),
       r.note ?? '',
     ]),
-    { header: true, columns: [...VERIFY_REPORT_COLUMNS] },
+    { ...REPORT_CSV_OPTIONS, columns: [...VERIFY_REPORT_COLUMNS] },
   );
 }
 

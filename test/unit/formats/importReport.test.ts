@@ -3,7 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readReportRows, userOutcomes, writeOutcomes } from '../../../formats/importReport.js';
+import { readFile } from 'node:fs/promises';
+import {
+  finalizeReport,
+  readReportRows,
+  userOutcomes,
+  writeOutcomes,
+} from '../../../formats/importReport.js';
 import type { LineOutcome } from '../../../core/jobTypes.js';
 
 describe('outcome files: the report and one user’s outcomes', () => {
@@ -55,5 +61,36 @@ describe('outcome files: the report and one user’s outcomes', () => {
       [4],
     );
     assert.deepEqual(await userOutcomes(dir, 'nobody'), []);
+  });
+
+  it('writes cells a spreadsheet would run as formulas as text in the CSV, and exactly in the JSONL', async () => {
+    const parts = join(dir, 'formulas');
+    const hostile = ['=HYPERLINK("http://x","y")', '+8613800000000', '-1+2', '@SUM(A1)', '\tx'];
+    await writeOutcomes(parts, 1, 1, [
+      {
+        line: 1,
+        fromAccount: hostile[0] as string,
+        imported: [],
+        failed: hostile
+          .slice(1)
+          .map((to) => ({ toAccount: to, code: 30003, reason: to, kind: 'permanent' as const })),
+      },
+    ]);
+    const jsonl = join(dir, 'formulas.jsonl');
+    const csv = join(dir, 'formulas.csv');
+    await finalizeReport(parts, jsonl, csv);
+    const rows = (await readFile(jsonl, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { toAccount: string });
+    assert.deepEqual(
+      rows.map((r) => r.toAccount).sort(),
+      hostile.slice(1).sort(),
+      'the JSONL holds the values as they are',
+    );
+    const text = await readFile(csv, 'utf8');
+    for (const cell of text.split('\n').slice(1).join(',').split(',').filter(Boolean))
+      assert.doesNotMatch(cell.replace(/^"/, ''), /^[=+\-@\t]/, `a cell a spreadsheet would run: ${cell}`);
+    assert.match(text, /'\+8613800000000/);
   });
 });
