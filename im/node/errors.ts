@@ -25,9 +25,23 @@ export class ImHttpError extends ImTransportError {
     url: string,
     bodySnippet: string,
   ) {
-    super(`HTTP ${status} from ${url}${bodySnippet ? `: ${bodySnippet.slice(0, 200)}` : ''}`, url);
+    const snippet = textOf(bodySnippet);
+    super(`HTTP ${status} from ${url}${snippet ? `: ${snippet}` : ''}`, url);
     this.code = httpStatusCode(status);
   }
+}
+
+/**
+ * What of an error page goes into a message (and from there into history and logs): its text
+ * without markup, on one line, at most 120 characters, redacted by the base class.
+ */
+function textOf(body: string): string {
+  const text = body
+    .slice(0, 4_096)
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 /** No answer arrived within the client timeout; the write may still have happened. */

@@ -60,7 +60,12 @@ export function redactUrl(url: URL | string): string {
   return u.toString().replace(encodeURIComponent(REDACTED), REDACTED);
 }
 
-/** Replaces every `usersig=…` occurrence in free text (error messages from lower layers, stack traces). */
+/**
+ * Replaces every UserSig in free text (error messages from lower layers, stack traces, a gateway's
+ * error page): `usersig=…`, URL-encoded `usersig%3D…`, and `"usersig": "…"` in JSON.
+ */
 export function redactText(text: string): string {
-  return text.replace(/(usersig=)[^&\s"'<>]*/gi, `$1${REDACTED}`);
+  return text
+    .replace(/(usersig(?:=|%3D))(?!\[redacted\])(?:[\w*+/=.-]|%(?!26)[0-9A-F]{2})*/gi, `$1${REDACTED}`)
+    .replace(/("usersig"\s*:\s*")[^"]*/gi, `$1${REDACTED}`);
 }
