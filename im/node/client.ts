@@ -12,7 +12,7 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../schemas.js';
-import { postJson, type PostAnswer } from './post.js';
+import { AnswerTooLargeError, postJson, type PostAnswer } from './post.js';
 import { UserSigCache } from './userSig.js';
 import { buildUrl, redactUrl } from './url.js';
 
@@ -96,6 +96,7 @@ export class ImClient {
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason ?? err;
       if (timeout.aborted) throw new ImTimeoutError(this.timeoutMs, safeUrl);
+      if (err instanceof AnswerTooLargeError) throw new ImProtocolError(err.message, safeUrl);
       throw new ImNetworkError(err, safeUrl);
     }
     if (answer.status !== 200) throw new ImHttpError(answer.status, safeUrl, answer.text);

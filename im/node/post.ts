@@ -16,6 +16,22 @@ const IDLE_SOCKET_MS = 4_000;
 const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;
 const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
 
+/**
+ * The most of a 200 answer read: far above any answer of the calls we make (a 1,000-item
+ * friend_import answer is about 100 KB), so only a broken or hostile server reaches it.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/** Of any other answer (an error page) only this much is read: its message needs the start. */
+const MAX_ERROR_PAGE_BYTES = 64 * 1024;
+
+/** A 200 answer longer than MAX_ANSWER_BYTES: the connection was closed without reading the rest. */
+export class AnswerTooLargeError extends Error {
+  constructor() {
+    super(`the answer is longer than ${MAX_ANSWER_BYTES} bytes`);
+    this.name = 'AnswerTooLargeError';
+  }
+}
+
 export interface PostAnswer {
   status: number;
   text: string;
@@ -41,9 +57,20 @@ export async function postJson(url: URL, body: string, signal: AbortSignal): Pro
     req.once('error', reject);
     req.end(body);
   });
-  res.setEncoding('utf8');
-  let text = '';
+  const status = res.statusCode ?? 0;
+  const limit = status === 200 ? MAX_ANSWER_BYTES : MAX_ERROR_PAGE_BYTES;
+  const chunks: Buffer[] = [];
+  let bytes = 0;
   // Iterating the response rejects when the connection drops or `signal` aborts mid-answer.
-  for await (const chunk of res) text += chunk as string;
-  return { status: res.statusCode ?? 0, text };
+  for await (const chunk of res) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > limit) {
+      res.destroy();
+      if (status === 200) throw new AnswerTooLargeError();
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  // Decoded once at the end: a character split across chunks stays whole.
+  return { status, text: Buffer.concat(chunks).toString('utf8') };
 }

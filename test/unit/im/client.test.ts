@@ -195,6 +195,37 @@ describe('ImClient over HTTP', () => {
     assertNoSecrets(err);
   });
 
+  it('stops reading an answer past its bound: a 200 past 16 MiB fails, an error page is cut', async () => {
+    respond = (res) => {
+      res.setHeader('content-type', 'application/json');
+      res.write('{"ResultItem":[');
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      // 17 MiB of blanks, written as the socket takes them (the client closes it at 16).
+      let left = 17;
+      const more = (): void => {
+        while (left > 0 && res.write(chunk)) left--;
+        if (left > 0) res.once('drain', () => (left--, more()));
+        else res.end(']}');
+      };
+      res.on('error', () => undefined);
+      more();
+    };
+    const big = await client()
+      .call('friendDeleteAll', { From_Account: 'a' })
+      .catch((e: unknown) => e);
+    assert.ok(big instanceof ImProtocolError, String(big));
+    assert.match((big as Error).message, /longer than 16777216 bytes/);
+    respond = (res) => {
+      res.statusCode = 500;
+      res.end(`<html><body>${'x'.repeat(1024 * 1024)}</body></html>`);
+    };
+    const page = await client()
+      .call('friendDeleteAll', { From_Account: 'a' })
+      .catch((e: unknown) => e);
+    assert.ok(page instanceof ImHttpError, String(page));
+    assert.match((page as Error).message, /: x{119}…$/, 'the page as one line of 120 characters');
+  });
+
   it('times out after timeoutMs and says so', async () => {
     respond = () => {}; // never answers
     const started = Date.now();
