@@ -144,6 +144,16 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   sendJson(res, answer.body);
 }
 
+/**
+ * Who may use an extra: health anyone (a container's probe); the rest (fault plans, the call log,
+ * the counters) only a caller on this machine, since they change or show what any client sends.
+ */
+export function extrasAllowed(op: string, remoteAddress: string | undefined): boolean {
+  if (op === 'GET health') return true;
+  const address = remoteAddress?.replace(/^::ffff:/, '') ?? '';
+  return address === '::1' || /^127\./.test(address);
+}
+
 async function extras(
   deps: ServerDeps,
   req: IncomingMessage,
@@ -151,6 +161,12 @@ async function extras(
   path: string,
 ): Promise<void> {
   const op = `${req.method ?? ''} ${path.slice('__emulator/'.length)}`;
+  if (!extrasAllowed(op, req.socket.remoteAddress))
+    return sendJson(
+      res,
+      { ok: false, error: 'the emulator extras answer callers on this machine only' },
+      403,
+    );
   if (op === 'GET health') return sendJson(res, deps.health());
   if (op === 'GET stats') return sendJson(res, deps.stats.snapshot());
   if (op === 'POST stats/reset') {
