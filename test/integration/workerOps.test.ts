@@ -83,7 +83,7 @@ describe('worker operations', { timeout: 240_000 }, () => {
       const calls = stack.emulator.calls().filter((c) => c.fromAccount === 'drain');
       assert.equal(calls.length, 1);
       assert.equal(calls[0]?.httpStatus, 200, 'the answer was delivered to the draining worker');
-      await stack.spawnWorker();
+      const next = await stack.spawnWorker();
       const handle = await submitting;
       assert.deepEqual([(await handle.outcome()).imported, (await handle.outcome()).failed], [10, 0]);
       const result = await handle.result();
@@ -93,6 +93,9 @@ describe('worker operations', { timeout: 240_000 }, () => {
         1,
         'not sent again',
       );
+      // The next test reads one worker's output: no other worker may take its calls.
+      next.kill('SIGTERM');
+      await once(next, 'exit');
     } finally {
       stack.emulator.setFaults(undefined);
     }
@@ -116,6 +119,11 @@ describe('worker operations', { timeout: 240_000 }, () => {
       const history = JSON.stringify(await stack.client.workflow.getHandle(handle.workflowId).fetchHistory());
       assert.match(history, /HTTP 502/, 'the failed attempts are in the history');
       const output = stack.outputOf(worker);
+      // The output read below is that of the worker that made the calls (the only one running).
+      assert.match(
+        output,
+        /"msg":"friend_import call"[^\n]*"fromAccount":"secretive"|"fromAccount":"secretive"[^\n]*"msg":"friend_import call"/,
+      );
       for (const [where, text] of [
         ['history', history],
         ['worker output', output],
