@@ -51,8 +51,9 @@ function throwFor(
   info: string,
   attempt: number,
   deps: FriendImportDeps,
+  retryAfterMs?: number,
 ): never {
-  const verdict = decideOnFailure(cls, code, info, attempt, undefined, Math.random());
+  const verdict = decideOnFailure(cls, code, info, attempt, undefined, Math.random(), retryAfterMs);
   const details = [{ code, attempt, ...(verdict.action === 'retry' && { delayMs: verdict.delayMs }) }];
   switch (verdict.action) {
     case 'stop':
@@ -146,7 +147,8 @@ export function createFriendImportActivity(deps: FriendImportDeps): ServiceActiv
       } finally {
         answered();
       }
-      if (!result.ok) return throwFor(result.class, result.code, result.info, attempt, deps);
+      if (!result.ok)
+        return throwFor(result.class, result.code, result.info, attempt, deps, result.retryAfterMs);
       if (result.inconsistencies.length > 0)
         ctx.log.warn('friend_import answer is inconsistent', {
           fromAccount: from,

@@ -8,12 +8,12 @@ import type { FriendImportAnswer, QueuedItem } from '../core/types.js';
 import { classifyFriendImport } from '../im/classify.js';
 import type { ImClient } from '../im/node/client.js';
 import { codeInfo, type CodeClass } from '../im/errorCodes.js';
-import { ImTransportError } from '../im/node/errors.js';
+import { ImHttpError, ImTransportError } from '../im/node/errors.js';
 import { MAX_ITEMS_PER_CALL, type AddFriendItem } from '../im/schemas.js';
 
 type CallResult =
   | { ok: true; answer: FriendImportAnswer; inconsistencies: string[]; confirmed: number }
-  | { ok: false; class: CodeClass; code: number; info: string };
+  | { ok: false; class: CodeClass; code: number; info: string; retryAfterMs?: number };
 
 interface CallDeps {
   im: ImClient;
@@ -37,7 +37,13 @@ export async function callFriendImport(
   } catch (err) {
     if (!(err instanceof ImTransportError)) throw err;
     deps.onCall?.(err.code);
-    return { ok: false, class: codeInfo(err.code).class, code: err.code, info: err.message };
+    return {
+      ok: false,
+      class: codeInfo(err.code).class,
+      code: err.code,
+      info: err.message,
+      ...(err instanceof ImHttpError && err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
+    };
   }
   deps.onCall?.(response.ErrorCode);
   const c = classifyFriendImport(

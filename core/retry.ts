@@ -52,7 +52,8 @@ function describeCode(code: number, info: string): string {
 
 /**
  * Decides after attempt `attempt` of a batch failed with `code` (of class `cls`). `jitter` in
- * [0, 1) spreads rate-limit pauses so that many callers do not return in step.
+ * [0, 1) spreads rate-limit pauses so that many callers do not return in step. `retryAfterMs`:
+ * how long the answer asked the caller to wait (HTTP Retry-After); a retry never comes sooner.
  */
 export function decideOnFailure(
   cls: CodeClass,
@@ -61,6 +62,7 @@ export function decideOnFailure(
   attempt: number,
   policy: CallRetryPolicy = CALL_RETRY_POLICY,
   jitter = 0,
+  retryAfterMs = 0,
 ): CallVerdict {
   const detail = describeCode(code, info);
   const meaning = codeInfo(code);
@@ -82,7 +84,7 @@ export function decideOnFailure(
       reason: `${detail} (transient; gave up after ${attempt} attempts)`,
     };
   if (cls === 'rateLimit') {
-    const base = meaning.minDelayMs ?? 1_000;
+    const base = Math.max(meaning.minDelayMs ?? 1_000, retryAfterMs);
     return {
       action: 'retry',
       delayMs: Math.round(base * (1 + 0.25 * jitter)),
@@ -92,7 +94,7 @@ export function decideOnFailure(
   }
   return {
     action: 'retry',
-    delayMs: backoffMs(policy, attempt),
+    delayMs: Math.max(backoffMs(policy, attempt), retryAfterMs),
     renewUserSig: cls === 'auth',
     message:
       cls === 'auth'

@@ -51,8 +51,10 @@ const HttpRule = z.strictObject({
   status: z
     .number()
     .int()
-    .refine((s) => [500, 502, 503, 504].includes(s), 'must be 500, 502, 503 or 504')
+    .refine((s) => [429, 500, 502, 503, 504].includes(s), 'must be 429, 500, 502, 503 or 504')
     .default(502),
+  /** Seconds sent as the answer's Retry-After header. */
+  retryAfter: z.number().int().min(0).max(3600).optional(),
   fromAccounts: UserIds.optional(),
   ...when,
 });
@@ -128,7 +130,7 @@ export function parseFaultPlan(raw: unknown): ResolvedFaultPlan {
 
 export type RequestFault =
   | { kind: 'error'; code: number; rule: number }
-  | { kind: 'http'; status: number; rule: number }
+  | { kind: 'http'; status: number; retryAfter?: number; rule: number }
   | { kind: 'slow'; delayMs: number; rule: number };
 
 interface ItemFault {
@@ -195,7 +197,13 @@ export class FaultInjector {
       }
       if (decided || !this.#matches(r, i, n, () => unitDraw(seed, n, i))) continue;
       if (r.kind === 'error') decided = { kind: 'error', code: r.code, rule: i };
-      else if (r.kind === 'http') decided = { kind: 'http', status: r.status, rule: i };
+      else if (r.kind === 'http')
+        decided = {
+          kind: 'http',
+          status: r.status,
+          ...(r.retryAfter !== undefined && { retryAfter: r.retryAfter }),
+          rule: i,
+        };
       else decided = { kind: 'slow', delayMs: r.delayMs ?? this.plan.slowMs, rule: i };
     }
     return decided;

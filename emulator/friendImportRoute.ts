@@ -45,6 +45,8 @@ interface Answer {
   status: number;
   /** JSON text, or undefined for a gateway error page. */
   body?: string;
+  /** Seconds, for the gateway error page's Retry-After header. */
+  retryAfter?: number;
   errorCode: number;
   itemCodes: Record<string, number>;
   fault?: string;
@@ -183,7 +185,13 @@ export class FriendImportService {
       if (fault?.kind === 'error') return wholeFail(fault.code, 'injected fault', describeFault(fault));
       if (fault?.kind === 'http')
         return {
-          answer: { status: fault.status, errorCode: 0, itemCodes: {}, fault: describeFault(fault) },
+          answer: {
+            status: fault.status,
+            ...(fault.retryAfter !== undefined && { retryAfter: fault.retryAfter }),
+            errorCode: 0,
+            itemCodes: {},
+            fault: describeFault(fault),
+          },
           delayMs: 0,
         };
     }
@@ -227,7 +235,7 @@ export class FriendImportService {
   ): void {
     this.#release(from);
     if (!aborted) {
-      if (a.body === undefined) sendGatewayError(req.res, a.status);
+      if (a.body === undefined) sendGatewayError(req.res, a.status, a.retryAfter);
       else sendJson(req.res, a.body);
     }
     this.#deps.stats.answered(FRIEND_IMPORT, a.body === undefined ? `http${a.status}` : a.errorCode);

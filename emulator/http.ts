@@ -58,9 +58,13 @@ export function sendJson(res: ServerResponse, body: unknown, status = 200, close
 }
 
 /** What a gateway in front of the service sends for a 5xx (not JSON, as in real life). */
-export function sendGatewayError(res: ServerResponse, status: number): void {
+export function sendGatewayError(res: ServerResponse, status: number, retryAfter?: number): void {
   if (res.headersSent || res.destroyed) return;
   const text = `<html><body><h1>${status} ${STATUS_CODES[status] ?? 'Error'}</h1></body></html>`;
-  res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'text/html',
+    'content-length': Buffer.byteLength(text),
+    ...(retryAfter !== undefined && { 'retry-after': String(retryAfter) }),
+  });
   res.end(text);
 }

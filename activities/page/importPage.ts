@@ -116,6 +116,7 @@ export function createImportPage(deps: ImportPageDeps) {
           tryNo,
           undefined,
           Math.random(),
+          result.retryAfterMs,
         );
         if (verdict.action === 'fail')
           return book.fail(

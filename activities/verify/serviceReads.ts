@@ -11,7 +11,7 @@ import { foundValues, type ServiceView } from '../../core/verifyCompare.js';
 import type { FieldValues, VerifyApi } from '../../core/verifyTypes.js';
 import type { ImClient } from '../../im/node/client.js';
 import { codeInfo } from '../../im/errorCodes.js';
-import { ImTransportError } from '../../im/node/errors.js';
+import { ImHttpError, ImTransportError } from '../../im/node/errors.js';
 import { MAX_ITEMS_PER_CALL, type Envelope } from '../../im/schemas.js';
 
 export interface ReadDeps {
@@ -47,6 +47,7 @@ async function withRetries<R extends Envelope>(
     let code: number;
     let info: string;
     let res: R | undefined;
+    let retryAfterMs: number | undefined;
     try {
       res = await send();
       code = res.ErrorCode;
@@ -55,11 +56,20 @@ async function withRetries<R extends Envelope>(
       if (!(err instanceof ImTransportError)) throw err;
       code = err.code;
       info = err.message;
+      if (err instanceof ImHttpError) retryAfterMs = err.retryAfterMs;
     } finally {
       answered();
     }
     if (code === 0 && res) return { ok: true, res };
-    const verdict = decideOnFailure(codeInfo(code).class, code, info, attempt, undefined, Math.random());
+    const verdict = decideOnFailure(
+      codeInfo(code).class,
+      code,
+      info,
+      attempt,
+      undefined,
+      Math.random(),
+      retryAfterMs,
+    );
     if (verdict.action === 'stop') throw new ConfigStop(verdict.message);
     if (verdict.action === 'fail')
       return {

@@ -3,7 +3,14 @@
  * (`post.ts`), a client timeout above the service's 3 s, a cached admin UserSig, and typed errors
  * whose messages never contain the UserSig.
  */
-import { ImApiError, ImHttpError, ImNetworkError, ImProtocolError, ImTimeoutError } from './errors.js';
+import {
+  ImApiError,
+  ImHttpError,
+  ImNetworkError,
+  ImProtocolError,
+  ImTimeoutError,
+  retryAfterMs,
+} from './errors.js';
 import {
   COMMANDS,
   type CommandName,
@@ -99,7 +106,8 @@ export class ImClient {
       if (err instanceof AnswerTooLargeError) throw new ImProtocolError(err.message, safeUrl);
       throw new ImNetworkError(err, safeUrl);
     }
-    if (answer.status !== 200) throw new ImHttpError(answer.status, safeUrl, answer.text);
+    if (answer.status !== 200)
+      throw new ImHttpError(answer.status, safeUrl, answer.text, retryAfterMs(answer.retryAfter));
     let json: unknown;
     try {
       json = JSON.parse(answer.text);

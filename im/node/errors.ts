@@ -24,11 +24,29 @@ export class ImHttpError extends ImTransportError {
     readonly status: number,
     url: string,
     bodySnippet: string,
+    /** How long the answer's Retry-After asked to wait, when it did (a 429 or 503). */
+    readonly retryAfterMs?: number,
   ) {
     const snippet = textOf(bodySnippet);
     super(`HTTP ${status} from ${url}${snippet ? `: ${snippet}` : ''}`, url);
     this.code = httpStatusCode(status);
   }
+}
+
+/** The longest Retry-After honoured: a server asking for more is waited on this long, then asked again. */
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/** A Retry-After header (seconds, or an HTTP date) as milliseconds from `now`; undefined if unreadable. */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  // Whole seconds, or a date as HTTP writes it (`Sun, 06 Dec 2026 08:00:30 GMT`): names, not just digits.
+  const ms = /^\d+$/.test(value)
+    ? Number(value) * 1000
+    : /^[A-Za-z]{3}, /.test(value)
+      ? Date.parse(value) - now
+      : NaN;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
 }
 
 /**

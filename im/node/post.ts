@@ -35,6 +35,8 @@ export class AnswerTooLargeError extends Error {
 export interface PostAnswer {
   status: number;
   text: string;
+  /** The answer's Retry-After header, as sent. */
+  retryAfter?: string;
 }
 
 /**
@@ -72,5 +74,10 @@ export async function postJson(url: URL, body: string, signal: AbortSignal): Pro
     chunks.push(chunk as Buffer);
   }
   // Decoded once at the end: a character split across chunks stays whole.
-  return { status, text: Buffer.concat(chunks).toString('utf8') };
+  const retryAfter = res.headers['retry-after'];
+  return {
+    status,
+    text: Buffer.concat(chunks).toString('utf8'),
+    ...(retryAfter !== undefined && { retryAfter }),
+  };
 }

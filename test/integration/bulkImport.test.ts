@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBulkJob } from '../../client/bulkJobs.js';
+import { importFriends } from '../../client/serviceImport.js';
 import type { ReportRow } from '../../core/jobTypes.js';
-import { assertFriends, friendItem, friendItems } from '../support/data.js';
+import { assertFriends, friendItem, friendItems, submitted } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';
 import { startStack, type Stack } from '../../cli/stack/stack.js';
 
@@ -91,6 +92,50 @@ describe('BulkImportWorkflow', { timeout: 300_000 }, () => {
     const summary = await job.result();
     assert.deepEqual([summary.items, summary.imported, summary.failed, summary.users], [150, 150, 0, 10]);
     for (const u of users) assertFriends(stack.emulator, u.from, u.items);
+  });
+
+  it("waits as long as a 429's Retry-After asks, in a job and in a user import, then imports", async () => {
+    /** The two calls of `from`: the refused one and its retry, and the time between them. */
+    const retried = (from: string) => {
+      const calls = stack.emulator.calls().filter((c) => c.fromAccount === from);
+      assert.deepEqual(
+        calls.map((c) => c.httpStatus),
+        [429, 200],
+        `${from}: refused once, then imported`,
+      );
+      return (calls[1]?.arrivedAt ?? 0) - (calls[0]?.finishedAt ?? 0);
+    };
+    // Every first call after the plan is installed is refused with a 429 asking for 2 s.
+    const refuseFirst = () =>
+      stack.emulator.setFaults({ rules: [{ kind: 'http', status: 429, retryAfter: 2, nth: [1] }] });
+    try {
+      const job: UserInput = { from: 'ra-job', items: friendItems(5, 'ra-job-') };
+      stack.emulator.seedAccounts([job.from, ...job.items.map((i) => i.To_Account)]);
+      const file = join(dir, 'retry-after.jsonl');
+      await writeJsonl(file, [job]);
+      refuseFirst();
+      const summary = await (
+        await startBulkJob(
+          { client: stack.client, taskQueue: stack.taskQueue },
+          { path: file, report: join(dir, 'retry-after.jsonl.report.jsonl') },
+        )
+      ).result();
+      assert.deepEqual([summary.imported, summary.failed], [5, 0]);
+      // Without the header the pause would be the rate-limit default, 1–1.25 s.
+      assert.ok(retried(job.from) >= 1_950, `the job retried after ${retried(job.from)} ms`);
+
+      const user = friendItems(3, 'ra-user-');
+      stack.emulator.seedAccounts(['ra-user', ...user.map((i) => i.To_Account)]);
+      refuseFirst();
+      const handle = await importFriends(stack.target, 'ra-user', submitted(user), {
+        submissionId: 'ra-user',
+      });
+      const outcome = await handle.outcome();
+      assert.deepEqual([outcome.imported, outcome.failed], [3, 0]);
+      assert.ok(retried('ra-user') >= 1_950, `the user import retried after ${retried('ra-user')} ms`);
+    } finally {
+      stack.emulator.setFaults(undefined);
+    }
   });
 
   it('fails a job whose workers cannot read its file, saying which file and why', async () => {
