@@ -264,8 +264,8 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
         /concurrency must be a whole number 1–1000/,
       ],
       // A job's ID names its report folder: nothing that could point outside it.
-      [['import', ok, '--job-id', '..'], /"\.\." is not a job ID/],
-      [['verify', ok, '--job-id', '.hidden'], /"\.hidden" is not a job ID/],
+      [['import', ok, '--format', 'jsonl', '--job-id', '..'], /"\.\." is not a job ID/],
+      [['verify', ok, '--format', 'jsonl', '--job-id', '.hidden'], /"\.hidden" is not a job ID/],
       [['status', '-x'], /"-x" is not a job ID/],
       [['status', 'no-such-job'], /there is no job "no-such-job"/],
       [['pause', 'no-such-job'], /there is no job "no-such-job"/],
