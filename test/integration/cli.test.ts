@@ -266,7 +266,7 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
       // A job's ID names its report folder: nothing that could point outside it.
       [['import', ok, '--format', 'jsonl', '--job-id', '..'], /"\.\." is not a job ID/],
       [['verify', ok, '--format', 'jsonl', '--job-id', '.hidden'], /"\.hidden" is not a job ID/],
-      [['status', '-x'], /"-x" is not a job ID/],
+      [['status', '_x'], /"_x" is not a job ID/],
       [['status', 'no-such-job'], /there is no job "no-such-job"/],
       [['pause', 'no-such-job'], /there is no job "no-such-job"/],
       [['user', 'alice', join(dir, 'missing.json')], /does not exist/],
