@@ -29,7 +29,19 @@ export function spawnGuarded(
   if (child.pid !== undefined) {
     live.add(child);
     child.once('exit', () => live.delete(child));
-    const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill -TERM ${child.pid} 2>/dev/null; sleep 5; kill -KILL ${child.pid} 2>/dev/null`;
+    // It signals the child only once we are gone, and only while the PID still names that child
+    // (its start time is unchanged): a PID is reused soon enough on a busy machine that a stale
+    // signal would kill whatever process got it next.
+    const script = [
+      `start() { sed 's/^.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f20; }`,
+      `s=$(start ${child.pid})`,
+      `same() { kill -0 ${child.pid} 2>/dev/null && [ "$(start ${child.pid})" = "$s" ]; }`,
+      `while kill -0 ${process.pid} 2>/dev/null && same; do sleep 1; done`,
+      `kill -0 ${process.pid} 2>/dev/null && exit 0`,
+      `same && kill -TERM ${child.pid}`,
+      'sleep 5',
+      `same && kill -KILL ${child.pid}`,
+    ].join('\n');
     const watchdog = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
     watchdog.unref();
   }
