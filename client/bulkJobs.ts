@@ -15,6 +15,8 @@ import {
   type JobHandle,
   type JobTarget,
   checkedJobId,
+  jobInput,
+  JobStartError,
   jobSource,
   type PagedJobOptions,
   type SourceOptions,
@@ -23,7 +25,7 @@ import {
 export type BulkTarget = JobTarget;
 
 export interface StartJobOptions extends PagedJobOptions, SourceOptions {
-  /** Re-using the ID of a running job re-attaches to it; of a finished one returns that job. */
+  /** Re-using the ID of a job of the same file re-attaches to it (running or finished); of another file, a JobStartError. */
   jobId?: string;
   /** The report's JSONL file; the CSV sits beside it. Default `./friend-import-reports/<jobId>/report.jsonl`. */
   report?: string;
@@ -66,8 +68,16 @@ export async function startBulkJob(target: BulkTarget, options: StartJobOptions)
     ...reportPaths(jobId, options.report),
     ...pagedJobFields(options),
   };
-  // An existing job with this ID (running or finished) is re-attached to, never started twice.
-  if (await existingJob(target.client, jobId, 'import')) return bulkJob(target, jobId, false);
+  // An existing job with this ID (running or finished) is re-attached to, never started twice;
+  // an ID that names a job of another file is refused: following it would ignore the file given.
+  if (await existingJob(target.client, jobId, 'import')) {
+    const started = await jobInput<BulkJobInput>(target.client, jobId);
+    if (started && started.source.path !== input.source.path)
+      throw new JobStartError(
+        `job "${jobId}" imports ${started.source.path}, not ${input.source.path}: leave out the job ID to start a new job, or give that file to follow it`,
+      );
+    return bulkJob(target, jobId, false);
+  }
   const started = await startJobWorkflow(target, jobId, 'BulkImportWorkflow', {
     input,
     staticSummary: `Bulk friend import ${jobId}: ${input.source.path}`,

@@ -225,6 +225,22 @@ export function withRunningPage<P extends JobProgress>(
   };
 }
 
+/**
+ * The input a job was started with: its current run's first event, decoded like any payload (so
+ * it works with encryption); every run of a job carries the same input.
+ */
+export async function jobInput<I>(client: Client, jobId: string): Promise<I | undefined> {
+  const { history } = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId: bulkJobWorkflowId(jobId) },
+    maximumPageSize: 1,
+  });
+  const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  if (!payloads?.length) return undefined;
+  const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+  return input as I | undefined;
+}
+
 /** The running page's last heartbeat (decoded like any payload, so it works with encryption). */
 async function runningPage<D>(
   client: Client,

@@ -150,6 +150,14 @@ describe('friend-import CLI', { timeout: 600_000 }, () => {
     assert.deepEqual(jsonOut<JobSummaryJson>(again).failedByCode, s.failedByCode);
     assert.match(again.stderr, /Re-attached to job cli-failures/);
     assert.equal(await bulkJobs(), jobs);
+    // The ID of a job of another file: refused, not followed as if it were this file's.
+    const other = await cli(['import', join(dir, 'other.jsonl'), '--job-id', 'cli-failures']);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(
+      other.stderr,
+      /^friend-import: job "cli-failures" imports \S+, not \S+other\.jsonl: leave out the job ID/,
+    );
+    assert.equal(await bulkJobs(), jobs);
   });
 
   it('--detach and Ctrl-C leave the job running; --job-id re-attaches', async (t) => {
