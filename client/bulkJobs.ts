@@ -7,17 +7,15 @@ import type { BulkImportWorkflow } from '../workflows/bulkImport.js';
 import type { BulkJobInput, JobProgress, JobSummary, PageProgress } from '../core/jobTypes.js';
 import {
   existingJob,
+  jobStart,
   jobHandle,
   newId,
-  pagedJobFields,
   startJobWorkflow,
   withRunningPage,
   type JobHandle,
   type JobTarget,
-  checkedJobId,
   jobInput,
   JobStartError,
-  jobSource,
   type PagedJobOptions,
   type SourceOptions,
 } from './jobs.js';
@@ -61,13 +59,8 @@ export function bulkJob(target: BulkTarget, jobId: string, started = false): Bul
 
 /** Starts a job for a file, or re-attaches to the job with that ID. */
 export async function startBulkJob(target: BulkTarget, options: StartJobOptions): Promise<BulkJobHandle> {
-  const jobId = checkedJobId(options.jobId ?? newJobId());
-  const input: BulkJobInput = {
-    jobId,
-    source: jobSource(options),
-    ...reportPaths(jobId, options.report),
-    ...pagedJobFields(options),
-  };
+  const { jobId, source, paging } = jobStart(options, newJobId);
+  const input: BulkJobInput = { jobId, source, ...reportPaths(jobId, options.report), ...paging };
   // An existing job with this ID (running or finished) is re-attached to, never started twice;
   // an ID that names a job of another file is refused: following it would ignore the file given.
   if (await existingJob(target.client, jobId, 'import')) {

@@ -144,6 +144,21 @@ export function jobSource(options: SourceOptions): { path: string; format: Sourc
   return { path: resolve(options.path), format };
 }
 
+/**
+ * What a job's start reads from its options, for either kind alike: its ID (checked, or a new one
+ * made by `newJobId`), its source and its paging.
+ */
+export function jobStart(
+  options: PagedJobOptions & SourceOptions & { jobId?: string },
+  newJobId: () => string,
+): { jobId: string; source: BulkJobInput['source']; paging: ReturnType<typeof pagedJobFields> } {
+  return {
+    jobId: checkedJobId(options.jobId ?? newJobId()),
+    source: jobSource(options),
+    paging: pagedJobFields(options),
+  };
+}
+
 /** A job of either kind, by its ID: `P` is its progress, `S` its summary at the end. */
 export interface JobHandle<P extends JobProgress, S> {
   jobId: string;

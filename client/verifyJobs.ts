@@ -19,15 +19,13 @@ import { reportPaths, type BulkTarget } from './bulkJobs.js';
 import {
   describeJob,
   existingJob,
+  jobStart,
   JobStartError,
   jobHandle,
   newId,
-  pagedJobFields,
   startJobWorkflow,
   withRunningPage,
   type JobHandle,
-  checkedJobId,
-  jobSource,
   type PagedJobOptions,
   type SourceOptions,
 } from './jobs.js';
@@ -114,8 +112,7 @@ export async function startVerifyJob(
   target: BulkTarget,
   options: StartVerifyOptions,
 ): Promise<VerifyJobHandle> {
-  const jobId = checkedJobId(options.jobId ?? newVerifyId());
-  const paging = pagedJobFields(options);
+  const { jobId, source, paging } = jobStart(options, newVerifyId);
   if (await existingJob(target.client, jobId, 'verify')) return verifyJob(target, jobId, false);
   const importJob = options.importJobId
     ? {
@@ -126,7 +123,7 @@ export async function startVerifyJob(
   const repairId = `${jobId}-repair`;
   const input: VerifyJobInput = {
     jobId,
-    source: jobSource(options),
+    source,
     fields: options.fields === true,
     ...verifyReportPaths(jobId, options.report),
     ...(importJob && { importJob }),

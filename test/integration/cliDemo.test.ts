@@ -14,6 +14,19 @@ import { DEMO_DIR } from '../../cli/commands/support/demoData.js';
 import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import { jsonOut, runCli, spawnCli, waitFor } from './cliHelpers.js';
 
+/** `dev` on free ports with the demo's accounts. */
+const DEV_ARGS = [
+  'dev',
+  '--temporal-port',
+  '0',
+  '--ui-port',
+  '0',
+  '--emulator-port',
+  '0',
+  '--accounts',
+  join(DEMO_DIR, 'accounts.txt'),
+];
+
 describe('embedded stack commands', { timeout: 600_000 }, () => {
   let dir: string;
   before(async () => {
@@ -43,17 +56,7 @@ describe('embedded stack commands', { timeout: 600_000 }, () => {
   });
 
   it('dev stops in order on a Ctrl-C to its whole process group, and a second Ctrl-C ends it at once', async () => {
-    const args = [
-      'dev',
-      '--temporal-port',
-      '0',
-      '--ui-port',
-      '0',
-      '--emulator-port',
-      '0',
-      '--accounts',
-      join(DEMO_DIR, 'accounts.txt'),
-    ];
+    const args = DEV_ARGS;
     type Ready = { temporalAddress: string; imBaseUrl: string };
     const start = async () => {
       // As a terminal runs it: the whole foreground process group gets the Ctrl-C.
@@ -134,20 +137,7 @@ describe('embedded stack commands', { timeout: 600_000 }, () => {
   });
 
   it('dev runs the stack until Ctrl-C: ready line, imports, clean stop', async () => {
-    const dev = spawnCli(
-      [
-        'dev',
-        '--temporal-port',
-        '0',
-        '--ui-port',
-        '0',
-        '--emulator-port',
-        '0',
-        '--accounts',
-        join(DEMO_DIR, 'accounts.txt'),
-      ],
-      { cwd: dir, env: { IM_BASE_URL: undefined, IM_REGION: undefined } },
-    );
+    const dev = spawnCli(DEV_ARGS, { cwd: dir, env: { IM_BASE_URL: undefined, IM_REGION: undefined } });
     try {
       const line = await waitFor(
         'the ready line',
