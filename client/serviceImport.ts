@@ -262,6 +262,7 @@ async function awaitOutcome(
     imported: tally?.imported ?? 0,
     failed: tally?.failed ?? counted.failed,
     failedByCode: tally?.failedByCode ?? counted.failedByCode,
+    superseded: tally?.superseded ?? counted.superseded ?? 0,
     failures,
     calls: tally?.calls ?? 0,
   };
@@ -290,6 +291,7 @@ function mergeOutcomes(fromAccount: string, outcomes: SubmissionOutcome[]): Subm
     imported: outcomes.reduce((n, o) => n + o.imported, 0),
     failed: failed.failed,
     failedByCode: failed.failedByCode,
+    superseded: failed.superseded ?? 0,
     failures: outcomes.flatMap((o) => o.failures),
     calls: outcomes.reduce((n, o) => n + o.calls, 0),
   };

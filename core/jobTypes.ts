@@ -2,7 +2,7 @@
  * What goes in and out of BulkImportWorkflow and its page activity: plain data, small, bounded
  * by a page and never by the whole file (docs/architecture.md, history hygiene).
  */
-import type { FailureKind } from './types.js';
+import type { FailureKind, UnsentCode } from './types.js';
 
 export type SourceFormat = 'jsonl' | 'csv';
 
@@ -31,12 +31,12 @@ export interface SourceCursor {
   columns?: string[];
 }
 
-/** One row of the failure report: one failed item (or one unusable input line). */
+/** One row of the report: one item that failed or was superseded (or one unusable input line). */
 export interface ReportRow {
   line: number;
   fromAccount: string;
   toAccount: string;
-  code: number | 'rejected';
+  code: number | UnsentCode;
   reason: string;
   kind: FailureKind;
 }
@@ -83,16 +83,24 @@ export interface JobCounters {
   failed: number;
   /** Vendor code, or `rejected`, → items. */
   failedByCode: Record<string, number>;
+  /**
+   * Items a later row for the same pair won over before they were sent: reported, not failed.
+   * Absent in counters carried by jobs started before 0.2.0-dev.3.
+   */
+  superseded?: number;
   /** friend_import calls made for this job (retries included). */
   calls: number;
 }
 
 export function emptyCounters(): JobCounters {
-  return { lines: 0, users: 0, items: 0, imported: 0, failed: 0, failedByCode: {}, calls: 0 };
+  return { lines: 0, users: 0, items: 0, imported: 0, failed: 0, failedByCode: {}, superseded: 0, calls: 0 };
 }
 
-/** Failed items and their codes: a job's, a page's, a user's import, one submission's. */
-export type FailedTally = Pick<JobCounters, 'failed' | 'failedByCode'>;
+/**
+ * Items that did not import as themselves: a job's, a page's, a user's import, one submission's.
+ * The failed ones by code, and apart from them the superseded ones, which are not failures.
+ */
+export type FailedTally = Pick<JobCounters, 'failed' | 'failedByCode' | 'superseded'>;
 
 /** Adds `b` into `a` (job totals, page totals). */
 export function addCounters(a: JobCounters, b: JobCounters): void {
@@ -104,15 +112,20 @@ export function addCounters(a: JobCounters, b: JobCounters): void {
   addFailed(a, b);
 }
 
-/** Adds `b`'s failed items into `a`, code by code. */
+/** Adds `b`'s failed (and superseded) items into `a`, code by code. */
 export function addFailed(a: FailedTally, b: FailedTally): void {
   a.failed += b.failed;
   for (const [code, n] of Object.entries(b.failedByCode))
     a.failedByCode[code] = (a.failedByCode[code] ?? 0) + n;
+  if (b.superseded) a.superseded = (a.superseded ?? 0) + b.superseded;
 }
 
-/** Counts `n` failed items under `code`. */
+/** Counts `n` items that ended with `code`: failed under it, or superseded (not a failure). */
 export function countFailed(c: FailedTally, code: string, n = 1): void {
+  if (code === 'superseded') {
+    c.superseded = (c.superseded ?? 0) + n;
+    return;
+  }
   c.failed += n;
   c.failedByCode[code] = (c.failedByCode[code] ?? 0) + n;
 }

@@ -19,6 +19,7 @@ import type {
   Settled,
   Submission,
   SubmissionAccepted,
+  UnsentCode,
 } from './types.js';
 
 /** Failure details kept in a workflow's ledger; the rest are counted (keeps results far under 2 MiB). */
@@ -53,7 +54,7 @@ export function newLedger(
 }
 
 interface Failure {
-  code: number | 'rejected';
+  code: number | UnsentCode;
   reason: string;
   kind: FailureKind;
   /** Which vendor list named the account, if any. */
@@ -171,12 +172,11 @@ export function admit(
     }
     const last = lastIndex.get(toAccount);
     if (last !== i) {
-      rejected++;
       const laterRef = submission.items[last ?? i]?.ref ?? last;
       fail(state, out, q, toAccount, {
-        code: 'rejected',
+        code: 'superseded',
         reason: `To_Account ${toAccount} appears again later (${String(laterRef)}); the last one wins`,
-        kind: 'rejected',
+        kind: 'superseded',
       });
       return;
     }
@@ -185,9 +185,9 @@ export function admit(
       queued.delete(toAccount);
       superseded.add(older);
       fail(state, out, older, toAccount, {
-        code: 'rejected',
+        code: 'superseded',
         reason: `superseded by a later item for To_Account ${toAccount} (${String(q.ref)}); the last one wins`,
-        kind: 'rejected',
+        kind: 'superseded',
       });
     }
     const queuedItem: QueuedItem = { submissionId: q.submissionId, ref: q.ref, item: s.item, attempts: 0 };
@@ -277,9 +277,9 @@ export function applyAnswer(
     // A newer item for this friend arrived while the call was in flight: it wins, this one never goes again.
     if (queued?.has(r.account)) {
       fail(state, out, q, r.account, {
-        code: 'rejected',
+        code: 'superseded',
         reason: `superseded by a later item for To_Account ${r.account} while this one was in flight; the last one wins`,
-        kind: 'rejected',
+        kind: 'superseded',
       });
       continue;
     }

@@ -19,6 +19,7 @@ export function submissionOutcome(
       imported: 0,
       failed: 0,
       failedByCode: {},
+      superseded: 0,
       failures: [],
       calls: 0,
     };
@@ -29,6 +30,7 @@ export function submissionOutcome(
     imported: s.imported,
     failed: s.failed,
     failedByCode: { ...s.failedByCode },
+    superseded: s.superseded ?? 0,
     failures: state.failures.filter((f) => f.submissionId === id),
     calls: s.calls,
   };
@@ -42,6 +44,7 @@ export function resultOf(state: LedgerState, status: ImportState, now: number): 
     imported: state.imported,
     failed: state.failed,
     failedByCode: { ...state.failedByCode },
+    superseded: state.superseded ?? 0,
     failAccounts: [...new Set(state.failAccounts)],
     invalidAccounts: [...new Set(state.invalidAccounts)],
     failures: state.failures,
@@ -50,12 +53,13 @@ export function resultOf(state: LedgerState, status: ImportState, now: number): 
     durationMs: now - state.startedAt,
     submissions: state.seenSubmissions.length,
     submissionTallies: Object.values(state.submissions).map(
-      ({ id, total, imported, failed, failedByCode, calls }) => ({
+      ({ id, total, imported, failed, failedByCode, superseded, calls }) => ({
         id,
         total,
         imported,
         failed,
         failedByCode,
+        superseded: superseded ?? 0,
         calls,
       }),
     ),

@@ -40,16 +40,24 @@ export interface Submission {
   follows?: string[];
 }
 
-export type FailureKind = 'permanent' | 'rejected' | 'exhausted' | 'cancelled';
+/**
+ * How an item ended without being imported as itself. `superseded` is not a failure: a later item
+ * for the same friend won before this one was sent (docs/cli.md, repeated pairs); it is counted
+ * apart from the failures and never makes an import exit 3.
+ */
+export type FailureKind = 'permanent' | 'rejected' | 'exhausted' | 'cancelled' | 'superseded';
+
+/** The code of an item that did not go: rejected by a check, or superseded by a later item. */
+export type UnsentCode = 'rejected' | 'superseded';
 
 export interface ItemFailure {
   submissionId: string;
   ref: ItemRef;
   toAccount: string;
-  /** The vendor's code, or `rejected` for a validation rejection before sending. */
-  code: number | 'rejected';
+  /** The vendor's code, or `rejected` / `superseded` for an item that was never sent. */
+  code: number | UnsentCode;
   reason: string;
-  /** permanent vendor code · rejected before sending · transient attempts exhausted · cancelled first */
+  /** permanent vendor code · rejected before sending · transient attempts exhausted · cancelled first · superseded */
   kind: FailureKind;
 }
 
@@ -67,7 +75,9 @@ export interface SubmissionAccepted {
   submissionId: string;
   /** True when this submission ID had been accepted before (nothing was added this time). */
   duplicate: boolean;
+  /** Items queued to be sent. */
   accepted: number;
+  /** Items that failed their checks (an item superseded by a later one in the same call is neither). */
   rejected: number;
   /**
    * The submission's outcomes, when the run settled them in the workflow task that accepted it
@@ -85,6 +95,8 @@ export interface SubmissionOutcome {
   imported: number;
   failed: number;
   failedByCode: Record<string, number>;
+  /** Items a later item for the same friend won over before they were sent (not failures). */
+  superseded: number;
   failures: ItemFailure[];
   /** friend_import calls that carried at least one of this submission's items. */
   calls: number;
@@ -143,6 +155,8 @@ export interface ImportFriendsResult {
   failed: number;
   /** Vendor code (or `rejected`) → number of items. */
   failedByCode: Record<string, number>;
+  /** Items a later item for the same friend won over before they were sent (not failures). */
+  superseded: number;
   /** Failed items the service listed in `Fail_Account` / `Invalid_Account` (vendor lists). */
   failAccounts: string[];
   invalidAccounts: string[];
@@ -155,7 +169,7 @@ export interface ImportFriendsResult {
   /** Per-submission counts (the most recent ones), so each caller can find its own. */
   submissionTallies: Pick<
     SubmissionTally,
-    'id' | 'total' | 'imported' | 'failed' | 'failedByCode' | 'calls'
+    'id' | 'total' | 'imported' | 'failed' | 'failedByCode' | 'superseded' | 'calls'
   >[];
 }
 
@@ -188,6 +202,8 @@ interface SubmissionTally {
   failed: number;
   pending: number;
   failedByCode: Record<string, number>;
+  /** Absent in state carried over from runs of builds before 0.2.0-dev.3. */
+  superseded?: number;
   calls: number;
   /** Set once the completion has been reported to waiting callers. */
   settled?: boolean;
@@ -206,6 +222,8 @@ export interface LedgerState {
   failed: number;
   calls: number;
   failedByCode: Record<string, number>;
+  /** Absent in state carried over from runs of builds before 0.2.0-dev.3. */
+  superseded?: number;
   failAccounts: string[];
   invalidAccounts: string[];
   /** Failure details kept in the ledger (up to `failureDetailCap`); outcomes report every one. */

@@ -35,7 +35,7 @@ const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.lengt
 const chance = (p: number): boolean => random() < p;
 const account = (n: number): string => `user${String(n).padStart(4, '0')}`;
 
-type Outcome = 0 | 30002 | 30003 | 30005 | 30010 | 'rejected';
+type Outcome = 0 | 30002 | 30003 | 30005 | 30010 | 'rejected' | 'superseded';
 
 class Tally {
   lines = 0;
@@ -60,7 +60,7 @@ class Tally {
     const failedByCode: Record<string, number> = {};
     let failed = 0;
     for (const [code, n] of [...this.byOutcome].sort(([a], [b]) => String(a).localeCompare(String(b)))) {
-      if (code === 0) continue;
+      if (code === 0 || code === 'superseded') continue;
       failed += n;
       failedByCode[String(code)] = n;
     }
@@ -71,6 +71,7 @@ class Tally {
       imported: this.byOutcome.get(0) ?? 0,
       failed,
       failedByCode,
+      superseded: this.byOutcome.get('superseded') ?? 0,
     };
   }
 }
@@ -170,10 +171,10 @@ function makeJsonl(): { text: string; tally: Tally } {
       edge('wrong field type', { ...goodItem(account(3_406)), RemarkTime: 'yesterday' }, 'rejected');
     if (u === 20) edge('unknown field', { ...goodItem(account(3_407)), Nickname: 'Bob' }, 'rejected');
     if (u % 90 === 30) {
-      // The same To_Account twice in one body: the last one wins, the earlier is rejected as superseded.
+      // The same To_Account twice in one body: the last one wins, the earlier is superseded.
       items.push({ ...goods[0], Remark: 'updated remark' });
       t.add(0);
-      t.move(0, 'rejected', 'duplicate To_Account (earlier one superseded)');
+      t.move(0, 'superseded', 'duplicate To_Account (earlier one superseded)');
     }
     lines.push(body(from, items));
     if (u % 40 === 1) {
@@ -181,7 +182,7 @@ function makeJsonl(): { text: string; tally: Tally } {
       const more = friendsOf(u, 2, 3_391, 3_399).map(goodItem);
       lines.push(body(from, [...more, { ...goods[0], Remark: 'seen again' }]));
       t.add(0, undefined, more.length + 1);
-      t.move(0, 'rejected', 'duplicate To_Account on the next line (earlier one superseded)');
+      t.move(0, 'superseded', 'duplicate To_Account on the next line (earlier one superseded)');
     }
     if (u % 28 === 3) later.push({ from, items: friendsOf(u, 3, 3_310, 3_390).map(goodItem) });
     const unusable = u % 45 === 0 ? bad[u / 45 - 1] : undefined;
@@ -270,7 +271,7 @@ function makeCsv(): { text: string; tally: Tally } {
     if (u === 411) {
       // Repeats this user's first friend on the next row: the later row wins.
       rows.push(row(cells(from, { ...goodItem(friends[0] as string), Remark: 'second thoughts' })));
-      t.add('rejected', 'duplicate To_Account (earlier row superseded)');
+      t.add('superseded', 'duplicate To_Account (earlier row superseded)');
     }
   }
   t.lines = rows.length;

@@ -47,7 +47,8 @@ export async function BulkImportWorkflow(input: BulkJobInput, carried?: JobRunSt
       input.jobId,
       s.state,
       `Job **${input.jobId}** (${s.state}): page ${s.pages}, ${c.lines} lines, ${c.items} items — ` +
-        `${c.imported} imported, ${c.failed} failed, ${c.calls} friend_import calls.`,
+        `${c.imported} imported, ${c.failed} failed${c.superseded ? `, ${c.superseded} superseded` : ''}, ` +
+        `${c.calls} friend_import calls.`,
       c,
     );
   };

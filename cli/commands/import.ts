@@ -49,6 +49,11 @@ async function dryRun(file: string, opts: ImportCommandOptions): Promise<number>
       `Dry run of ${file} (${format}): ${count(summary.lines, 'line')}, ${count(summary.users, 'user')}, ` +
         `${count(summary.items, 'item')} — ${count(summary.valid)} valid, ${count(summary.rejected, 'bad row')}. ` +
         `Nothing was written to IM or Temporal.\n` +
+        (summary.repeatedPairs > 0
+          ? `${summary.repeatedPairsExact ? '' : 'At least '}${count(summary.repeatedPairs, 'valid row is', 'valid rows are')} ` +
+            `repeated later in the file (the same From_Account and To_Account): not an error, the last one wins ` +
+            `(the job reports an earlier one superseded, or sends both in file order).\n`
+          : '') +
         (paths ? `Bad rows: ${paths.reportJsonl}\n          ${paths.reportCsv}\n` : ''),
     );
   }

@@ -67,22 +67,26 @@ export function registerReport(program: Command): void {
           },
         );
         const imported = lines.reduce((n, l) => n + l.imported.length, 0);
-        const failed = lines.reduce((n, l) => n + l.failed.length, 0);
+        const ended = lines.flatMap((l) => l.failed);
+        const superseded = ended.filter((f) => f.kind === 'superseded').length;
+        const failed = ended.length - superseded;
         if (opts.json) {
           process.stdout.write(
-            `${JSON.stringify({ jobId, status: summary.status, fromAccount: opts.user, imported, failed, lines })}\n`,
+            `${JSON.stringify({ jobId, status: summary.status, fromAccount: opts.user, imported, failed, superseded, lines })}\n`,
           );
           return;
         }
         const out = [
           lines.length === 0
             ? `Job ${jobId} (${summary.status}) has no outcome for ${opts.user} yet.`
-            : `Job ${jobId} (${summary.status}): ${opts.user} — ${count(imported)} imported, ${count(failed)} failed, on ${count(lines.length, 'input line')}.`,
+            : `Job ${jobId} (${summary.status}): ${opts.user} — ${count(imported)} imported, ${count(failed)} failed${superseded > 0 ? `, ${count(superseded)} superseded` : ''}, on ${count(lines.length, 'input line')}.`,
         ];
         for (const l of lines.slice(0, limit ?? 100)) {
           if (l.imported.length > 0) out.push(`line ${l.line}: imported ${l.imported.join(', ')}`);
           for (const f of l.failed)
-            out.push(`line ${l.line}: ${f.toAccount || '?'} failed: ${f.reason} [${f.code}, ${f.kind}]`);
+            out.push(
+              `line ${l.line}: ${f.toAccount || '?'} ${f.kind === 'superseded' ? 'superseded' : 'failed'}: ${f.reason} [${f.code}, ${f.kind}]`,
+            );
         }
         process.stdout.write(`${out.join('\n')}\n`);
         return;
@@ -113,11 +117,11 @@ export function registerReport(program: Command): void {
           `Job ${jobId} is still ${summary.status}: its report is written when it ends, to`,
           `  ${reportJsonl}`,
           `  ${reportCsv ?? ''}`,
-          rows ? `Failure rows so far: ${count(rows.length)}.` : '',
+          rows ? `Rows so far: ${count(rows.length)}.` : '',
         );
       else
         out.push(
-          `Job ${jobId} ${summary.status}: ${count(summary.failed, 'item')} failed. Report:`,
+          `Job ${jobId} ${summary.status}: ${count(summary.failed, 'item')} failed${summary.superseded ? `, ${count(summary.superseded)} superseded` : ''}. Report:`,
           `  ${reportJsonl}`,
           `  ${reportCsv ?? ''}`,
         );

@@ -153,7 +153,7 @@ export function registerUser(program: Command): void {
         } else {
           const byCode = codes(outcome.failedByCode);
           const lines = [
-            `${fromAccount}: ${count(outcome.imported)} imported, ${count(outcome.failed)} failed${byCode ? ` (${byCode})` : ''} of ${count(outcome.total, 'item')}, ${count(outcome.calls, 'friend_import call')}.`,
+            `${fromAccount}: ${count(outcome.imported)} imported, ${count(outcome.failed)} failed${byCode ? ` (${byCode})` : ''}${outcome.superseded > 0 ? `, ${count(outcome.superseded)} superseded` : ''} of ${count(outcome.total, 'item')}, ${count(outcome.calls, 'friend_import call')}.`,
             ...outcome.failures.map(
               (f) => `  item ${String(f.ref)} → ${f.toAccount || '?'}: ${f.code} (${f.kind}) ${f.reason}`,
             ),

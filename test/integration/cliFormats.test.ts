@@ -130,11 +130,12 @@ describe('JSONL and CSV give the same import', { timeout: 600_000 }, () => {
     assert.equal(b.code, 3, b.stderr);
     const sa = jsonOut<JobSummaryJson>(a);
     const sb = jsonOut<JobSummaryJson>(b);
-    const counts = (s: JobSummaryJson) => [s.status, s.users, s.imported, s.failed, s.failedByCode];
+    const counts = (s: JobSummaryJson) => [s.status, s.users, s.imported, s.failed, s.failedByCode, s.superseded];
     assert.deepEqual(counts(sa), counts(sb));
     const items = data.users.reduce((n, u) => n + u.items.length, 0);
     assert.deepEqual([sa.users, sb.items, sa.items], [1_000, items, items]);
-    assert.deepEqual(sa.failedByCode, { 30003: 20, 30005: 10, rejected: 15 + 11 });
+    assert.deepEqual(sa.failedByCode, { 30003: 20, 30005: 10, rejected: 15 });
+    assert.equal(sa.superseded, 11, 'the earlier copy of each repeated friend: superseded, not failed');
 
     for (const u of data.users) {
       const expected = expectedFriends(u, data.failing);

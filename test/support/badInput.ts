@@ -14,6 +14,8 @@ export interface ExpectedRow {
   toAccount: string;
   kind: string;
   reason: RegExp;
+  /** The report's code for the row: `rejected` unless said (a repeated pair's earlier row is superseded). */
+  code?: 'superseded';
 }
 
 export interface BadInput {
@@ -83,6 +85,7 @@ export function badJsonl(rounds = 36, goodUsers = 600): BadInput {
         toAccount: first.To_Account,
         kind: 'duplicate To_Account',
         reason: /appears again later.*last one wins/,
+        code: 'superseded',
       });
     }
     for (const kind of ITEM_KINDS) {

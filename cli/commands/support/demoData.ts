@@ -15,6 +15,7 @@ interface DemoExpectation {
   imported: number;
   failed: number;
   failedByCode: Record<string, number>;
+  superseded: number;
 }
 
 interface DemoManifest {
@@ -22,7 +23,7 @@ interface DemoManifest {
   jobs: { file: string; format: SourceFormat; expect: DemoExpectation; cases: Record<string, number> }[];
 }
 
-/** The folder is shipped in the package (`files`: client), next to the sources and the build. */
+/** The folder is shipped in the package (`files`: cli), next to the sources and the build. */
 export const DEMO_DIR = join(projectRoot, 'cli', 'demo');
 
 export async function loadDemo(dir = DEMO_DIR): Promise<DemoManifest> {
@@ -40,7 +41,7 @@ export async function readIds(path: string): Promise<string[]> {
 export function differences(actual: JobSummaryJson, expect: DemoExpectation): string[] {
   const out: string[] = [];
   if (actual.status !== expect.status) out.push(`status ${actual.status}, expected ${expect.status}`);
-  for (const key of ['lines', 'items', 'imported', 'failed'] as const)
+  for (const key of ['lines', 'items', 'imported', 'failed', 'superseded'] as const)
     if (actual[key] !== expect[key]) out.push(`${key} ${actual[key]}, expected ${expect[key]}`);
   const codes = new Set([...Object.keys(actual.failedByCode), ...Object.keys(expect.failedByCode)]);
   for (const code of [...codes].sort()) {

@@ -1,7 +1,8 @@
 /**
  * `import --dry-run`: validates a whole file on this machine with the bulk job's own reader
  * (formats/source/stream.ts, a record at a time, so memory stays bounded by a line) and writes nothing
- * to IM and nothing to Temporal. Every row that the job would reject is reported with its line.
+ * to IM and nothing to Temporal. Every row that the job would reject is reported with its line;
+ * rows that repeat a pair are counted, not reported: the job imports the later row either way.
  *
  * What it cannot know is what the service holds (accounts that exist, the 3,000-friend limit):
  * those outcomes only a real import gives (docs/architecture.md, validated input).
@@ -28,8 +29,41 @@ interface DryRunSummary {
   /** Rows (items or whole lines) the job would reject. */
   rejected: number;
   failedByCode: Record<string, number>;
+  /**
+   * Valid rows whose pair (From_Account, To_Account) a later row repeats: not errors, the later row
+   * wins (the job reports the earlier one `superseded`, or sends both in file order).
+   */
+  repeatedPairs: number;
+  /** False when the file held more pairs than the dry run remembers: `repeatedPairs` is a lower bound. */
+  repeatedPairsExact: boolean;
   reportJsonl: string | null;
   reportCsv: string | null;
+}
+
+/** Pairs remembered to find repeated ones (about 100 MB): a dry run's memory stays bounded. */
+const MAX_REMEMBERED_PAIRS = 1_000_000;
+
+/** Counts pairs seen before, remembering at most `MAX_REMEMBERED_PAIRS`. */
+class RepeatedPairs {
+  readonly #seen = new Map<string, Set<string>>();
+  #remembered = 0;
+  repeated = 0;
+  exact = true;
+
+  add(from: string, to: string): void {
+    let friends = this.#seen.get(from);
+    if (friends?.has(to)) {
+      this.repeated++;
+      return;
+    }
+    if (this.#remembered >= MAX_REMEMBERED_PAIRS) {
+      this.exact = false;
+      return;
+    }
+    if (!friends) this.#seen.set(from, (friends = new Set()));
+    friends.add(to);
+    this.#remembered++;
+  }
 }
 
 /** Reads the whole file; `onRow` gets each bad row in line order. */
@@ -43,12 +77,15 @@ export async function validateFile(
   let items = 0;
   let valid = 0;
   let rejected = 0;
+  const pairs = new RepeatedPairs();
   for await (const { record } of readRecords(path, format, START)) {
     lines++;
     items += record.itemCount;
-    if (record.fromAccount !== undefined && record.items.length > 0) {
-      users.add(record.fromAccount);
+    const from = record.fromAccount;
+    if (from !== undefined && record.items.length > 0) {
+      users.add(from);
       valid += record.items.length;
+      for (const { item } of record.items) pairs.add(from, item.To_Account);
     }
     for (const row of record.rejections) {
       rejected++;
@@ -65,6 +102,8 @@ export async function validateFile(
     valid,
     rejected,
     failedByCode: rejected > 0 ? { rejected } : {},
+    repeatedPairs: pairs.repeated,
+    repeatedPairsExact: pairs.exact,
   };
 }
 

@@ -6,8 +6,11 @@ import { emptyCounters, type JobCounters, type JobProgress, type JobState } from
 import { EXIT } from '../errors.js';
 import { codes, count, duration } from './format.js';
 
-/** The job's counters (`failed` counts validation rejections too, under `rejected`) and more. */
-export interface JobSummaryJson extends JobCounters, JobRunJson {}
+/**
+ * The job's counters (`failed` counts validation rejections too, under `rejected`; `superseded`
+ * counts apart the rows a later row for the same pair won over) and more.
+ */
+export interface JobSummaryJson extends Required<JobCounters>, JobRunJson {}
 
 /** What every job's summary says of the job itself, an import's or a verify's (verifyView.ts). */
 export interface JobRunJson {
@@ -84,6 +87,7 @@ export function jobSummary(
     imported: p.imported,
     failed: p.failed,
     failedByCode: { ...p.failedByCode },
+    superseded: p.superseded ?? 0,
     calls: p.calls,
     ...runJson(p, known),
     ...(error !== undefined && { error }),
@@ -113,7 +117,7 @@ export function formatSummary(s: JobSummaryJson): string {
     `  read      ${count(s.lines, 'line')} · ${count(s.users, 'user')} · ${count(s.items, 'item')}${
       finished || s.sourceBytes === 0 ? '' : ` (${Math.floor((100 * s.offset) / s.sourceBytes)}% of the file)`
     }`,
-    `  imported  ${count(s.imported)}`,
+    `  imported  ${count(s.imported)}${s.superseded > 0 ? ` · ${count(s.superseded, 'row')} superseded by a later row for the same pair` : ''}`,
     `  failed    ${count(s.failed)}${byCode ? ` (${byCode})` : ''}`,
     `  calls     ${count(s.calls, 'friend_import call')}`,
   ];

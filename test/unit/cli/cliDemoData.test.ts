@@ -12,7 +12,7 @@ describe('the demo dataset', () => {
     assert.equal(manifest.jobs.length, 2);
     for (const job of manifest.jobs) {
       const e = job.expect;
-      assert.equal(e.imported + e.failed, e.items, `${job.file}: every item has one outcome`);
+      assert.equal(e.imported + e.failed + e.superseded, e.items, `${job.file}: every item has one outcome`);
       assert.equal(
         Object.values(e.failedByCode).reduce((a, b) => a + b, 0),
         e.failed,
@@ -22,6 +22,8 @@ describe('the demo dataset', () => {
       const read = await validateFile(join(DEMO_DIR, job.file), job.format, () => undefined);
       assert.deepEqual([read.lines, read.items], [e.lines, e.items], job.file);
       assert.ok(read.rejected <= (e.failedByCode.rejected ?? 0));
+      // Its repeated pairs are the job's superseded rows: every repeat in the sample is within a page.
+      assert.deepEqual([read.repeatedPairs, read.repeatedPairsExact], [e.superseded, true], job.file);
     }
   });
 
@@ -43,6 +45,7 @@ describe('the demo dataset', () => {
       imported: 4,
       failed: 1,
       failedByCode: { '30003': 1 },
+      superseded: 0,
     };
     const base = {
       state: 'completed' as const,
@@ -69,10 +72,12 @@ describe('the demo dataset', () => {
       imported: 3,
       failed: 2,
       failedByCode: { '30003': 1, rejected: 1 },
+      superseded: 1,
     });
     assert.deepEqual(differences(off, expect), [
       'imported 3, expected 4',
       'failed 2, expected 1',
+      'superseded 1, expected 0',
       'failed with rejected: 1, expected 0',
     ]);
   });

@@ -22,7 +22,7 @@ const none = { attempt: 1, transient: [], permanent: [], missing: [], failAccoun
 
 /** One outcome per item: every item has exactly one outcome, or is still queued / in flight. */
 function assertAccounted(s: LedgerState, inFlight = 0): void {
-  assert.equal(s.imported + s.failed + s.queue.length + inFlight, s.items);
+  assert.equal(s.imported + s.failed + (s.superseded ?? 0) + s.queue.length + inFlight, s.items);
 }
 
 describe('ledger: admitting submissions', () => {
@@ -80,6 +80,15 @@ describe('ledger: admitting submissions', () => {
       ],
     );
     assert.match(s.failures[1]!.reason, /superseded/);
+    // Superseded is an outcome of its own, not a failure.
+    assert.deepEqual([s.superseded, s.failed, s.failedByCode], [2, 0, {}]);
+    assert.deepEqual(
+      s.failures.map((f) => [f.code, f.kind]),
+      [
+        ['superseded', 'superseded'],
+        ['superseded', 'superseded'],
+      ],
+    );
     assertAccounted(s);
   });
 

@@ -94,7 +94,7 @@ describe('PageBook', () => {
     assert.deepEqual(
       settled?.outcomes.map((o) => [o.line, o.imported, o.failed.map((f) => f.kind)]),
       [
-        [1, ['y'], ['rejected']],
+        [1, ['y'], ['superseded']],
         [2, ['x'], []],
       ],
     );
