@@ -7,7 +7,8 @@
  * outcomes, and they are in the page's outcome files. A retried page starts again at `resumeAt`, so
  * lines settled out of order after it are done again rather than recorded twice (one outcome per item).
  */
-import { admit, applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from './ledger.js';
+import { admit } from './admit.js';
+import { applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from './ledger.js';
 import {
   countFailed,
   emptyCounters,

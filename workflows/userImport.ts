@@ -18,10 +18,8 @@
  * updates with their acceptance: that path stays as it was, so their histories replay.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -35,7 +33,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FriendImportInput, ServiceActivities } from '../core/activities.js';
-import { admit, applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from '../core/ledger.js';
+import { admit } from '../core/admit.js';
+import { applyAnswer, cancelQueued, failBatch, newLedger, takeBatch } from '../core/ledger.js';
 import { resultOf, submissionOutcome } from '../core/outcomes.js';
 import {
   DEFAULT_IMPORT_OPTIONS,
@@ -47,15 +46,14 @@ import {
   type Submission,
   type SubmissionAccepted,
 } from '../core/types.js';
-import { parseFailureType } from '../im/errorCodes.js';
 import { addItemsUpdate, progressQuery, submissionQuery } from '../core/definitions.js';
-import { WAIT_FAILURE_TYPE } from '../core/retry.js';
 import {
   FRIEND_IMPORT_ACTIVITY_OPTIONS,
   FRIEND_IMPORT_LOCAL_OPTIONS,
   LOCAL_TRY_START_WITHIN_MS,
 } from './policies.js';
 import { shouldContinueAsNew } from './history.js';
+import { classifyFailure, type FailureVerdict } from './tryFailure.js';
 import { FailedKey, FromAccountKey, ImportedKey, StateKey } from '../core/searchAttributes.js';
 
 /** Search attributes are refreshed at most every this many calls (each upsert is a history event). */
@@ -290,51 +288,4 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
   }
   publish(true);
   return resultOf(state, status, Date.now());
-}
-
-type FailureVerdict =
-  | { wait: true; message: string }
-  | { wait?: false; fatal: { message: string; type: string } }
-  | { wait?: false; retry: true; delayMs: number; message: string }
-  | {
-      wait?: false;
-      failure: { code: number; reason: string; kind: 'permanent' | 'exhausted' };
-      calls: number;
-    };
-
-/**
- * A try that ended in a failure: wait for the user, stop (configuration), try again (a local
- * try that failed transiently, or timed out), or fail the batch's items.
- */
-function classifyFailure(err: unknown, local: boolean): FailureVerdict {
-  // A local activity's failure may come as it was thrown, not wrapped in an ActivityFailure.
-  const wrapped = err instanceof ActivityFailure;
-  if (!wrapped && !(local && (err instanceof ApplicationFailure || err instanceof TimeoutFailure))) throw err;
-  const cause = wrapped ? err.cause : err;
-  const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-  const message = cause?.message ?? err.message;
-  if (type === WAIT_FAILURE_TYPE) return { wait: true, message };
-  const parsed = parseFailureType(type);
-  const detail =
-    cause instanceof ApplicationFailure
-      ? (cause.details?.[0] as { attempt?: number; calls?: number; delayMs?: number } | undefined)
-      : undefined;
-  if (parsed?.class === 'config') return { fatal: { message, type: type ?? 'IM_CONFIG' } };
-  const maxAttempts = FRIEND_IMPORT_ACTIVITY_OPTIONS.retry?.maximumAttempts ?? 1;
-  const calls = detail?.calls ?? detail?.attempt ?? (local ? 1 : maxAttempts);
-  if (parsed?.class === 'permanent')
-    return { failure: { code: parsed.code, reason: message, kind: 'permanent' }, calls };
-  // A local try has no retries of its own: a retryable failure, or its timeout, goes on durably.
-  const retryable =
-    cause instanceof ApplicationFailure ? !cause.nonRetryable : cause instanceof TimeoutFailure;
-  if (local && retryable) return { retry: true, delayMs: detail?.delayMs ?? 1_000, message };
-  // Retries spent on a transient, rate-limit or auth code, or on timeouts.
-  return {
-    failure: {
-      code: parsed?.code ?? 30006,
-      reason: `${message} (transient; gave up after ${calls} attempts)`,
-      kind: 'exhausted',
-    },
-    calls,
-  };
 }

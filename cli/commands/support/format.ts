@@ -1,4 +1,4 @@
-/** Plain-text formatting for the CLI's human output: numbers, durations, code tallies. */
+/** Plain-text formatting for the CLI's human output (numbers, durations, code tallies) and the picking of summary fields. */
 
 /**
  * A number as people read it (`1,234`), and with a noun the noun in the right number: `1 line`,
@@ -10,6 +10,11 @@ export function count(n: number, noun?: string, plural?: string): string {
   const number = n.toLocaleString('en-US');
   if (noun === undefined) return number;
   return `${number} ${n === 1 ? noun : (plural ?? `${noun}s`)}`;
+}
+
+/** The named fields of `o`, in that order: a summary copies the job's figures by name. */
+export function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 }
 
 /** `850 ms`, `12.3 s`, `4m05s`, `2h03m`. */

@@ -4,7 +4,7 @@
  */
 import { emptyCounters, type JobCounters, type JobProgress, type JobState } from '../../../core/jobTypes.js';
 import { EXIT } from '../errors.js';
-import { codes, count, duration } from './format.js';
+import { codes, count, duration, pick } from './format.js';
 
 /**
  * The job's counters (`failed` counts validation rejections too, under `rejected`; `superseded`
@@ -46,13 +46,9 @@ export function runJson(
   known: { reportJsonl?: string; reportCsv?: string } | undefined,
 ): Omit<JobRunJson, 'jobId' | 'workflowId' | 'status' | 'error'> {
   return {
-    elapsedMs: p.elapsedMs,
+    ...pick(p, 'elapsedMs', 'inFlight', 'concurrency', 'offset', 'sourceBytes'),
     reportJsonl: known?.reportJsonl ?? null,
     reportCsv: known?.reportCsv ?? null,
-    inFlight: p.inFlight,
-    concurrency: p.concurrency,
-    offset: p.offset,
-    sourceBytes: p.sourceBytes,
   };
 }
 
@@ -81,11 +77,7 @@ export function jobSummary(
     jobId,
     workflowId,
     status,
-    lines: p.lines,
-    users: p.users,
-    items: p.items,
-    imported: p.imported,
-    failed: p.failed,
+    ...pick(p, 'lines', 'users', 'items', 'imported', 'failed'),
     failedByCode: { ...p.failedByCode },
     superseded: p.superseded ?? 0,
     calls: p.calls,

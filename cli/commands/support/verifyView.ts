@@ -11,7 +11,7 @@ import {
   type WriterSeen,
 } from '../../../core/verifyTypes.js';
 import type { VerifyJobHandle } from '../../../client/verifyJobs.js';
-import { count, duration } from './format.js';
+import { count, duration, pick } from './format.js';
 import { follow, summaryNow, type FollowOptions, type JobLook } from './jobView.js';
 import { createJobProgressView, estimate, type Estimate, type ProgressLook } from './progress.js';
 import {
@@ -64,14 +64,7 @@ function verifySummary(
     format: known?.format ?? null,
     fields: known?.fields ?? false,
     importJobId: known?.importJobId ?? null,
-    lines: p.lines,
-    users: p.users,
-    items: p.items,
-    pairs: p.pairs,
-    present: p.present,
-    different: p.different,
-    missing: p.missing,
-    absent: p.absent,
+    ...pick(p, 'lines', 'users', 'items', 'pairs', 'present', 'different', 'missing', 'absent'),
     unexpectedPresent: p.unexpected,
     unchecked: p.unchecked,
     byField: { ...p.byField },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { admit } from '../../../core/admit.js';
 import {
-  admit,
   applyAnswer,
   cancelQueued,
   failBatch,

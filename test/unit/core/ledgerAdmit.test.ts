@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { admit, newLedger } from '../../../core/ledger.js';
+import { admit } from '../../../core/admit.js';
+import { newLedger } from '../../../core/ledger.js';
 import type { SubmittedItem } from '../../../core/types.js';
 
 const item = (to: string, version = 1): SubmittedItem => ({
