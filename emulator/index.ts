@@ -10,7 +10,7 @@ import { FaultInjector, parseFaultPlan, type FaultPlan } from './faults.js';
 import { FriendImportService } from './friendImportRoute.js';
 import { QueryAuth } from './queryAuth.js';
 import { WindowLimiter } from './rateWindow.js';
-import { createEmulatorServer } from './server.js';
+import { createEmulatorServer, extrasTokenFor } from './server.js';
 import { StatsCollector } from './stats.js';
 import { Store } from './store.js';
 import { EXISTING_FRIEND_MODES, type Emulator, type EmulatorOptions, type FriendRow } from './types.js';
@@ -87,6 +87,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const maxBodyBytes = nonNegativeInt('maxBodyBytes', options.maxBodyBytes, EMULATOR_DEFAULTS.maxBodyBytes);
   if (pageSize === 0) throw new RangeError('friendGetPageSize must be at least 1');
   const existingFriend = options.existingFriend ?? EMULATOR_DEFAULTS.existingFriend;
+  const extrasToken = extrasTokenFor(host, options.extrasToken);
 
   let injector = options.faults ? new FaultInjector(parseFaultPlan(options.faults)) : undefined;
   let faultN = 0;
@@ -126,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     maxBodyBytes,
     setFaults: (plan) => setFaults(plan as FaultPlan | undefined),
     nextFaultN: () => ++faultN,
+    ...(extrasToken !== undefined && { extrasToken }),
     health: () => {
       const cpu = process.cpuUsage();
       return {
@@ -158,6 +160,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return {
     baseUrl,
     port,
+    ...(extrasToken !== undefined && { extrasToken }),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     setFaults,

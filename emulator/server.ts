@@ -8,6 +8,7 @@
  * is accepted and what is refused, and why.
  */
 import { isUtf8 } from 'node:buffer';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { COMMANDS } from '../im/schemas.js';
 import * as companions from './companions.js';
@@ -54,6 +55,8 @@ interface ServerDeps {
   /** The friend_import number under the current fault plan (counts every arrival). */
   nextFaultN(): number;
   health(): object;
+  /** Lets callers beyond this machine use the extras (`Authorization: Bearer <token>`). */
+  extrasToken?: string;
 }
 
 const warned = new Set<string>();
@@ -145,13 +148,38 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
 }
 
 /**
- * Who may use an extra: health anyone (a container's probe); the rest (fault plans, the call log,
- * the counters) only a caller on this machine, since they change or show what any client sends.
+ * The extras token of an emulator listening on `host`: the one given (16–200 printable characters),
+ * else one made up when it listens beyond loopback, else none (only its own machine uses them).
  */
-export function extrasAllowed(op: string, remoteAddress: string | undefined): boolean {
+export function extrasTokenFor(host: string, given: string | undefined): string | undefined {
+  if (given !== undefined) {
+    if (!/^[\x21-\x7e]{16,200}$/.test(given))
+      throw new RangeError('extrasToken must be 16–200 printable characters without spaces');
+    return given;
+  }
+  const loopback = /^127\./.test(host) || host === '::1' || host === 'localhost';
+  return loopback ? undefined : randomBytes(24).toString('base64url');
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Who may use an extra: health anyone (a container's probe); the rest (fault plans, the call log,
+ * the counters), which change or show what any client sends, a caller on this machine or one that
+ * presents the emulator's extras token (`authorization`: the request's header).
+ */
+export function extrasAllowed(
+  op: string,
+  remoteAddress: string | undefined,
+  authorization?: string,
+  token?: string,
+): boolean {
   if (op === 'GET health') return true;
   const address = remoteAddress?.replace(/^::ffff:/, '') ?? '';
-  return address === '::1' || /^127\./.test(address);
+  if (address === '::1' || /^127\./.test(address)) return true;
+  const presented = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+  // Digests compare in constant time whatever the lengths.
+  return token !== undefined && presented !== undefined && timingSafeEqual(digest(presented), digest(token));
 }
 
 async function extras(
@@ -161,10 +189,14 @@ async function extras(
   path: string,
 ): Promise<void> {
   const op = `${req.method ?? ''} ${path.slice('__emulator/'.length)}`;
-  if (!extrasAllowed(op, req.socket.remoteAddress))
+  if (!extrasAllowed(op, req.socket.remoteAddress, req.headers.authorization, deps.extrasToken))
     return sendJson(
       res,
-      { ok: false, error: 'the emulator extras answer callers on this machine only' },
+      {
+        ok: false,
+        error:
+          'the emulator extras answer callers on its machine, or with its extras token (Authorization: Bearer <token>, printed when it starts)',
+      },
       403,
     );
   if (op === 'GET health') return sendJson(res, deps.health());

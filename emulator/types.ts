@@ -9,6 +9,11 @@ export type ExistingFriendMode = (typeof EXISTING_FRIEND_MODES)[number];
 export interface EmulatorOptions {
   /** Default '127.0.0.1'. */
   host?: string;
+  /**
+   * What callers beyond this machine present to use the extras (`Authorization: Bearer <token>`).
+   * Listening beyond loopback without one, the emulator makes one up (`Emulator.extrasToken`).
+   */
+  extrasToken?: string;
   /** Default 0: a free port. */
   port?: number;
   /** SQLite file; default in memory. */
@@ -111,6 +116,8 @@ export interface Emulator {
   /** e.g. 'http://127.0.0.1:41234/' (ImClient baseUrl). */
   baseUrl: string;
   port: number;
+  /** The extras token, when one was given or the emulator listens beyond loopback. */
+  extrasToken?: string;
   stats(): EmulatorStats;
   resetStats(): void;
   setFaults(plan: FaultPlan | undefined): void;

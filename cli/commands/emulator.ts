@@ -28,6 +28,7 @@ interface EmulatorCommandOptions {
   admins?: string;
   recordCalls?: boolean;
   existingFriend?: 'overwrite' | 'refuse';
+  extrasToken?: string;
 }
 
 function wholeNumber(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -119,6 +120,7 @@ async function runEmulator(opts: EmulatorCommandOptions): Promise<void> {
       maxBodyBytes: opts.maxBodyBytes,
       recordCalls: opts.recordCalls,
       existingFriend: opts.existingFriend,
+      extrasToken: opts.extrasToken ?? (process.env.EMULATOR_EXTRAS_TOKEN || undefined),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -132,7 +134,11 @@ async function runEmulator(opts: EmulatorCommandOptions): Promise<void> {
     `IM emulator for SDKAppID ${settings.sdkAppId} (admin ${settings.adminIdentifier}) on ${emulator.baseUrl}; ` +
       `state ${opts.db ?? 'in memory'}; friend_import limit ${opts.rateLimit ?? 200}/s` +
       `${faults ? `; fault plan ${opts.faults} (seed ${faults.seed})` : ''}` +
-      `${opts.existingFriend === 'refuse' ? '; an existing friend is refused (30001)' : ''}\n`,
+      `${opts.existingFriend === 'refuse' ? '; an existing friend is refused (30001)' : ''}\n` +
+      (emulator.extrasToken
+        ? `Its extras (/__emulator/faults, stats, calls) answer callers on other machines that send ` +
+          `"Authorization: Bearer ${emulator.extrasToken}".\n`
+        : ''),
   );
   process.stdout.write(`ready ${JSON.stringify({ baseUrl: emulator.baseUrl })}\n`);
   await new Promise<void>((resolve) => {
@@ -185,6 +191,10 @@ export function registerEmulator(program: Command): void {
     )
     .option('--admins <list>', 'more admin identifiers besides IM_ADMIN_IDENTIFIER, comma-separated')
     .option('--record-calls', 'keep a log of friend_import calls (GET /__emulator/calls)')
+    .option(
+      '--extras-token <token>',
+      'what callers on other machines send to use the extras (Authorization: Bearer <token>); default EMULATOR_EXTRAS_TOKEN, else made up when --host is not loopback',
+    )
     .option(
       '--existing-friend <mode>',
       'importing someone already a friend: overwrite (default) replaces the stored friend, refuse answers per-item 30001',
