@@ -8,7 +8,8 @@
  *
  * It watches its job through a query every half second: a pause stops new calls within a second,
  * a cancel ends every item read and not sent as `cancelled`, and the concurrency can change. What
- * it does like a verify page (following the job, reading, checkpoints, its end) is in ./pageRun.ts.
+ * it does like a verify page (following the job, reading, checkpoints, its end) is in ./pageRun.ts
+ * and the parts it names.
  */
 import { sleep } from './sleep.js';
 import type { PageInput, PageProgress, PageResult } from '../../core/jobTypes.js';
@@ -17,7 +18,8 @@ import { decideOnFailure } from '../../core/retry.js';
 import type { QueuedItem } from '../../core/types.js';
 import { RevokedError } from '../../coordination/holder/holder.js';
 import { callFriendImport, presentFriends } from '../importCall.js';
-import { PageRun, startPage, type PageDeps } from './pageRun.js';
+import { PageRun, type PageDeps } from './pageRun.js';
+import { startPage } from './pageStart.js';
 
 export interface ImportPageDeps extends PageDeps {
   batchSize: number;
@@ -65,6 +67,13 @@ export function createImportPage(deps: ImportPageDeps) {
     const { ctx, session } = run;
     let waitingForSlot = 0;
 
+    /**
+     * One user's batch, retried here per call by the one policy in core/retry.ts, not by Temporal:
+     * a page's activity holds the calls in flight of up to the job's concurrency of users, and its
+     * checkpoint, so a Temporal retry would restart all of it from that checkpoint for one call's
+     * transient failure. The user import's activity is a single call: there Temporal applies the
+     * same policy (workflows/policies.ts).
+     */
     const runUser = async (from: string): Promise<void> => {
       const batch: QueuedItem[] = book.takeBatch(from);
       if (batch.length === 0) return;

@@ -1,19 +1,17 @@
 /**
  * One attempt of a job's page, as far as the import's page (activities/page/importPage.ts) and the
- * verify's (activities/verify/verifyPage.ts) do the same: where the attempt resumes (its last
- * heartbeat), following the job's control (pause, cancel, concurrency), stopping, reading the
- * page's records within its limits, the checkpoint, the holder session at the app coordinator, and
- * the page's result. What a page does with its records — the calls — is its own.
+ * verify's (activities/verify/verifyPage.ts) do the same: following the job's control (pause,
+ * cancel, concurrency), stopping, the attempt's loop of reading, calls and checkpoints, and the
+ * page's result. What a page does with its records — the calls — is its own.
  *
- * Checkpoints follow the file (docs/architecture.md, one outcome per item): the outcome file of the
- * lines settled at the front is written first, then a heartbeat names it and the line to resume
- * from. A retry drops any outcome file its checkpoint does not name and starts again at that line.
+ * The parts: where the attempt resumes is ./pageStart.ts, reading within the page's limits
+ * ./pageReading.ts, checkpoints and heartbeats ./pageCheckpoint.ts, the holder session at the app
+ * coordinator ./pageSession.ts.
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { setMaxListeners } from 'node:events';
-import { stat } from 'node:fs/promises';
 import {
   MAX_CONCURRENCY,
   type JobControl,
@@ -26,11 +24,14 @@ import {
 import type { Api, Rates } from '../../coordination/rules/state.js';
 import type { PageRecord } from '../../core/pageBook.js';
 import type { ImClient } from '../../im/node/client.js';
-import { endSession, HolderSession, type HolderOptions } from '../../coordination/holder/holder.js';
+import type { HolderSession } from '../../coordination/holder/holder.js';
+import type { HolderOptions } from '../../coordination/holder/options.js';
 import type { LeaseSender } from '../../coordination/holder/transport.js';
-import { dropOutcomesAfter, writeOutcomes } from '../../formats/importReport.js';
-import { readRecords, SourceError, type SourceRecord } from '../../formats/source/stream.js';
 import { followJobControl } from './followJob.js';
+import { Checkpoints, type PageBookView, type PageFigures } from './pageCheckpoint.js';
+import { openRecords, readSlice, startReading, type PageReading } from './pageReading.js';
+import { endSession, openPageSession } from './pageSession.js';
+import type { PageStart } from './pageStart.js';
 import { Wakeup } from './wakeup.js';
 
 /** What every page activity is made with. */
@@ -44,62 +45,13 @@ export interface PageDeps {
   leaseTtlMs?: number;
 }
 
-/** What a page's book (core/pageLines.ts) shows the attempt that runs it. */
-interface PageBookView<C extends PageCounters> {
-  readonly full: boolean;
-  readonly readHead: SourceCursor;
-  readonly live: { lines: number; items: number };
-  readonly checkpointed: C;
-  resumeAt(): SourceCursor;
-  settle(): { outcomes: readonly object[] } | undefined;
-  syncCalls(calls: number): void;
-}
-
 type Stopping = 'paused' | 'cancelled' | 'failed' | 'revoked';
-
-/** Where an attempt starts: its page's last checkpoint (a retry), or the page's cursor. */
-interface PageStart<P> {
-  attempt: number;
-  previous: P | undefined;
-  resumeFrom: SourceCursor;
-  sourceBytes: number;
-}
 
 /** How often the page asks its job whether it was paused, cancelled or re-sized. */
 const CONTROL_POLL_MS = 400;
-const CHECKPOINT_EVERY_MS = 1_000;
-/** Reading yields to the calls after this much work. */
-const READ_SLICE_MS = 8;
-
-/**
- * Reads the attempt's start: a retry resumes from its last heartbeat, and any outcome file written
- * after it is dropped (its lines are done again). An unreadable source stops the job.
- */
-export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
-  input: JobPageInput,
-): Promise<PageStart<P>> {
-  const ctx = Context.current();
-  const previous = ctx.info.heartbeatDetails as P | undefined;
-  await dropOutcomesAfter(input.reportDir, input.page, previous?.segments ?? 0);
-  const sourceBytes = await stat(input.source.path).then(
-    (s) => s.size,
-    (err: Error) => {
-      throw ApplicationFailure.nonRetryable(
-        `cannot read ${input.source.path}: ${err.message}`,
-        'SourceUnreadable',
-      );
-    },
-  );
-  return {
-    attempt: ctx.info.attempt,
-    previous,
-    resumeFrom: previous?.resumeAt ?? input.cursor,
-    sourceBytes,
-  };
-}
 
 /** What a page does in the attempt's loop; the attempt does the rest. */
-interface PageWork<L> {
+interface PageWork<L> extends PageFigures<L> {
   /** Takes in one record read within the page's limits. */
   add(record: PageRecord, start: SourceCursor, next: SourceCursor): void;
   /**
@@ -111,9 +63,6 @@ interface PageWork<L> {
   drained?(): void | Promise<void>;
   /** Runs beside the loop until the page ends (its signal aborts). */
   alongside?(): Promise<void>;
-  /** The page's own figures in its heartbeat: beside `live` (if any), and in it. */
-  details?(): object;
-  live(): L;
 }
 
 export class PageRun<C extends PageCounters> {
@@ -129,20 +78,13 @@ export class PageRun<C extends PageCounters> {
   readonly #running = new Set<Promise<void>>();
   readonly #offChange: () => void;
   readonly #resumeFrom: SourceCursor;
-  readonly #carriedCalls: number;
   readonly #sourceBytes: number;
-  #segments: number;
+  readonly #checkpoints: Checkpoints<C>;
+  readonly #reading: PageReading;
   #stopping: Stopping | undefined;
   #fatal: string | undefined;
   #control: JobControl;
   #inFlight = 0;
-  #readerDone = false;
-  /** Where the page ended at its limits (undefined: it read to the end of the file, or stopped). */
-  #pageEnd: SourceCursor | undefined;
-  #linesThisPage: number;
-  #itemsThisPage: number;
-  #lastUser: string | undefined;
-  #lastCheckpoint = performance.now();
   /** Calls this attempt made (its checkpoint adds those of the attempts before it). */
   calls = 0;
 
@@ -166,25 +108,30 @@ export class PageRun<C extends PageCounters> {
     this.#api = o.api;
     this.#empty = o.empty;
     this.#resumeFrom = start.resumeFrom;
-    this.#segments = start.previous?.segments ?? 0;
-    this.#carriedCalls = carried?.calls ?? 0;
     this.#sourceBytes = start.sourceBytes;
+    this.#checkpoints = new Checkpoints({
+      ctx: this.ctx,
+      page: input.page,
+      reportDir: input.reportDir,
+      book: o.book,
+      segments: start.previous?.segments ?? 0,
+      carriedCalls: carried?.calls ?? 0,
+      sourceBytes: start.sourceBytes,
+      calls: () => this.calls,
+      inFlight: () => this.#inFlight,
+    });
     this.#control = { state: 'running', concurrency: input.concurrency };
-    // A retry resumes partway: the page's limits count from where the page began, not the retry.
-    this.#linesThisPage = carried?.lines ?? 0;
-    this.#itemsThisPage = carried?.items ?? 0;
+    this.#reading = startReading(carried);
     // Every run in flight may wait for a call slot, or a back-off, on this signal.
     setMaxListeners(MAX_CONCURRENCY + 16, this.#stop.signal);
-    this.session = new HolderSession({
-      send: deps.sendLease,
+    this.session = openPageSession({
+      deps,
+      page: input.page,
+      attempt: start.attempt,
+      windowTail: input.windowTail,
       holder: o.holder,
-      generation: input.page * 1_000 + Math.min(start.attempt, 999),
-      ttlMs: deps.leaseTtlMs ?? 20_000,
-      capacity: deps.capacity,
-      want: { [o.api]: deps.capacity[o.api] ?? 0 },
-      ...(start.attempt === 1 && { tail: { [o.api]: input.windowTail } }),
-      callBudgetMs: deps.im.timeoutMs + 2_000,
-      ...o.session,
+      api: o.api,
+      session: o.session,
       onError: (err) => {
         this.ctx.log.warn('lease request failed', { error: String(err) });
       },
@@ -217,7 +164,7 @@ export class PageRun<C extends PageCounters> {
   }
 
   get readerDone(): boolean {
-    return this.#readerDone;
+    return this.#reading.done;
   }
 
   /** Calls that may start now: the job's concurrency less those in flight. */
@@ -227,7 +174,7 @@ export class PageRun<C extends PageCounters> {
 
   /** Everything is read and answered: the page has nothing left to do. */
   idle(): boolean {
-    return this.#readerDone && this.#inFlight === 0 && this.#empty();
+    return this.#reading.done && this.#inFlight === 0 && this.#empty();
   }
 
   halt(why: Stopping): void {
@@ -263,34 +210,8 @@ export class PageRun<C extends PageCounters> {
   async run<L extends object>(work: PageWork<L>): Promise<void> {
     const input = this.#input;
     const book = this.#book;
-    const records = readRecords(input.source.path, input.source.format, this.#resumeFrom)[
-      Symbol.asyncIterator
-    ]();
-    const progress = (state: string): PageCheckpoint<C, L> => ({
-      page: input.page,
-      resumeAt: book.resumeAt(),
-      segments: this.#segments,
-      counters: book.checkpointed,
-      ...work.details?.(),
-      live: {
-        ...work.live(),
-        calls: this.#carriedCalls + this.calls,
-        inFlight: this.#inFlight,
-        linesRead: book.live.lines,
-        items: book.live.items,
-        bytesRead: book.readHead.offset,
-        sourceBytes: this.#sourceBytes,
-        state,
-      },
-    });
-    const checkpoint = async (state: string): Promise<void> => {
-      this.#lastCheckpoint = performance.now();
-      const settled = book.settle();
-      if (settled) await writeOutcomes(input.reportDir, input.page, ++this.#segments, settled.outcomes);
-      book.syncCalls(this.#carriedCalls + this.calls);
-      this.ctx.heartbeat(progress(state));
-    };
-
+    const checkpoints = this.#checkpoints;
+    const records = openRecords(input.source, this.#resumeFrom);
     const poller = followJobControl({
       client: this.#client,
       jobWorkflowId: input.jobWorkflowId,
@@ -306,57 +227,30 @@ export class PageRun<C extends PageCounters> {
     });
     const beside = work.alongside?.() ?? Promise.resolve();
     try {
-      this.ctx.heartbeat(progress('starting'));
+      checkpoints.heartbeat(work, 'starting');
       for (;;) {
-        if (!this.#stopping) await this.#fill(records, work);
+        if (!this.#stopping)
+          await readSlice(
+            records,
+            this.#reading,
+            input.limits,
+            () => !this.#stopping && !book.full,
+            (record, start, next) => work.add(record, start, next),
+          );
         work.turn();
-        if (performance.now() - this.#lastCheckpoint >= CHECKPOINT_EVERY_MS)
-          await checkpoint(this.#stopping ?? 'running');
+        if (checkpoints.due()) await checkpoints.write(work, this.#stopping ?? 'running');
         if (this.#stopping && this.#inFlight === 0) break;
         if (this.idle()) break;
-        await this.wake.wait(this.#readerDone || book.full || this.#stopping ? 250 : 0);
+        await this.wake.wait(this.#reading.done || book.full || this.#stopping ? 250 : 0);
       }
       await Promise.all(this.#running);
       await work.drained?.();
-      await checkpoint(this.#stopping ?? 'done');
+      await checkpoints.write(work, this.#stopping ?? 'done');
     } finally {
       this.#offChange();
       this.#stop.abort(new Error('page ended'));
       await Promise.all([poller, beside].map((p) => p.catch(() => undefined)));
       await records.return?.(undefined);
-    }
-  }
-
-  /** Reads records for a slice of time, up to the page's limits or until the book is full. */
-  async #fill(records: AsyncIterator<SourceRecord>, work: Pick<PageWork<object>, 'add'>): Promise<void> {
-    const { maxLines, maxItems } = this.#input.limits;
-    const until = performance.now() + READ_SLICE_MS;
-    while (!this.#readerDone && !this.#stopping && !this.#book.full && performance.now() < until) {
-      let next: IteratorResult<SourceRecord>;
-      try {
-        next = await records.next();
-      } catch (err) {
-        if (err instanceof SourceError)
-          throw ApplicationFailure.nonRetryable(err.message, 'SourceUnreadable');
-        throw err;
-      }
-      if (next.done) {
-        this.#readerDone = true;
-        break;
-      }
-      const { record, start, next: after } = next.value;
-      // A page ends at its limits, but not in the middle of one user's consecutive rows.
-      const sameUser = record.fromAccount !== undefined && record.fromAccount === this.#lastUser;
-      const overLimit = this.#linesThisPage >= maxLines || this.#itemsThisPage >= maxItems;
-      if (overLimit && (!sameUser || this.#linesThisPage >= maxLines * 4) && this.#linesThisPage > 0) {
-        this.#pageEnd = start;
-        this.#readerDone = true;
-        break;
-      }
-      this.#linesThisPage++;
-      this.#itemsThisPage += record.itemCount;
-      this.#lastUser = record.fromAccount;
-      work.add(record, start, after);
     }
   }
 
@@ -380,7 +274,7 @@ export class PageRun<C extends PageCounters> {
       );
     }
     const stopping = this.#stopping;
-    const eof = this.#readerDone && this.#pageEnd === undefined && !stopping;
+    const eof = this.#reading.done && this.#reading.end === undefined && !stopping;
     await endSession(this.session, eof || stopping !== undefined ? 'holder' : 'epoch', signal);
     return {
       page: this.#input.page,
@@ -390,7 +284,7 @@ export class PageRun<C extends PageCounters> {
       ...(stopping === 'paused' && { stopped: 'paused' as const }),
       ...(stopping === 'cancelled' && { stopped: 'cancelled' as const }),
       counters: this.#book.checkpointed,
-      segments: this.#segments,
+      segments: this.#checkpoints.segments,
       sourceBytes: this.#sourceBytes,
       windowTail: this.session.tail()[this.#api] ?? [],
       ...own,

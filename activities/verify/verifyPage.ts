@@ -26,7 +26,8 @@ import {
 import { verifyHolder, writersIn, WriterLog } from '../../core/verifyWatch.js';
 import { coordinatorStateQuery, coordinatorWorkflowId } from '../../core/definitions.js';
 import { RevokedError } from '../../coordination/holder/holder.js';
-import { PageRun, startPage, type PageDeps } from '../page/pageRun.js';
+import { PageRun, type PageDeps } from '../page/pageRun.js';
+import { startPage } from '../page/pageStart.js';
 import { checkFriends, ConfigStop, getFriends, type ReadDeps } from './serviceReads.js';
 
 export type VerifyPageDeps = PageDeps;

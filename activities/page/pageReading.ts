@@ -1,0 +1,87 @@
+/**
+ * Reading a page's lines (formats/source/stream.ts) within its limits. A page ends at `maxLines`
+ * lines or `maxItems` items, but not in the middle of one user's consecutive rows (unless they run
+ * past four times the line limit): a user's rows are written in one page, in file order. Reading
+ * goes in short slices, so the calls of the lines read keep going while the file is parsed.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { JobPageInput, PageCounters, SourceCursor } from '../../core/jobTypes.js';
+import type { PageRecord } from '../../core/pageBook.js';
+import { readRecords, SourceError, type SourceRecord } from '../../formats/source/stream.js';
+
+/** Reading yields to the calls after this much work. */
+const READ_SLICE_MS = 8;
+
+type PageLimits = JobPageInput['limits'];
+
+/** How far the page has read. */
+export interface PageReading {
+  /** Lines and items taken in, counted from where the page began (not where a retry resumed). */
+  lines: number;
+  items: number;
+  lastUser: string | undefined;
+  /** Nothing more to read: the file ended, or the page reached its limits. */
+  done: boolean;
+  /** Where the page ended at its limits (undefined: it read to the end of the file, or stopped). */
+  end: SourceCursor | undefined;
+}
+
+/** A retry resumes partway: the page's limits count from where the page began, not the retry. */
+export function startReading(carried: PageCounters | undefined): PageReading {
+  return {
+    lines: carried?.lines ?? 0,
+    items: carried?.items ?? 0,
+    lastUser: undefined,
+    done: false,
+    end: undefined,
+  };
+}
+
+/** The page's records from `from` (where the attempt resumes) to the end of its file. */
+export function openRecords(source: JobPageInput['source'], from: SourceCursor): AsyncIterator<SourceRecord> {
+  return readRecords(source.path, source.format, from)[Symbol.asyncIterator]();
+}
+
+/** Whether the page ends before `record`: at its limits, but not within one user's consecutive rows. */
+export function endsBefore(r: PageReading, record: PageRecord, { maxLines, maxItems }: PageLimits): boolean {
+  const sameUser = record.fromAccount !== undefined && record.fromAccount === r.lastUser;
+  const overLimit = r.lines >= maxLines || r.items >= maxItems;
+  return overLimit && (!sameUser || r.lines >= maxLines * 4) && r.lines > 0;
+}
+
+/**
+ * Reads records for a slice of time while `more()` (the page is not stopping, its book not full),
+ * up to the page's limits, and hands each to `add`. An unreadable source stops the job.
+ */
+export async function readSlice(
+  records: AsyncIterator<SourceRecord>,
+  r: PageReading,
+  limits: PageLimits,
+  more: () => boolean,
+  add: (record: PageRecord, start: SourceCursor, next: SourceCursor) => void,
+): Promise<void> {
+  const until = performance.now() + READ_SLICE_MS;
+  while (!r.done && more() && performance.now() < until) {
+    let next: IteratorResult<SourceRecord>;
+    try {
+      next = await records.next();
+    } catch (err) {
+      if (err instanceof SourceError) throw ApplicationFailure.nonRetryable(err.message, 'SourceUnreadable');
+      throw err;
+    }
+    if (next.done) {
+      r.done = true;
+      break;
+    }
+    const { record, start, next: after } = next.value;
+    if (endsBefore(r, record, limits)) {
+      r.end = start;
+      r.done = true;
+      break;
+    }
+    r.lines++;
+    r.items += record.itemCount;
+    r.lastUser = record.fromAccount;
+    add(record, start, after);
+  }
+}
