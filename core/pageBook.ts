@@ -83,6 +83,11 @@ export class PageBook extends PageLines<OpenLine, LineOutcome, JobCounters> {
     this.#o = options;
   }
 
+  /** Nothing read is waiting for a call or an answer. */
+  get empty(): boolean {
+    return this.buffered === 0;
+  }
+
   get busy(): number {
     return this.#busy;
   }

@@ -79,6 +79,11 @@ export class VerifyBook extends PageLines<OpenLine, VerifyLineOutcome, VerifyCou
     return this.#open.size + this.#checking.size;
   }
 
+  /** Nothing read is waiting for a check or its answer. */
+  get empty(): boolean {
+    return this.openRuns === 0;
+  }
+
   /** Every user this attempt has read (the users a writer must not touch while we read them). */
   get users(): ReadonlySet<string> {
     return this.seenUsers;

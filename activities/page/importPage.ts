@@ -57,7 +57,6 @@ export function createImportPage(deps: ImportPageDeps) {
       deps,
       start,
       book,
-      empty: () => book.buffered === 0,
       holder: `job:${input.jobId}`,
       api: 'friend_import',
       // Alone in the app, a page holds every user no one else holds, without naming them; else it

@@ -13,6 +13,8 @@ const CHECKPOINT_EVERY_MS = 1_000;
 /** What a page's book (core/pageLines.ts) shows the attempt that runs it. */
 export interface PageBookView<C extends PageCounters> {
   readonly full: boolean;
+  /** Nothing read is waiting for a call or an answer. */
+  readonly empty: boolean;
   readonly readHead: SourceCursor;
   readonly live: { lines: number; items: number };
   readonly checkpointed: C;

@@ -73,7 +73,6 @@ export class PageRun<C extends PageCounters> {
   readonly #client: Client;
   readonly #book: PageBookView<C>;
   readonly #api: Api;
-  readonly #empty: () => boolean;
   readonly #stop = new AbortController();
   readonly #running = new Set<Promise<void>>();
   readonly #offChange: () => void;
@@ -93,8 +92,6 @@ export class PageRun<C extends PageCounters> {
     deps: PageDeps;
     start: PageStart<PageCheckpoint<C, object>>;
     book: PageBookView<C>;
-    /** Nothing read is waiting for a call or an answer. */
-    empty: () => boolean;
     /** The coordinator's name for this page, and the API whose rate it takes a share of. */
     holder: string;
     api: Api;
@@ -106,7 +103,6 @@ export class PageRun<C extends PageCounters> {
     this.#client = deps.client;
     this.#book = o.book;
     this.#api = o.api;
-    this.#empty = o.empty;
     this.#resumeFrom = start.resumeFrom;
     this.#sourceBytes = start.sourceBytes;
     this.#checkpoints = new Checkpoints({
@@ -174,7 +170,7 @@ export class PageRun<C extends PageCounters> {
 
   /** Everything is read and answered: the page has nothing left to do. */
   idle(): boolean {
-    return this.#reading.done && this.#inFlight === 0 && this.#empty();
+    return this.#reading.done && this.#inFlight === 0 && this.#book.empty;
   }
 
   halt(why: Stopping): void {

@@ -47,15 +47,7 @@ export function createVerifyPage(deps: VerifyPageDeps) {
       previous?.counters,
     );
     const writers = new WriterLog(previous?.writers);
-    const run = new PageRun({
-      input,
-      deps,
-      start,
-      book,
-      empty: () => book.openRuns === 0,
-      holder: verifyHolder(input.jobId),
-      api,
-    });
+    const run = new PageRun({ input, deps, start, book, holder: verifyHolder(input.jobId), api });
     const { ctx, session } = run;
 
     const coordinator = deps.client.workflow.getHandle(coordinatorWorkflowId(deps.im.sdkAppId));
