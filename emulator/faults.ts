@@ -58,6 +58,16 @@ const HttpRule = z.strictObject({
   fromAccounts: UserIds.optional(),
   ...when,
 });
+/**
+ * An HTTP 200 answer that is not the service's: `notJson`, a page from something in between (the
+ * write does not land); `noResultItem`, the write lands and the answer says OK without ResultItem.
+ */
+const MalformedRule = z.strictObject({
+  kind: z.literal('malformed'),
+  shape: z.enum(['notJson', 'noResultItem']).default('notJson'),
+  fromAccounts: UserIds.optional(),
+  ...when,
+});
 /** The write lands, then the answer is held for `delayMs` (default: the plan's `slowMs`). */
 const SlowRule = z.strictObject({
   kind: z.literal('slow'),
@@ -103,6 +113,7 @@ const FailFirstRule = z
 const FaultRuleSchema = z.discriminatedUnion('kind', [
   ErrorRule,
   HttpRule,
+  MalformedRule,
   SlowRule,
   ItemRule,
   FailFirstRule,
@@ -131,6 +142,7 @@ export function parseFaultPlan(raw: unknown): ResolvedFaultPlan {
 export type RequestFault =
   | { kind: 'error'; code: number; rule: number }
   | { kind: 'http'; status: number; retryAfter?: number; rule: number }
+  | { kind: 'malformed'; shape: 'notJson' | 'noResultItem'; rule: number }
   | { kind: 'slow'; delayMs: number; rule: number };
 
 interface ItemFault {
@@ -204,6 +216,7 @@ export class FaultInjector {
           ...(r.retryAfter !== undefined && { retryAfter: r.retryAfter }),
           rule: i,
         };
+      else if (r.kind === 'malformed') decided = { kind: 'malformed', shape: r.shape, rule: i };
       else decided = { kind: 'slow', delayMs: r.delayMs ?? this.plan.slowMs, rule: i };
     }
     return decided;
@@ -230,9 +243,10 @@ export class FaultInjector {
   }
 }
 
-/** A short label for logs and the calls log, e.g. `error:30006`, `http:502`, `slow:12000`. */
+/** A short label for logs and the calls log, e.g. `error:30006`, `http:502`, `malformed:notJson`, `slow:12000`. */
 export function describeFault(f: RequestFault): string {
   if (f.kind === 'error') return `error:${f.code}`;
   if (f.kind === 'http') return `http:${f.status}`;
+  if (f.kind === 'malformed') return `malformed:${f.shape}`;
   return `slow:${f.delayMs}`;
 }

@@ -52,6 +52,9 @@ interface Answer {
   fault?: string;
 }
 
+/** What a proxy or a captive portal in between may answer with status 200. */
+const NOT_JSON_PAGE = '<html><head><title>Welcome</title></head><body>Please sign in to continue.</body></html>';
+
 function violationsText(violations: readonly Violation[]): string {
   const shown = violations.slice(0, 3).map((v) => `${v.path} ${v.reason}`);
   return violations.length > 3 ? `${shown.join('; ')}; …` : shown.join('; ');
@@ -194,6 +197,11 @@ export class FriendImportService {
           },
           delayMs: 0,
         };
+      if (fault?.kind === 'malformed' && fault.shape === 'notJson')
+        return {
+          answer: { status: 200, body: NOT_JSON_PAGE, errorCode: 0, itemCodes: {}, fault: describeFault(fault) },
+          delayMs: 0,
+        };
     }
 
     const structure = checkStructure(req.json);
@@ -214,11 +222,10 @@ export class FriendImportService {
     const itemCodes: Record<string, number> = {};
     for (const r of verdicts.results) itemCodes[r.ResultCode] = (itemCodes[r.ResultCode] ?? 0) + 1;
     d.stats.items(itemCodes);
-    const response = friendImportResponseJson(
-      verdicts.results,
-      verdicts.failAccounts,
-      verdicts.invalidAccounts,
-    );
+    const response =
+      fault?.kind === 'malformed'
+        ? JSON.stringify({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' })
+        : friendImportResponseJson(verdicts.results, verdicts.failAccounts, verdicts.invalidAccounts);
     const faultLabel = fault ? describeFault(fault) : verdicts.faulted ? 'items' : undefined;
     return {
       answer: { status: 200, body: response, errorCode: 0, itemCodes, fault: faultLabel },
