@@ -3,21 +3,20 @@
  * at the end from the pages' outcome files; and a verify job's (activities/verify/), which run on
  * the same workers with the same coordinator.
  */
-import type { JobActivities } from '../core/activities.js';
+import type { JobActivities, ReportFiles } from '../core/activities.js';
 import { finalizeReport } from '../formats/importReport.js';
 import { createImportPage, type ImportPageDeps } from './page/importPage.js';
+import { writingReport } from './reportFolder.js';
 import { createVerifyActivities } from './verify/index.js';
 
 export function createBulkActivities(deps: ImportPageDeps): JobActivities {
   return {
     importPage: createImportPage(deps),
 
-    async finalizeReport(input: {
-      reportDir: string;
-      reportJsonl: string;
-      reportCsv: string;
-    }): Promise<{ rows: number }> {
-      return finalizeReport(input.reportDir, input.reportJsonl, input.reportCsv);
+    async finalizeReport(input: ReportFiles): Promise<{ rows: number }> {
+      return writingReport(input.reportJsonl, () =>
+        finalizeReport(input.reportDir, input.reportJsonl, input.reportCsv),
+      );
     },
 
     ...createVerifyActivities(deps),

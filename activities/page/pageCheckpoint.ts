@@ -7,6 +7,7 @@
 import type { Context } from '@temporalio/activity';
 import type { PageCheckpoint, PageCounters, SourceCursor } from '../../core/jobTypes.js';
 import { writeOutcomes } from '../../formats/importReport.js';
+import { writingReport } from '../reportFolder.js';
 
 const CHECKPOINT_EVERY_MS = 1_000;
 
@@ -75,7 +76,11 @@ export class Checkpoints<C extends PageCounters> {
     const { book } = this.#o;
     this.#last = performance.now();
     const settled = book.settle();
-    if (settled) await writeOutcomes(this.#o.reportDir, this.#o.page, ++this.#segments, settled.outcomes);
+    if (settled) {
+      const { reportDir, page } = this.#o;
+      const segment = ++this.#segments;
+      await writingReport(reportDir, () => writeOutcomes(reportDir, page, segment, settled.outcomes));
+    }
     book.syncCalls(this.#o.carriedCalls + this.#o.calls());
     this.heartbeat(figures, state);
   }

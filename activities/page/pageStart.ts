@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { stat } from 'node:fs/promises';
 import type { JobPageInput, PageCheckpoint, PageCounters, SourceCursor } from '../../core/jobTypes.js';
 import { dropOutcomesAfter } from '../../formats/importReport.js';
+import { ensureReportFolder } from '../reportFolder.js';
 
 /** Where an attempt starts: its page's last checkpoint (a retry), or the page's cursor. */
 export interface PageStart<P> {
@@ -19,13 +20,15 @@ export interface PageStart<P> {
 
 /**
  * Reads the attempt's start: a retry resumes from its last heartbeat, and any outcome file written
- * after it is dropped (its lines are done again). An unreadable source stops the job.
+ * after it is dropped (its lines are done again). An unreadable source, or a report folder that
+ * cannot be written, stops the job before any call.
  */
 export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
   input: JobPageInput,
 ): Promise<PageStart<P>> {
   const ctx = Context.current();
   const previous = ctx.info.heartbeatDetails as P | undefined;
+  await ensureReportFolder(input.reportDir);
   await dropOutcomesAfter(input.reportDir, input.page, previous?.segments ?? 0);
   const sourceBytes = await stat(input.source.path).then(
     (s) => s.size,

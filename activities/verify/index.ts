@@ -3,7 +3,9 @@
  * `verifyPage` (one page of reads), and the report merged at the end.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { ReportFiles } from '../../core/activities.js';
 import type { VerifyTotals } from '../../core/verifyTypes.js';
+import { reportFailure, writingReport } from '../reportFolder.js';
 import { createVerifyPage, type VerifyPageDeps } from './verifyPage.js';
 import {
   expectedAbsentFile,
@@ -26,17 +28,12 @@ export function createVerifyActivities(deps: VerifyPageDeps) {
       } catch (err) {
         if (err instanceof NoOutcomesError)
           throw ApplicationFailure.nonRetryable(err.message, 'ImportJobUnreadable');
-        throw err;
+        throw reportFailure(err, input.reportDir);
       }
     },
 
-    async finalizeVerify(input: {
-      reportDir: string;
-      reportJsonl: string;
-      reportCsv: string;
-      repairJsonl: string;
-    }): Promise<VerifyTotals> {
-      return finalizeVerifyReport(input);
+    async finalizeVerify(input: ReportFiles & { repairJsonl: string }): Promise<VerifyTotals> {
+      return writingReport(input.reportJsonl, () => finalizeVerifyReport(input));
     },
   };
 }

@@ -4,7 +4,7 @@
  * come back. An import's summary and progress are here; a verify job's look (verifyView.ts) goes
  * through the same two functions.
  */
-import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
 import type { BulkJobHandle } from '../../../client/bulkJobs.js';
 import type { JobHandle } from '../../../client/jobs.js';
 import type { JobProgress, JobState } from '../../../core/jobTypes.js';
@@ -22,10 +22,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The failure's own words: the job's message rather than the SDK's wrapper. */
+/**
+ * The failure's own words: the job's message rather than the SDK's wrappers (a page that stopped
+ * the job fails it with an "Activity task failed" around the page's own reason).
+ */
 export function failureMessage(err: unknown): string {
   if (err instanceof WorkflowFailedError) {
-    const cause = err.cause;
+    let cause = err.cause;
+    while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
     if (cause?.message) return cause.message;
     return err.message;
   }

@@ -1,0 +1,49 @@
+/**
+ * A job's report folder as its activities meet it. An error no retry can mend (no permission, a
+ * file where a folder must be, a read-only file system) fails the job at once with the path and
+ * what is wrong, instead of a page retrying for ever; others (a full disk, I/O errors) are retried,
+ * and Temporal shows each attempt's error on the page while the operator mends it.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const NO_RETRY_MENDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'a folder stands where a file must be written',
+  EROFS: 'the file system is read-only',
+};
+
+/** `err` as the job should see it: non-retryable when no retry can mend it, else as it was. */
+export function reportFailure(err: unknown, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const why = code !== undefined ? NO_RETRY_MENDS[code] : undefined;
+  if (why === undefined) return err;
+  return ApplicationFailure.nonRetryable(
+    `cannot write the job's report at ${path}: ${why} (${code}); choose another --report, or mend the folder and start the job again`,
+    'ReportUnwritable',
+  );
+}
+
+/** Makes sure the folder for a page's outcome files exists and can be written, before any call. */
+export async function ensureReportFolder(reportDir: string): Promise<void> {
+  const outcomes = join(reportDir, 'outcomes');
+  try {
+    await mkdir(outcomes, { recursive: true });
+    await access(outcomes, constants.W_OK);
+  } catch (err) {
+    throw reportFailure(err, outcomes);
+  }
+}
+
+/** Runs a write of report files, with its errors as the job should see them. */
+export async function writingReport<T>(path: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw reportFailure(err, path);
+  }
+}
