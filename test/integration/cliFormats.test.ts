@@ -130,7 +130,14 @@ describe('JSONL and CSV give the same import', { timeout: 600_000 }, () => {
     assert.equal(b.code, 3, b.stderr);
     const sa = jsonOut<JobSummaryJson>(a);
     const sb = jsonOut<JobSummaryJson>(b);
-    const counts = (s: JobSummaryJson) => [s.status, s.users, s.imported, s.failed, s.failedByCode, s.superseded];
+    const counts = (s: JobSummaryJson) => [
+      s.status,
+      s.users,
+      s.imported,
+      s.failed,
+      s.failedByCode,
+      s.superseded,
+    ];
     assert.deepEqual(counts(sa), counts(sb));
     const items = data.users.reduce((n, u) => n + u.items.length, 0);
     assert.deepEqual([sa.users, sb.items, sa.items], [1_000, items, items]);
