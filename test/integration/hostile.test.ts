@@ -1,0 +1,91 @@
+/**
+ * The hostile-input suite, through the real CLI, worker, dev server and emulator: answers that are
+ * not the service's, two operators starting one job, a report folder that cannot be written.
+ * Every case ends in a clear error or an exact result: one outcome per item, nothing written
+ * twice, nothing lost. (Bad rows of every kind: badInput.test.ts; usage and job IDs:
+ * cliUsage.test.ts; secrets in logs: workerOps.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
+import { assertFriends } from '../support/data.js';
+import { writeJsonl } from '../support/files.js';
+import { jsonOut } from './cliHelpers.js';
+import { cliStack, users } from './cliStack.js';
+
+describe('hostile input', { timeout: 300_000 }, () => {
+  const s = cliStack('hostile-');
+
+  it('a 200 answer that is not JSON, or says OK without ResultItem, through a job: every item imported once', async () => {
+    const list = users('mal', 6, 25);
+    s.seed(list);
+    const file = join(s.dir, 'malformed.jsonl');
+    await writeJsonl(file, list);
+    s.stack.emulator.setFaults({
+      rules: [
+        { kind: 'malformed', shape: 'notJson', nth: [1, 4] },
+        { kind: 'malformed', shape: 'noResultItem', nth: [2, 7] },
+      ],
+    });
+    try {
+      const run = await s.cli(['import', file, '--json', '--job-id', 'hostile-malformed']);
+      assert.equal(run.code, 0, run.stderr.slice(-2000));
+      const summary = jsonOut<JobSummaryJson>(run);
+      assert.deepEqual([summary.status, summary.imported, summary.failed], ['completed', 150, 0]);
+    } finally {
+      s.stack.emulator.setFaults(undefined);
+    }
+    const faulted = s.stack.emulator.calls().filter((c) => c.fault?.startsWith('malformed:'));
+    assert.deepEqual(faulted.map((c) => c.fault).sort(), [
+      'malformed:noResultItem',
+      'malformed:noResultItem',
+      'malformed:notJson',
+      'malformed:notJson',
+    ]);
+    for (const u of list) assertFriends(s.stack.emulator, u.from, u.items);
+  });
+
+  it('two CLIs starting one job ID at once: one job runs, and both follow it to the same end', async () => {
+    const list = users('twin', 8, 20);
+    s.seed(list);
+    const file = join(s.dir, 'twins.jsonl');
+    await writeJsonl(file, list);
+    const before = await s.bulkJobs();
+    const start = () => s.cli(['import', file, '--json', '--job-id', 'hostile-twins']);
+    const [a, b] = await Promise.all([start(), start()]);
+    assert.equal(a.code, 0, a.stderr.slice(-2000));
+    assert.equal(b.code, 0, b.stderr.slice(-2000));
+    const [sa, sb] = [jsonOut<JobSummaryJson>(a), jsonOut<JobSummaryJson>(b)];
+    assert.equal(sa.workflowId, sb.workflowId);
+    const figures = (x: JobSummaryJson) => [x.status, x.items, x.imported, x.failed, x.calls];
+    assert.deepEqual(figures(sa), ['completed', 160, 160, 0, figures(sa)[4]]);
+    assert.deepEqual(figures(sb), figures(sa));
+    assert.equal(await s.bulkJobs(), before + 1, 'one job started');
+    // Batches of 10: each user's 20 items went in two calls, once.
+    const calls = s.stack.emulator.calls().filter((c) => c.fromAccount.startsWith('twin'));
+    assert.equal(calls.length, 16);
+    for (const u of list) assertFriends(s.stack.emulator, u.from, u.items);
+  });
+
+  it('a report folder that cannot be written: the job fails at once, naming the path, before any call', async () => {
+    const list = users('unwritable', 3, 5);
+    s.seed(list);
+    const file = join(s.dir, 'unwritable.jsonl');
+    await writeJsonl(file, list);
+    // A file where a folder must be: no mkdir below it succeeds, whoever runs the worker (even root).
+    const blocker = join(s.dir, 'not-a-folder');
+    await writeFile(blocker, 'x');
+    const report = join(blocker, 'reports', 'report.jsonl');
+    const run = await s.cli(['import', file, '--json', '--job-id', 'hostile-unwritable', '--report', report]);
+    assert.equal(run.code, 1, run.stderr.slice(-2000));
+    const summary = jsonOut<JobSummaryJson>(run);
+    assert.equal(summary.status, 'failed');
+    assert.match(summary.error ?? '', /cannot write the job's report at .*not-a-folder.*\(ENOTDIR\)/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    // The page checks its folder before its first call: nothing was sent that no report could record.
+    const calls = s.stack.emulator.calls().filter((c) => c.fromAccount.startsWith('unwritable'));
+    assert.equal(calls.length, 0);
+  });
+});
