@@ -23,7 +23,7 @@ export function reportFailure(err: unknown, path: string): unknown {
   const why = code !== undefined ? NO_RETRY_MENDS[code] : undefined;
   if (why === undefined) return err;
   return ApplicationFailure.nonRetryable(
-    `cannot write the job's report at ${path}: ${why} (${code}); choose another --report, or mend the folder and start the job again`,
+    `cannot write the job's report at ${path}: ${why} (${code}); choose another --report, or mend the folder, and start a new job`,
     'ReportUnwritable',
   );
 }

@@ -162,12 +162,22 @@ export function concurrencyProblem(value: unknown): string | undefined {
  * What every page activity of a job gets (an import's and a verify's): where to read, how much,
  * where its outcome files go, and what the job's previous page left of the app's rate.
  */
+/** What a job knows its source by (formats/source/identity.ts): it must not change under the job. */
+export interface SourceIdentity {
+  size: number;
+  mtimeMs: number;
+  /** SHA-256 of the first 64 KiB, hex. */
+  headSha256: string;
+}
+
 export interface JobPageInput {
   jobId: string;
   jobWorkflowId: string;
   /** 1, 2, … across the job's runs: with the attempt, it orders the job's incarnations at the coordinator. */
   page: number;
   source: { path: string; format: SourceFormat };
+  /** The source as the job's first page found it (absent for that page, which takes it). */
+  sourceIdentity?: SourceIdentity;
   cursor: SourceCursor;
   limits: { maxLines: number; maxItems: number };
   reportDir: string;
@@ -211,6 +221,8 @@ export interface PageCheckpoint<C extends PageCounters, Live> {
   segments: number;
   /** Totals of the lines before `resumeAt`. */
   counters: C;
+  /** The source the job started with (a retry of the first page compares the file with it). */
+  sourceIdentity?: SourceIdentity;
   /** For the UI and the CLI: the page as it runs. */
   live: Live & PageLiveBase;
 }
@@ -230,6 +242,8 @@ export interface PageEnd<C extends PageCounters> {
   counters: C;
   segments: number;
   sourceBytes: number;
+  /** The source the job started with, for the pages after this one. */
+  sourceIdentity?: SourceIdentity;
   windowTail: number[];
   /** A setting is wrong (no retry can help): the job stops with this message. */
   error?: string;

@@ -27,6 +27,7 @@ import {
   type PageCounters,
   type PageEnd,
   type SourceCursor,
+  type SourceIdentity,
 } from '../core/jobTypes.js';
 import {
   cancelJobUpdate,
@@ -59,6 +60,8 @@ export interface JobRun<C> {
   pages: number;
   startedAt: number;
   sourceBytes: number;
+  /** The source as the first page found it: every later page checks the file against it. */
+  sourceIdentity?: SourceIdentity;
   /** The last page's last second of calls, which still count for the next page (the app-wide rate). */
   windowTail: number[];
   error?: string;
@@ -225,6 +228,7 @@ export function pageInput<E extends object>(
     jobWorkflowId: workflowInfo().workflowId,
     page,
     source: input.source,
+    ...(s.sourceIdentity && { sourceIdentity: s.sourceIdentity }),
     cursor: s.cursor,
     limits: { maxLines: input.pageLines, maxItems: input.pageItems ?? DEFAULT_PAGE_ITEMS },
     reportDir: input.reportDir,
@@ -244,6 +248,7 @@ export function movePast(s: JobRun<unknown>, page: PageEnd<PageCounters>): void 
   s.eof = page.eof;
   s.pages = page.page;
   s.sourceBytes = page.sourceBytes;
+  if (page.sourceIdentity) s.sourceIdentity = page.sourceIdentity;
   s.windowTail = page.windowTail;
   if (page.error !== undefined) {
     s.error = page.error;

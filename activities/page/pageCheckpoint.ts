@@ -5,8 +5,10 @@
  * that line (./pageStart.ts). The same heartbeat shows the page as it runs (the UI, the CLI).
  */
 import type { Context } from '@temporalio/activity';
-import type { PageCheckpoint, PageCounters, SourceCursor } from '../../core/jobTypes.js';
+import type { PageCheckpoint, PageCounters, SourceCursor, SourceIdentity } from '../../core/jobTypes.js';
 import { writeOutcomes } from '../../formats/importReport.js';
+import { identityChange, sourceStat } from '../../formats/source/identity.js';
+import { sourceChanged } from './pageStart.js';
 import { writingReport } from '../reportFolder.js';
 
 const CHECKPOINT_EVERY_MS = 1_000;
@@ -41,6 +43,8 @@ interface CheckpointOptions<C extends PageCounters> {
   /** Calls of the attempts before this one (a retry's checkpoint counts them too). */
   carriedCalls: number;
   sourceBytes: number;
+  /** The job's source, checked at each checkpoint (a file changed mid-page stops the job). */
+  source: { path: string; identity: SourceIdentity };
   /** This attempt's calls so far, and those in flight now. */
   calls: () => number;
   inFlight: () => number;
@@ -61,6 +65,10 @@ export class Checkpoints<C extends PageCounters> {
     return this.#segments;
   }
 
+  get sourceIdentity(): SourceIdentity {
+    return this.#o.source.identity;
+  }
+
   /** A second has passed since the last checkpoint. */
   due(): boolean {
     return performance.now() - this.#last >= CHECKPOINT_EVERY_MS;
@@ -73,8 +81,10 @@ export class Checkpoints<C extends PageCounters> {
 
   /** Writes the outcome file of the lines settled at the front, if any, then the heartbeat that names it. */
   async write<L>(figures: PageFigures<L>, state: string): Promise<void> {
-    const { book } = this.#o;
+    const { book, source } = this.#o;
     this.#last = performance.now();
+    const change = identityChange(source.identity, await sourceStat(source.path));
+    if (change) throw sourceChanged(source.path, change);
     const settled = book.settle();
     if (settled) {
       const { reportDir, page } = this.#o;
@@ -92,6 +102,7 @@ export class Checkpoints<C extends PageCounters> {
       resumeAt: book.resumeAt(),
       segments: this.#segments,
       counters: book.checkpointed,
+      sourceIdentity: this.#o.source.identity,
       ...figures.details?.(),
       live: {
         ...figures.live(),

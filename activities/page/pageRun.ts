@@ -113,6 +113,7 @@ export class PageRun<C extends PageCounters> {
       segments: start.previous?.segments ?? 0,
       carriedCalls: carried?.calls ?? 0,
       sourceBytes: start.sourceBytes,
+      source: { path: input.source.path, identity: start.sourceIdentity },
       calls: () => this.calls,
       inFlight: () => this.#inFlight,
     });
@@ -282,6 +283,7 @@ export class PageRun<C extends PageCounters> {
       counters: this.#book.checkpointed,
       segments: this.#checkpoints.segments,
       sourceBytes: this.#sourceBytes,
+      sourceIdentity: this.#checkpoints.sourceIdentity,
       windowTail: this.session.tail()[this.#api] ?? [],
       ...own,
       ...(this.#fatal && { error: this.#fatal }),

@@ -5,9 +5,15 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { stat } from 'node:fs/promises';
-import type { JobPageInput, PageCheckpoint, PageCounters, SourceCursor } from '../../core/jobTypes.js';
+import type {
+  JobPageInput,
+  PageCheckpoint,
+  PageCounters,
+  SourceCursor,
+  SourceIdentity,
+} from '../../core/jobTypes.js';
 import { dropOutcomesAfter } from '../../formats/importReport.js';
+import { identityChange, sourceIdentity } from '../../formats/source/identity.js';
 import { ensureReportFolder } from '../reportFolder.js';
 
 /** Where an attempt starts: its page's last checkpoint (a retry), or the page's cursor. */
@@ -16,12 +22,24 @@ export interface PageStart<P> {
   previous: P | undefined;
   resumeFrom: SourceCursor;
   sourceBytes: number;
+  /** The source the job started with: what the file must still be. */
+  sourceIdentity: SourceIdentity;
+}
+
+/** The job's source changed under it: it stops, saying what changed and what to do. */
+export function sourceChanged(path: string, change: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `the source ${path} changed since the job started: ${change}. A job reads its file by offset, so it ` +
+      `stops rather than mix two files: import the file as it is now as a new job (pairs already ` +
+      `imported are written again with the same fields)`,
+    'SourceChanged',
+  );
 }
 
 /**
  * Reads the attempt's start: a retry resumes from its last heartbeat, and any outcome file written
- * after it is dropped (its lines are done again). An unreadable source, or a report folder that
- * cannot be written, stops the job before any call.
+ * after it is dropped (its lines are done again). An unreadable source, a source that is not the
+ * one the job started with, or a report folder that cannot be written stops the job before any call.
  */
 export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
   input: JobPageInput,
@@ -30,19 +48,18 @@ export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
   const previous = ctx.info.heartbeatDetails as P | undefined;
   await ensureReportFolder(input.reportDir);
   await dropOutcomesAfter(input.reportDir, input.page, previous?.segments ?? 0);
-  const sourceBytes = await stat(input.source.path).then(
-    (s) => s.size,
-    (err: Error) => {
-      throw ApplicationFailure.nonRetryable(
-        `cannot read ${input.source.path}: ${err.message}`,
-        'SourceUnreadable',
-      );
-    },
-  );
+  const { path } = input.source;
+  const now = await sourceIdentity(path).catch((err: Error) => {
+    throw ApplicationFailure.nonRetryable(`cannot read ${path}: ${err.message}`, 'SourceUnreadable');
+  });
+  const started = input.sourceIdentity ?? previous?.sourceIdentity;
+  const change = started && identityChange(started, now);
+  if (change) throw sourceChanged(path, change);
   return {
     attempt: ctx.info.attempt,
     previous,
     resumeFrom: previous?.resumeAt ?? input.cursor,
-    sourceBytes,
+    sourceBytes: now.size,
+    sourceIdentity: started ?? now,
   };
 }

@@ -1,18 +1,19 @@
 /**
  * The hostile-input suite, through the real CLI, worker, dev server and emulator: answers that are
- * not the service's, two operators starting one job, a report folder that cannot be written.
+ * not the service's, two operators starting one job, a report folder that cannot be written, a
+ * source that changes under its job.
  * Every case ends in a clear error or an exact result: one outcome per item, nothing written
  * twice, nothing lost. (Bad rows of every kind: badInput.test.ts; usage and job IDs:
  * cliUsage.test.ts; secrets in logs: workerOps.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import { assertFriends } from '../support/data.js';
 import { writeJsonl } from '../support/files.js';
-import { jsonOut } from './cliHelpers.js';
+import { jsonOut, waitFor } from './cliHelpers.js';
 import { cliStack, users } from './cliStack.js';
 
 describe('hostile input', { timeout: 300_000 }, () => {
@@ -87,5 +88,30 @@ describe('hostile input', { timeout: 300_000 }, () => {
     // The page checks its folder before its first call: nothing was sent that no report could record.
     const calls = s.stack.emulator.calls().filter((c) => c.fromAccount.startsWith('unwritable'));
     assert.equal(calls.length, 0);
+  });
+
+  it('a source appended while its job runs: the job stops, saying what changed, and never reads the new lines', async (t) => {
+    const list = users('grow', 6, 10);
+    const late = users('late', 1, 3);
+    s.seed([...list, ...late]);
+    const file = join(s.dir, 'growing.jsonl');
+    await writeJsonl(file, list);
+    // The first user's answer is held, so the job is surely running when the file grows.
+    s.stack.emulator.setFaults({ rules: [{ kind: 'slow', delayMs: 3_000, fromAccounts: ['grow0'] }] });
+    t.after(() => s.stack.emulator.setFaults(undefined));
+    const started = await s.cli(['import', file, '--detach', '--job-id', 'hostile-growing']);
+    assert.equal(started.code, 0, started.stderr);
+    // A finished call proves the page took the file's identity before it grew.
+    await waitFor('a first call', () =>
+      s.stack.emulator.calls().some((c) => c.fromAccount.startsWith('grow')),
+    );
+    await appendFile(file, `${JSON.stringify({ From_Account: 'late0', AddFriendItem: late[0]!.items })}\n`);
+    const end = await s.cli(['import', file, '--job-id', 'hostile-growing', '--json']);
+    assert.equal(end.code, 1, end.stderr.slice(-2000));
+    const summary = jsonOut<JobSummaryJson>(end);
+    assert.equal(summary.status, 'failed');
+    assert.match(summary.error ?? '', /changed since the job started: it grew from \d+ to \d+ bytes/);
+    assert.match(summary.error ?? '', /import the file as it is now as a new job/);
+    assert.deepEqual(s.stack.emulator.friendsOf('late0'), [], 'the appended line was never read');
   });
 });
