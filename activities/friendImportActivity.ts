@@ -1,5 +1,5 @@
 /**
- * The friendImport activity of the service path: exactly one friend_import HTTP call for one
+ * The friendImport activity of the user import: exactly one friend_import HTTP call for one
  * user's batch, classified by the retry policy (core/retry.ts):
  * - a business answer (full or partial success) is returned to the workflow;
  * - whole-request transient codes, HTTP 5xx, timeouts and resets throw retryable failures with a
@@ -21,7 +21,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FriendImportInput, ServiceActivities } from '../core/activities.js';
 import { decideOnFailure, WAIT_FAILURE_TYPE } from '../core/retry.js';
-import type { FriendImportAnswer, QueuedItem } from '../core/types.js';
+import type { FriendImportAnswer, QueuedItem } from '../core/userImportTypes.js';
 import type { ImClient } from '../im/node/client.js';
 import { failureType, type CodeClass } from '../im/errorCodes.js';
 import { WaitTimeout, type ServiceHolder } from '../coordination/holder/serviceHolder.js';

@@ -1,10 +1,10 @@
 /**
- * One friend_import call and what it means, shared by the service path's friendImport activity
+ * One friend_import call and what it means, shared by the user import's friendImport activity
  * and a bulk job's page: send, classify the answer, and confirm with friend_check any refusal of an
  * item that may already be in the service (core/confirm.ts). Pacing and leases are the caller's.
  */
 import { refusalsToConfirm, withConfirmed } from '../core/confirm.js';
-import type { FriendImportAnswer, QueuedItem } from '../core/types.js';
+import type { FriendImportAnswer, QueuedItem } from '../core/userImportTypes.js';
 import { classifyFriendImport } from '../im/classify.js';
 import type { ImClient } from '../im/node/client.js';
 import { codeInfo, type CodeClass } from '../im/errorCodes.js';

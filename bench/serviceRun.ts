@@ -6,13 +6,13 @@
  * and CPU per call, and the latency of an import from its submission to its outcome.
  */
 import type { Client } from '@temporalio/client';
-import { importFriends } from '../client/serviceImport.js';
+import { importFriends } from '../client/userImports.js';
 import { coordinatorWorkflowId } from '../core/definitions.js';
 import { usersOf, type DatasetFiles, type UserRecord } from './dataset.js';
 import { diffCounts, frontendRequests } from './probe.js';
 import { startBenchStack, verifyState, type Sample } from './stackRun.js';
 import { typeOf } from './timeline.js';
-import type { ImportTarget } from '../client/serviceImport.js';
+import type { ImportTarget } from '../client/userImports.js';
 import type { RunFigures } from './throughput.js';
 
 export interface ServiceRunOptions {
@@ -35,7 +35,7 @@ export interface HistoryCost {
   actions: Record<string, number>;
 }
 
-/** The figures a run shares with the bulk runs (bench/throughput.ts), and the service path's own. */
+/** The figures a run shares with the bulk runs (bench/throughput.ts), and the user imports' own. */
 export interface ServiceFigures extends Pick<
   RunFigures,
   | 'dataset'

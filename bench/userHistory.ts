@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBulkJob } from '../client/bulkJobs.js';
-import { importFriends } from '../client/serviceImport.js';
+import { importFriends } from '../client/userImports.js';
 import { bulkJobWorkflowId, importFriendsWorkflowId } from '../core/definitions.js';
 import { usersOf, type DatasetFiles } from './dataset.js';
 import { startBenchStack } from './stackRun.js';

@@ -6,7 +6,7 @@
  *   node --import tsx bench/workerMemory.ts [--users 1000] [--items 10] [--steps 4]
  */
 import { parseArgs } from 'node:util';
-import { importFriends } from '../client/serviceImport.js';
+import { importFriends } from '../client/userImports.js';
 import { startStack } from '../cli/stack/stack.js';
 import { load, procSample } from './probe.js';
 

@@ -14,7 +14,7 @@
  * const outcome = await handle.outcome(); // this call's items: imported / failed with codes
  * ```
  *
- * This module is a thin, typed layer over `serviceImport.ts` (service path), `bulkJobs.ts` (bulk
+ * This module is a thin, typed layer over `userImports.ts` (user imports), `bulkJobs.ts` (bulk
  * jobs) and `verifyJobs.ts` (verify jobs); the workers make the IM calls, so callers need no IM secret.
  */
 import type { Client, DataConverter } from '@temporalio/client';
@@ -23,11 +23,11 @@ import { loadClientImSettings, type Env } from '../config/im.js';
 import { MAX_ITEMS_PER_CALL, type AddFriendItem } from '../im/schemas.js';
 import type { JobProgress } from '../core/jobTypes.js';
 import { callsTaskQueue as callsQueueOf, importFriendsWorkflowId } from '../core/definitions.js';
-import type { ImportOptions, SubmittedItem } from '../core/types.js';
+import type { ImportOptions, SubmittedItem } from '../core/userImportTypes.js';
 import { bulkJob, startBulkJob, type BulkJobHandle, type StartJobOptions } from './bulkJobs.js';
 import { dataConverterFromEnv } from '../connection/codec.js';
 import { connectClient, loadTemporalSettings, TEMPORAL_DEFAULTS } from '../connection/connect.js';
-import { importFriends as submitItems, type ImportTarget, type UserImportHandle } from './serviceImport.js';
+import { importFriends as submitItems, type ImportTarget, type UserImportHandle } from './userImports.js';
 import { startVerifyJob, verifyJob, type StartVerifyOptions, type VerifyJobHandle } from './verifyJobs.js';
 
 export type { AddFriendItem, CustomItem } from '../im/schemas.js';
@@ -40,7 +40,7 @@ export type {
   SubmissionOutcome,
   SubmittedItem,
   FailureKind,
-} from '../core/types.js';
+} from '../core/userImportTypes.js';
 export type {
   JobCounters,
   JobProgress,
@@ -59,7 +59,7 @@ export type {
 } from '../core/verifyTypes.js';
 export type { StartVerifyOptions, VerifyJobHandle } from './verifyJobs.js';
 export { startVerifyJob, verifyJob, newVerifyId, verifyReportPaths } from './verifyJobs.js';
-export type { UserImportHandle } from './serviceImport.js';
+export type { UserImportHandle } from './userImports.js';
 export type { TemporalSettings } from '../connection/connect.js';
 export {
   DEFAULT_CONCURRENCY,

@@ -26,7 +26,7 @@ const WorkerEnvSchema = z.object({
   WORKER_HEAP_BUDGET_MB: wholeNumber('WORKER_HEAP_BUDGET_MB', 0, 1_000_000).optional(),
   /** Workflows kept in memory between tasks (memory vs. replays). */
   WORKER_MAX_CACHED_WORKFLOWS: wholeNumber('WORKER_MAX_CACHED_WORKFLOWS', 2, 100_000).optional(),
-  /** `calls`: only the service path's calls queue; `main`: only workflows and bulk pages. */
+  /** `calls`: only the user imports' calls queue; `main`: only workflows and bulk pages. */
   WORKER_ROLE: z
     .enum(['all', 'calls', 'main'], { error: 'WORKER_ROLE must be all, calls or main' })
     .default('all'),

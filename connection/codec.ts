@@ -2,7 +2,7 @@
  * Opt-in payload encryption (secrets stay secret, docs/architecture.md): friend data is PII, so with keys configured every
  * payload the client or the worker sends to Temporal (workflow and activity inputs, results, memos,
  * signals, queries, updates) is stored as AES-256-GCM ciphertext. The client and the worker must
- * use the same keys; the codec server (codecServer.ts) lets the Temporal UI show the clear text.
+ * use the same keys; the codec server (cli/stack/codecEndpoint.ts) lets the Temporal UI show the clear text.
  *
  * Keys: FRIEND_IMPORT_CODEC_KEYS="<id>:<base64 of 32 bytes>[,<id>:<base64>…]". The first key
  * encrypts; every listed key decrypts, so rotation is: put a new key first, keep the old ones

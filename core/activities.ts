@@ -4,7 +4,7 @@
  * Keeping them here lets workflow code depend on data shapes only, never on activity code.
  */
 import type { PageInput, PageResult } from './jobTypes.js';
-import type { FriendImportAnswer } from './types.js';
+import type { FriendImportAnswer } from './userImportTypes.js';
 import type { VerifyPageInput, VerifyPageResult, VerifyTotals } from './verifyTypes.js';
 import type { AddFriendItem } from '../im/schemas.js';
 
@@ -23,7 +23,7 @@ export interface FriendImportInput {
   startBy?: number;
 }
 
-/** The service path: one friend_import call for one user's batch. */
+/** The user import: one friend_import call for one user's batch. */
 export interface ServiceActivities {
   friendImport(input: FriendImportInput): Promise<FriendImportAnswer>;
 }

@@ -12,7 +12,7 @@ import type {
   Settled,
   Submission,
   SubmissionAccepted,
-} from './types.js';
+} from './userImportTypes.js';
 
 /** Submission IDs remembered for de-duplication of retried deliveries. */
 const MAX_SEEN_SUBMISSIONS = 1_000;

@@ -4,7 +4,7 @@
  * per-item refusal of an item that may have been written before is checked with friend_check, and
  * an item the service holds is recorded as imported. Pure: the caller makes the friend_check call.
  */
-import type { FriendImportAnswer, QueuedItem } from './types.js';
+import type { FriendImportAnswer, QueuedItem } from './userImportTypes.js';
 
 /** Refused items of this answer that may already be in the service (sent before, or re-sent now). */
 export function refusalsToConfirm(batch: readonly QueuedItem[], answer: FriendImportAnswer): string[] {

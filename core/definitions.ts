@@ -5,14 +5,19 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CoordinatorState, LeaseRequest, LeaseResponse } from '../coordination/rules/state.js';
 import type { JobControl, JobProgress } from './jobTypes.js';
-import type { ImportFriendsProgress, Submission, SubmissionAccepted, SubmissionOutcome } from './types.js';
+import type {
+  ImportFriendsProgress,
+  Submission,
+  SubmissionAccepted,
+  SubmissionOutcome,
+} from './userImportTypes.js';
 
 /** One workflow per user per app: its ID is what makes every service import of a user join one run. */
 export function importFriendsWorkflowId(sdkAppId: number, fromAccount: string): string {
   return `friend-import:${sdkAppId}:${fromAccount}`;
 }
 
-/** The task queue whose `maxTaskQueueActivitiesPerSecond` bounds the service path's friend_import calls. */
+/** The task queue whose `maxTaskQueueActivitiesPerSecond` bounds the user imports' friend_import calls. */
 export function callsTaskQueue(taskQueue: string, sdkAppId: number): string {
   return `${taskQueue}:im-calls:${sdkAppId}`;
 }

@@ -2,7 +2,7 @@
  * What goes in and out of BulkImportWorkflow and its page activity: plain data, small, bounded
  * by a page and never by the whole file (docs/architecture.md, history hygiene).
  */
-import type { FailureKind, UnsentCode } from './types.js';
+import type { FailureKind, UnsentCode } from './userImportTypes.js';
 
 export type SourceFormat = 'jsonl' | 'csv';
 

@@ -18,7 +18,7 @@ import type {
   LedgerState,
   QueuedItem,
   Settled,
-} from './types.js';
+} from './userImportTypes.js';
 
 /** Failure details kept in a workflow's ledger; the rest are counted (keeps results far under 2 MiB). */
 export const MAX_FAILURE_DETAILS = 5_000;

@@ -4,7 +4,7 @@
  * ledger step ends here, so no step can count an outcome another way.
  */
 import { countFailed } from './jobTypes.js';
-import type { FailureKind, ItemOutcome, LedgerState, QueuedItem, UnsentCode } from './types.js';
+import type { FailureKind, ItemOutcome, LedgerState, QueuedItem, UnsentCode } from './userImportTypes.js';
 
 /** Completed submission tallies kept for callers that ask for their outcome late. */
 const MAX_DONE_SUBMISSIONS = 200;

@@ -2,7 +2,7 @@
  * What a user's import reports: one submission's outcomes (for its caller or its bulk job) and the
  * run chain's result. Pure reads of the ledger.
  */
-import type { ImportFriendsResult, ImportState, LedgerState, SubmissionOutcome } from './types.js';
+import type { ImportFriendsResult, ImportState, LedgerState, SubmissionOutcome } from './userImportTypes.js';
 
 export function submissionOutcome(
   state: LedgerState,

@@ -25,7 +25,7 @@ import type {
   LedgerState,
   QueuedItem,
   SubmittedItem,
-} from './types.js';
+} from './userImportTypes.js';
 import type { AddFriendItem } from '../im/schemas.js';
 
 /** A record read from the source: one line's items for one user, or the line's rejections. */

@@ -6,7 +6,7 @@
  * See docs/architecture.md (right retries).
  */
 import { codeInfo, type CodeClass } from '../im/errorCodes.js';
-import type { FailureKind } from './types.js';
+import type { FailureKind } from './userImportTypes.js';
 
 /**
  * The failure type the friendImport activity throws when the app coordinator says to wait (a bulk

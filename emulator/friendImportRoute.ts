@@ -53,7 +53,8 @@ interface Answer {
 }
 
 /** What a proxy or a captive portal in between may answer with status 200. */
-const NOT_JSON_PAGE = '<html><head><title>Welcome</title></head><body>Please sign in to continue.</body></html>';
+const NOT_JSON_PAGE =
+  '<html><head><title>Welcome</title></head><body>Please sign in to continue.</body></html>';
 
 function violationsText(violations: readonly Violation[]): string {
   const shown = violations.slice(0, 3).map((v) => `${v.path} ${v.reason}`);
@@ -199,7 +200,13 @@ export class FriendImportService {
         };
       if (fault?.kind === 'malformed' && fault.shape === 'notJson')
         return {
-          answer: { status: 200, body: NOT_JSON_PAGE, errorCode: 0, itemCodes: {}, fault: describeFault(fault) },
+          answer: {
+            status: 200,
+            body: NOT_JSON_PAGE,
+            errorCode: 0,
+            itemCodes: {},
+            fault: describeFault(fault),
+          },
           delayMs: 0,
         };
     }

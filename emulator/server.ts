@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { COMMANDS } from '../im/schemas.js';
-import * as companions from './companions.js';
+import * as companions from './companionRoutes.js';
 import { parseFaultPlan } from './faults.js';
 import { FRIEND_IMPORT, type FriendImportService } from './friendImportRoute.js';
 import { readBody, sendJson } from './http.js';

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBulkJob } from '../client/bulkJobs.js';
-import { importFriends } from '../client/serviceImport.js';
+import { importFriends } from '../client/userImports.js';
 import { startVerifyJob } from '../client/verifyJobs.js';
 import { friendItem, friendItems, submitted } from '../test/support/data.js';
 import { writeJsonl } from '../test/support/files.js';

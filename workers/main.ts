@@ -16,7 +16,7 @@ import {
 } from '../connection/connect.js';
 import { describeImSettings, loadImSettings, type Env, type ImSettings } from '../config/im.js';
 import { loadWorkerSettings } from '../config/worker.js';
-import { ensureSearchAttributes } from './searchAttributes.js';
+import { ensureSearchAttributes } from './registerSearchAttributes.js';
 import { startHealthServer } from './health.js';
 import { createLogger, temporalLogger } from './logger.js';
 import { createImportMetrics } from './metrics.js';

@@ -2,7 +2,7 @@
  * The worker process's Temporal workers (docs/architecture.md):
  * - the main task queue runs the workflows (per-user imports, bulk jobs, the app coordinator) and
  *   the bulk job's page activity, which makes its own friend_import calls;
- * - the app's calls queue runs the service path's friendImport, with
+ * - the app's calls queue runs the user import's friendImport, with
  *   `maxTaskQueueActivitiesPerSecond` at the app's rate as an outer bound.
  * Both kinds of calls take their share of the app's rate, and their users, from the app
  * coordinator; no static split between workers is involved.
@@ -38,7 +38,7 @@ interface ImportWorkerOptions {
   metrics?: FriendImportMetrics;
   onUserSigRenew?: () => void;
   identity?: string;
-  /** Only the service path's calls worker, or only the main one. */
+  /** Only the user imports' calls worker, or only the main one. */
   role?: 'all' | 'calls' | 'main';
   /** JavaScript heap this process aims to stay under, MiB (0: leave it to V8); see heapGuard.ts. */
   heapBudgetMb?: number;

@@ -45,7 +45,7 @@ import {
   type QueuedItem,
   type Submission,
   type SubmissionAccepted,
-} from '../core/types.js';
+} from '../core/userImportTypes.js';
 import { addItemsUpdate, progressQuery, submissionQuery } from '../core/definitions.js';
 import {
   FRIEND_IMPORT_ACTIVITY_OPTIONS,

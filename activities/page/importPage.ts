@@ -15,7 +15,7 @@ import { sleep } from './sleep.js';
 import type { PageInput, PageProgress, PageResult } from '../../core/jobTypes.js';
 import { PageBook } from '../../core/pageBook.js';
 import { decideOnFailure } from '../../core/retry.js';
-import type { QueuedItem } from '../../core/types.js';
+import type { QueuedItem } from '../../core/userImportTypes.js';
 import { RevokedError } from '../../coordination/holder/holder.js';
 import { callFriendImport, presentFriends } from '../importCall.js';
 import { PageRun, type PageDeps } from './pageRun.js';

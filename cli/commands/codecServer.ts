@@ -44,7 +44,7 @@ export function registerCodecServer(program: Command): void {
     )
     .action(async (opts: { port?: number; host?: string; origin?: string[] }) => {
       const { codecFromEnv, CODEC_KEYS_ENV } = await import('../../connection/codec.js');
-      const { startCodecServer, DEFAULT_ORIGINS } = await import('../codecServer.js');
+      const { startCodecServer, DEFAULT_ORIGINS } = await import('../stack/codecEndpoint.js');
       const codec = codecFromEnv(process.env);
       if (!codec)
         throw new CliError(

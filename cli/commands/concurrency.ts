@@ -14,7 +14,7 @@ export function registerConcurrency(program: Command): void {
     .option('--json', "print the job's state and counters after the change as one JSON object")
     .action(async (job: string, value: string, opts: { json?: boolean }) => {
       const n = parseConcurrency(value);
-      const { controlJob } = await import('./support/control.js');
+      const { controlJob } = await import('./support/jobUpdate.js');
       await controlJob(
         job,
         'change the concurrency of',

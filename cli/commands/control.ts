@@ -1,6 +1,6 @@
 /**
  * `friend-import pause JOB`, `resume JOB` and `cancel JOB`: one update on a running job, an import
- * or a verify, and one line of result (support/control.ts).
+ * or a verify, and one line of result (support/jobUpdate.ts).
  * - pause: no new calls for the job's users until `resume` (the call in flight finishes);
  * - resume: a paused job goes on where it stopped;
  * - cancel: stops reading, drops the job's queued items (outcome `cancelled`), lets the calls in
@@ -52,7 +52,7 @@ export function registerJobControl(program: Command): void {
       .description(c.description)
       .option('--json', `print the job's state and counters ${c.after} as one JSON object`)
       .action(async (job: string, opts: { json?: boolean }) => {
-        const { controlJob } = await import('./support/control.js');
+        const { controlJob } = await import('./support/jobUpdate.js');
         await controlJob(job, c.name, c.act, c.describe, opts.json);
       });
 }

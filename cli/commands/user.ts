@@ -1,6 +1,6 @@
 /**
  * `friend-import user FROM_ACCOUNT FILE [--json] [--submission-id ID] [--skip-invalid]`: imports
- * one user's items through the service path (the library's importFriends), waits for this call's
+ * one user's items as a user import (the library's importFriends), waits for this call's
  * outcomes and prints them; `--json` prints the workflow's result. FILE holds a JSON array of
  * AddFriendItem objects, or one whole friend_import request body.
  *
@@ -112,7 +112,7 @@ export function registerUser(program: Command): void {
     .command('user')
     .argument('<fromAccount>', 'the user whose friends are imported (From_Account)')
     .argument('<file>', 'JSON: an array of AddFriendItem objects, or one friend_import request body')
-    .description("import one user's friends through the service path and print the outcome")
+    .description("import one user's friends as a user import and print the outcome")
     .option('--json', "print the user's import workflow result as JSON")
     .option('--submission-id <id>', 'makes a retry add the items once (default: a new random ID)')
     .option(

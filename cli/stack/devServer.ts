@@ -8,7 +8,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
-import { ensureSearchAttributes } from '../../workers/searchAttributes.js';
+import { ensureSearchAttributes } from '../../workers/registerSearchAttributes.js';
 
 export { ensureSearchAttributes };
 import { spawnGuarded, stopChild, tail } from './childProcess.js';

@@ -6,7 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import type { ImportTarget } from '../../client/serviceImport.js';
+import type { ImportTarget } from '../../client/userImports.js';
 import { LOCAL_IM_APP } from '../../config/im.js';
 import { callsTaskQueue } from '../../core/definitions.js';
 import { spawnGuarded, waitForOutput } from './childProcess.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBulkJob } from '../../client/bulkJobs.js';
-import { importFriends } from '../../client/serviceImport.js';
+import { importFriends } from '../../client/userImports.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 import { assertFriends, friendItem, friendItems, submitted } from '../support/data.js';
 import { writeCsv, writeJsonl, type UserInput } from '../support/files.js';

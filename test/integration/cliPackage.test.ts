@@ -11,7 +11,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../client/serviceImport.js';
+import { importFriends } from '../../client/userImports.js';
 import { spawnGuarded, stopChild } from '../../cli/stack/childProcess.js';
 import { projectRoot } from '../../cli/stack/temporalCli.js';
 import { assertFriends, friendItems, submitted } from '../support/data.js';

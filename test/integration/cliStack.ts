@@ -48,7 +48,7 @@ export interface CliStack {
   bulkJobs: () => Promise<number>;
   /** How many verify jobs were ever started. */
   verifyJobs: () => Promise<number>;
-  /** Whether the user's import workflow was ever started (the service path). */
+  /** Whether the user's import workflow was ever started (by a user import). */
   userWorkflowExists: (fromAccount: string) => Promise<boolean>;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `friend-import user`, one user's import through the service path, as operators run it against a
+ * `friend-import user`, one user's import (a user import, as a service makes), as operators run it against a
  * real dev server, the emulator over HTTP and a worker: the outcome or the --json result, the
  * items checked before anything is sent, and one writer per user when a bulk job writes for the
  * same user at the same time.
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { ImportFriendsResult } from '../../core/types.js';
+import type { ImportFriendsResult } from '../../core/userImportTypes.js';
 import { assertFriends, friendItem, friendItems } from '../support/data.js';
 import { writeJsonl, type UserInput } from '../support/files.js';
 import { jsonOut, waitFor } from './cliHelpers.js';
@@ -18,7 +18,7 @@ describe('friend-import CLI: the user command', { timeout: 600_000 }, () => {
   const ctx = cliStack('cli-user-');
   const { cli, spawn, seed, userWorkflowExists } = ctx;
 
-  it('user: imports one user through the service path and prints the outcome or the result', async () => {
+  it('user: imports one user as a user import and prints the outcome or the result', async () => {
     const { emulator } = ctx.stack;
     const items = friendItems(3, 'svc-');
     emulator.seedAccounts(['svc', 'svc2', ...items.map((i) => i.To_Account)]);

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { dataConverterFromEnv, ENCRYPTED_ENCODING } from '../../connection/codec.js';
-import { payloadsToJson } from '../../cli/codecServer.js';
+import { payloadsToJson } from '../../cli/stack/codecEndpoint.js';
 import { connectClient, loadTemporalSettings, nativeConnectionOptions } from '../../connection/connect.js';
 import { spawnGuarded, stopChild } from '../../cli/stack/childProcess.js';
 import { startDevServer, type DevServer } from '../../cli/stack/devServer.js';

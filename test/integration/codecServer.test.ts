@@ -13,7 +13,7 @@ import {
   payloadsToJson,
   startCodecServer,
   type CodecServer,
-} from '../../cli/codecServer.js';
+} from '../../cli/stack/codecEndpoint.js';
 
 const codec = new AesGcmCodec([{ id: 'k1', key: randomBytes(32) }]);
 const UI = 'https://temporal-ui.example.com';

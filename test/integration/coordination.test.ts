@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readOutcomes } from '../../formats/importReport.js';
 import { reportPaths, startBulkJob, type BulkJobHandle } from '../../client/bulkJobs.js';
-import { importFriends } from '../../client/serviceImport.js';
+import { importFriends } from '../../client/userImports.js';
 import type { ReportRow } from '../../core/jobTypes.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 import { bulkJobWorkflowId } from '../../core/definitions.js';
@@ -26,7 +26,7 @@ const RATE = 25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(
-  'one writer per user and the app rate across workers, jobs and the service path',
+  'one writer per user and the app rate across workers, jobs and user imports',
   { timeout: 300_000 },
   () => {
     let dir: string;

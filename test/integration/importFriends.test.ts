@@ -5,7 +5,7 @@
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../client/serviceImport.js';
+import { importFriends } from '../../client/userImports.js';
 import type { FriendImportCall } from '../../emulator/index.js';
 import { workflowBundle } from '../../workers/bundle.js';
 import { assertFriends, friendItem, friendItems, submitted } from '../support/data.js';

@@ -6,7 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { importFriends, type UserImportHandle } from '../../client/serviceImport.js';
+import { importFriends, type UserImportHandle } from '../../client/userImports.js';
 import { assertFriends, friendItems, submitted } from '../support/data.js';
 import { WindowCounter } from '../../emulator/rateWindow.js';
 import { spawnEmulator, type RemoteEmulator } from '../support/remoteEmulator.js';

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { reportPaths, startBulkJob } from '../../client/bulkJobs.js';
-import { importFriends, type ImportTarget, type UserImportHandle } from '../../client/serviceImport.js';
+import { importFriends, type ImportTarget, type UserImportHandle } from '../../client/userImports.js';
 import type { FriendImportCall } from '../../emulator/index.js';
 import type { AddFriendItem } from '../../im/schemas.js';
 import { startProdStack, type ProdStack } from '../../scripts/prod-stack/stack.js';
@@ -153,7 +153,7 @@ describe(
       const need = minCalls(data);
       t.diagnostic(
         `${data.users.length} users, ${data.items} items (${data.ghosts} unknown), at least ${need} calls at ${RATE}/s; ` +
-          `${serviceUsers.length} users also imported through the service path`,
+          `${serviceUsers.length} users also imported through user imports`,
       );
       const watch = watchJob(job, workflow, service, workers);
       run = { stack, service, pool: workers, job, workflow, jobId, report, startedAt, need, watch };

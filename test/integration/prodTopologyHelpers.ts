@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { BulkJobHandle } from '../../client/bulkJobs.js';
 import type { JobSummary } from '../../core/jobTypes.js';
-import type { SubmissionOutcome } from '../../core/types.js';
+import type { SubmissionOutcome } from '../../core/userImportTypes.js';
 import type { EmulatorStats, FriendImportCall } from '../../emulator/index.js';
 import { readOutcomes } from '../../formats/importReport.js';
 import type { AddFriendItem } from '../../im/schemas.js';
@@ -215,7 +215,7 @@ export function callsDiagnostic(o: {
 }): string {
   const { fi, calls } = o;
   return (
-    `job ${seconds(o.jobMs)}; ${fi.calls} calls (at least ${o.needed} needed), ${calls.filter(o.isServiceCall).length} of them the service path's; ` +
+    `job ${seconds(o.jobMs)}; ${fi.calls} calls (at least ${o.needed} needed), ${calls.filter(o.isServiceCall).length} of them the user imports'; ` +
     `injected ${JSON.stringify(faultCounts(calls))}, ${calls.filter((c) => c.aborted).length} given up by the client; ` +
     `max ${fi.maxCallsInAnyWindow} in one second, ${fi.overlaps} overlaps, ${fi.rateLimited} rate-limited`
   );

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBulkJob } from '../../client/bulkJobs.js';
-import { importFriends } from '../../client/serviceImport.js';
+import { importFriends } from '../../client/userImports.js';
 import { projectRoot } from '../../cli/stack/temporalCli.js';
 import { friendItems, submitted } from '../support/data.js';
 import { writeJsonl } from '../support/files.js';

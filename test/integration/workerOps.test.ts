@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { importFriends } from '../../client/serviceImport.js';
+import { importFriends } from '../../client/userImports.js';
 import { freePort } from '../../cli/stack/ports.js';
 import { friendItem, friendItems, submitted } from '../support/data.js';
 import { startStack, type Stack } from '../../cli/stack/stack.js';

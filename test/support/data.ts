@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Emulator } from '../../emulator/index.js';
 import type { AddFriendItem } from '../../im/schemas.js';
-import type { SubmittedItem } from '../../core/types.js';
+import type { SubmittedItem } from '../../core/userImportTypes.js';
 
 export function friendItem(to: string, extra: Partial<AddFriendItem> = {}): AddFriendItem {
   return { To_Account: to, AddSource: 'AddSource_Type_Web', ...extra };

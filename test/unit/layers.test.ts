@@ -44,7 +44,7 @@ describe('layers', { timeout: 120_000 }, () => {
       ],
       [
         'connection',
-        "import { importFriends } from '../client/serviceImport.js';\nexport const x = importFriends;\n",
+        "import { importFriends } from '../client/userImports.js';\nexport const x = importFriends;\n",
       ],
       // The coordinator's rules are pure; its holder (I/O, timers) stands with the activities.
       [

@@ -11,7 +11,7 @@ import {
   KEY_ID_METADATA,
   parseCodecKeys,
 } from '../../../connection/codec.js';
-import { payloadsFromJson, payloadsToJson } from '../../../cli/codecServer.js';
+import { payloadsFromJson, payloadsToJson } from '../../../cli/stack/codecEndpoint.js';
 import { SettingsError } from '../../../config/im.js';
 
 const b64 = () => randomBytes(32).toString('base64');

@@ -104,7 +104,7 @@ describe('coordinator: the blanket', () => {
     const a = holder(s, 'job:a');
     const svc = holder(s, 'svc:1');
     assert.equal(a(0, { blanket: true }).blanket, true);
-    // The service path asks for two users the blanket covers: it waits, and a is asked to convert.
+    // A user import asks for two users the blanket covers: it waits, and a is asked to convert.
     assert.deepEqual(svc(10, { acquire: ['u1', 'u2'] }).waiting, ['u1', 'u2']);
     const told = a(20, { blanket: true });
     assert.deepEqual([told.blanket, told.convert], [true, true]);

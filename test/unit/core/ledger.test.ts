@@ -10,8 +10,8 @@ import {
   takeBatch,
 } from '../../../core/ledger.js';
 import { resultOf, submissionOutcome } from '../../../core/outcomes.js';
-import { checkItems } from '../../../client/serviceImport.js';
-import type { LedgerState, SubmittedItem } from '../../../core/types.js';
+import { checkItems } from '../../../client/userImports.js';
+import type { LedgerState, SubmittedItem } from '../../../core/userImportTypes.js';
 
 const item = (to: string, extra: Record<string, unknown> = {}): SubmittedItem => ({
   item: { To_Account: to, AddSource: 'AddSource_Type_Web', ...extra },

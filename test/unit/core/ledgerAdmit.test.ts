@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { admit } from '../../../core/admit.js';
 import { newLedger } from '../../../core/ledger.js';
-import type { SubmittedItem } from '../../../core/types.js';
+import type { SubmittedItem } from '../../../core/userImportTypes.js';
 
 const item = (to: string, version = 1): SubmittedItem => ({
   item: { To_Account: to, AddSource: 'AddSource_Type_Test', Remark: `v${version}` },

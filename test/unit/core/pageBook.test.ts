@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SourceCursor } from '../../../core/jobTypes.js';
 import { PageBook, type PageRecord } from '../../../core/pageBook.js';
-import type { FriendImportAnswer } from '../../../core/types.js';
+import type { FriendImportAnswer } from '../../../core/userImportTypes.js';
 
 const OPTIONS = {
   batchSize: 3,

@@ -31,7 +31,7 @@ import type {
   SubmissionAccepted,
   SubmissionOutcome,
   SubmittedItem,
-} from '../core/types.js';
+} from '../core/userImportTypes.js';
 
 export interface ImportTarget {
   client: Client;
