@@ -25,7 +25,7 @@ import type { Api, Rates } from '../../coordination/rules/state.js';
 import type { PageRecord } from '../../core/pageBook.js';
 import type { ImClient } from '../../im/node/client.js';
 import type { HolderSession } from '../../coordination/holder/holder.js';
-import type { HolderOptions } from '../../coordination/holder/options.js';
+import type { HolderOptions } from '../../coordination/holder/holderOptions.js';
 import type { LeaseSender } from '../../coordination/holder/transport.js';
 import { followJobControl } from './followJob.js';
 import { Checkpoints, type PageBookView, type PageFigures } from './pageCheckpoint.js';

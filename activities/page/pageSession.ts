@@ -5,7 +5,7 @@
  * holds its calls until the attempt before it can no longer be calling.
  */
 import { HolderSession } from '../../coordination/holder/holder.js';
-import type { HolderOptions } from '../../coordination/holder/options.js';
+import type { HolderOptions } from '../../coordination/holder/holderOptions.js';
 import type { LeaseSender } from '../../coordination/holder/transport.js';
 import type { Api, Rates } from '../../coordination/rules/state.js';
 

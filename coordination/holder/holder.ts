@@ -14,7 +14,7 @@
  */
 import { APIS, type Api, type LeaseRequest, type LeaseResponse, type Rates } from '../rules/state.js';
 import * as holdings from './holdings.js';
-import type { HolderOptions } from './options.js';
+import type { HolderOptions } from './holderOptions.js';
 import { Peeks } from './peeks.js';
 import { REQUEST_TIMEOUT_MS, sendWithRetry } from './requests.js';
 import { nextChange, settledWithin, sleep } from './waits.js';
