@@ -14,6 +14,11 @@ export function createBulkActivities(deps: ImportPageDeps): JobActivities {
     importPage: createImportPage(deps),
 
     async finalizeReport(input: ReportFiles): Promise<{ rows: number }> {
+      await deps.roots.check({
+        'report folder': input.reportDir,
+        report: input.reportJsonl,
+        'CSV report': input.reportCsv,
+      });
       return writingReport(input.reportJsonl, () =>
         finalizeReport(input.reportDir, input.reportJsonl, input.reportCsv),
       );

@@ -2,6 +2,7 @@
  * The worker process's own settings (docs/configuration.md): concurrency, endpoints, memory and
  * role. Read once at start-up like every other variable (config/env.ts).
  */
+import { delimiter, isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { parseEnv, port, wholeNumber, type Env } from './env.js';
 
@@ -26,6 +27,17 @@ const WorkerEnvSchema = z.object({
   WORKER_HEAP_BUDGET_MB: wholeNumber('WORKER_HEAP_BUDGET_MB', 0, 1_000_000).optional(),
   /** Workflows kept in memory between tasks (memory vs. replays). */
   WORKER_MAX_CACHED_WORKFLOWS: wholeNumber('WORKER_MAX_CACHED_WORKFLOWS', 2, 100_000).optional(),
+  /**
+   * The folders this worker may read sources from and write reports to, absolute, separated by
+   * `:` (`;` on Windows), like PATH; default: the folder the worker runs in.
+   */
+  WORKER_FILE_ROOTS: z
+    .string()
+    .transform((v) => v.split(delimiter).filter((r) => r.trim() !== ''))
+    .refine((roots) => roots.length > 0 && roots.every((r) => isAbsolute(r)), {
+      error: `WORKER_FILE_ROOTS must list absolute folders separated by "${delimiter}"`,
+    })
+    .optional(),
   /** `calls`: only the user imports' calls queue; `main`: only workflows and bulk pages. */
   WORKER_ROLE: z
     .enum(['all', 'calls', 'main'], { error: 'WORKER_ROLE must be all, calls or main' })

@@ -70,6 +70,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       maxConcurrentPages: workerEnv.WORKER_MAX_CONCURRENT_PAGES,
       heapBudgetMb: workerEnv.WORKER_HEAP_BUDGET_MB,
       maxCachedWorkflows: workerEnv.WORKER_MAX_CACHED_WORKFLOWS,
+      ...(workerEnv.WORKER_FILE_ROOTS && { fileRoots: workerEnv.WORKER_FILE_ROOTS }),
       metrics,
       onUserSigRenew: () => metrics.userSigRenewed(),
     });

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { ImClient } from '../im/node/client.js';
 import { appRates, type ImSettings } from '../config/im.js';
 import { createBulkActivities } from '../activities/bulk.js';
+import { FileRoots } from '../activities/fileRoots.js';
 import { ServiceHolder } from '../coordination/holder/serviceHolder.js';
 import { coordinatorSender } from '../coordination/holder/transport.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImportActivity.js';
@@ -42,6 +43,8 @@ interface ImportWorkerOptions {
   role?: 'all' | 'calls' | 'main';
   /** JavaScript heap this process aims to stay under, MiB (0: leave it to V8); see heapGuard.ts. */
   heapBudgetMb?: number;
+  /** The folders jobs may read and write (activities/fileRoots.ts); default: the working folder. */
+  fileRoots?: readonly string[];
 }
 
 export interface ImportWorkers {
@@ -78,6 +81,7 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     ...SHUTDOWN,
   };
   const im = new ImClient({ ...options.im, onUserSigRenew: options.onUserSigRenew });
+  const roots = await FileRoots.open(options.fileRoots ?? [process.cwd()]);
   const capacity = appRates(options.im);
   const sendLease = coordinatorSender({
     client: options.client,
@@ -108,6 +112,7 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
         activities: {
           ...createBulkActivities({
             im,
+            roots,
             client: options.client,
             sendLease,
             capacity,

@@ -39,7 +39,7 @@ const READ_AHEAD_BATCHES = 32;
 
 export function createImportPage(deps: ImportPageDeps) {
   return async function importPage(input: PageInput): Promise<PageResult> {
-    const start = await startPage<PageProgress>(input);
+    const start = await startPage<PageProgress>(input, deps.roots);
     const book = new PageBook(
       {
         batchSize: deps.batchSize,

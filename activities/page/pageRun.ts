@@ -27,6 +27,7 @@ import type { ImClient } from '../../im/node/client.js';
 import type { HolderSession } from '../../coordination/holder/holder.js';
 import type { HolderOptions } from '../../coordination/holder/holderOptions.js';
 import type { LeaseSender } from '../../coordination/holder/transport.js';
+import type { FileRoots } from '../fileRoots.js';
 import { followJobControl } from './followJob.js';
 import { Checkpoints, type PageBookView, type PageFigures } from './pageCheckpoint.js';
 import { openRecords, readSlice, startReading, type PageReading } from './pageReading.js';
@@ -37,6 +38,8 @@ import { Wakeup } from './wakeup.js';
 /** What every page activity is made with. */
 export interface PageDeps {
   im: ImClient;
+  /** The folders a page may read its source from and write its outcome files to. */
+  roots: FileRoots;
   client: Client;
   sendLease: LeaseSender;
   /** The app's rate per API, as configured. */

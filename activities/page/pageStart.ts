@@ -14,6 +14,7 @@ import type {
 } from '../../core/jobTypes.js';
 import { dropOutcomesAfter } from '../../formats/importReport.js';
 import { identityChange, sourceIdentity } from '../../formats/source/identity.js';
+import type { FileRoots } from '../fileRoots.js';
 import { ensureReportFolder } from '../reportFolder.js';
 
 /** Where an attempt starts: its page's last checkpoint (a retry), or the page's cursor. */
@@ -38,14 +39,17 @@ export function sourceChanged(path: string, change: string): ApplicationFailure 
 
 /**
  * Reads the attempt's start: a retry resumes from its last heartbeat, and any outcome file written
- * after it is dropped (its lines are done again). An unreadable source, a source that is not the
- * one the job started with, or a report folder that cannot be written stops the job before any call.
+ * after it is dropped (its lines are done again). A path outside the worker's file roots, an
+ * unreadable source, a source that is not the one the job started with, or a report folder that
+ * cannot be written stops the job before any call.
  */
 export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
   input: JobPageInput,
+  roots: FileRoots,
 ): Promise<PageStart<P>> {
   const ctx = Context.current();
   const previous = ctx.info.heartbeatDetails as P | undefined;
+  await roots.check({ source: input.source.path, 'report folder': input.reportDir });
   await ensureReportFolder(input.reportDir);
   await dropOutcomesAfter(input.reportDir, input.page, previous?.segments ?? 0);
   const { path } = input.source;

@@ -22,6 +22,10 @@ export function createVerifyActivities(deps: VerifyPageDeps) {
       importReportDir: string;
       reportDir: string;
     }): Promise<{ expectedAbsentFile: string; permanent: number }> {
+      await deps.roots.check({
+        "import job's report folder": input.importReportDir,
+        'report folder': input.reportDir,
+      });
       try {
         const { permanent } = await writeExpectedAbsent(input.importReportDir, input.reportDir);
         return { expectedAbsentFile: expectedAbsentFile(input.reportDir), permanent };
@@ -33,6 +37,12 @@ export function createVerifyActivities(deps: VerifyPageDeps) {
     },
 
     async finalizeVerify(input: ReportFiles & { repairJsonl: string }): Promise<VerifyTotals> {
+      await deps.roots.check({
+        'report folder': input.reportDir,
+        report: input.reportJsonl,
+        'CSV report': input.reportCsv,
+        'repair file': input.repairJsonl,
+      });
       return writingReport(input.reportJsonl, () => finalizeVerifyReport(input));
     },
   };

@@ -37,8 +37,9 @@ const WATCH_POLL_MS = 1_000;
 
 export function createVerifyPage(deps: VerifyPageDeps) {
   return async function verifyPage(input: VerifyPageInput): Promise<VerifyPageResult> {
-    const start = await startPage<VerifyPageProgress>(input);
+    const start = await startPage<VerifyPageProgress>(input, deps.roots);
     const previous = start.previous;
+    await deps.roots.check({ "import job's failure list": input.expectedAbsentFile });
     const absent = input.expectedAbsentFile ? await loadAbsent(input.expectedAbsentFile, input) : undefined;
     const api: VerifyApi = input.fields ? 'friend_get' : 'friend_check';
     const book = new VerifyBook(

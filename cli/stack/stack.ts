@@ -7,6 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Logger } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter } from 'node:path';
 import type { ImportTarget } from '../../client/userImports.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { LOCAL_IM_APP, type ImSettings } from '../../config/im.js';
@@ -31,6 +33,18 @@ export interface StackOptions {
   taskQueue?: string;
   /** The Temporal runtime's logger for in-process workers (default: errors only). */
   logger?: Logger;
+  /** The folders the stack's workers may read and write (default: `localFileRoots()`). */
+  fileRoots?: readonly string[];
+}
+
+/**
+ * The folders a local stack's workers may read sources from and write reports to, unless
+ * WORKER_FILE_ROOTS says: the user's home, the system's temporary folder and the folder the stack
+ * runs in. A local stack listens on loopback only, so only this machine can start its jobs.
+ */
+export function localFileRoots(env: Record<string, string | undefined> = process.env): string[] {
+  const set = env.WORKER_FILE_ROOTS?.split(delimiter).filter((r) => r.trim() !== '');
+  return set?.length ? set : [homedir(), tmpdir(), process.cwd()];
 }
 
 export interface Stack {
@@ -108,6 +122,7 @@ export async function startStack(
   }
   const im: ImSettings = { ...app, baseUrl: emulator?.baseUrl ?? app.baseUrl };
   const taskQueue = options.taskQueue ?? 'friend-import';
+  const fileRoots = options.fileRoots ?? localFileRoots();
   const connection = await Connection.connect({ address: devServer.address });
   const client = new Client({ connection, namespace: devServer.namespace });
   const target: ImportTarget = {
@@ -128,6 +143,7 @@ export async function startStack(
     IM_RATE_LIMIT: String(im.rateLimit),
     IM_BATCH_SIZE: String(im.batchSize),
     LOG_LEVEL: 'warn',
+    WORKER_FILE_ROOTS: fileRoots.join(delimiter),
   };
 
   const running: { workers: ImportWorkers; done: Promise<void>; connection: NativeConnection }[] = [];
@@ -144,6 +160,7 @@ export async function startStack(
       taskQueue,
       im: { ...im, ...overrides },
       client,
+      fileRoots,
       ...workerOptions,
     });
     running.push({ workers, done: workers.run(), connection: native });

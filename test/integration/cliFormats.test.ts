@@ -97,6 +97,7 @@ describe('JSONL and CSV give the same import', { timeout: 600_000 }, () => {
       taskQueue: 'friend-import-csv',
       im: { ...stack.im, sdkAppId, baseUrl: csvEmulator.baseUrl },
       client: stack.client,
+      fileRoots: [tmpdir()],
     });
     csvRunning = csvWorkers.run();
     for (const emulator of [stack.emulator, csvEmulator]) emulator.seedAccounts(data.accounts);

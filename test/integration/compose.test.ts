@@ -344,6 +344,9 @@ describe('docker-compose.yml and Dockerfile', () => {
       assert.ok(name in env, `worker has ${name}`);
     // The app coordinator shares IM_RATE_LIMIT among the replicas: no per-worker split to set.
     assert.ok(!('WORKER_CALLS_PER_SECOND' in env), 'no per-worker rate setting');
+    // Jobs read and write only under /data, the folder the image makes for them (Dockerfile).
+    assert.equal(env.WORKER_FILE_ROOTS, '/data');
+    assert.match(readFileSync(join(root, 'Dockerfile'), 'utf8'), /RUN mkdir -p \/data/);
 
     const emulator = service(config, 'emulator');
     assert.equal(emulator.image, worker.image, 'one image for both');

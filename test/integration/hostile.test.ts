@@ -1,13 +1,14 @@
 /**
  * The hostile-input suite, through the real CLI, worker, dev server and emulator: answers that are
  * not the service's, two operators starting one job, a report folder that cannot be written, a
- * source that changes under its job.
+ * source that changes under its job, paths outside the worker's file roots.
  * Every case ends in a clear error or an exact result: one outcome per item, nothing written
  * twice, nothing lost. (Bad rows of every kind: badInput.test.ts; usage and job IDs:
  * cliUsage.test.ts; secrets in logs: workerOps.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
@@ -113,5 +114,43 @@ describe('hostile input', { timeout: 300_000 }, () => {
     assert.match(summary.error ?? '', /changed since the job started: it grew from \d+ to \d+ bytes/);
     assert.match(summary.error ?? '', /import the file as it is now as a new job/);
     assert.deepEqual(s.stack.emulator.friendsOf('late0'), [], 'the appended line was never read');
+  });
+
+  it('paths outside the worker’s file roots, straight or through a link: refused before anything is read or written', async (t) => {
+    // A folder outside the stack's roots (home, the temporary folder, the working folder).
+    const outside = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : '/var/tmp', 'hostile-'));
+    t.after(() => rm(outside, { recursive: true, force: true }));
+    const list = users('roots', 2, 3);
+    s.seed(list);
+    const source = join(outside, 'outside.jsonl');
+    await writeJsonl(source, list);
+    const read = await s.cli(['import', source, '--json', '--job-id', 'hostile-outside-source']);
+    assert.equal(read.code, 1, read.stderr.slice(-2000));
+    assert.match(
+      jsonOut<JobSummaryJson>(read).error ?? '',
+      /^the source .*outside\.jsonl is outside the folders this worker may use \(WORKER_FILE_ROOTS: /,
+    );
+
+    // A report folder inside the roots by name, outside by where its link leads.
+    const file = join(s.dir, 'roots.jsonl');
+    await writeJsonl(file, list);
+    const link = join(s.dir, 'reports-link');
+    await symlink(outside, link);
+    const write = await s.cli([
+      'import',
+      file,
+      '--json',
+      '--job-id',
+      'hostile-outside-report',
+      '--report',
+      join(link, 'r', 'report.jsonl'),
+    ]);
+    assert.equal(write.code, 1, write.stderr.slice(-2000));
+    assert.match(
+      jsonOut<JobSummaryJson>(write).error ?? '',
+      /^the report folder .*reports-link.* is outside the folders/,
+    );
+    assert.deepEqual(await readdir(outside), ['outside.jsonl'], 'nothing written outside the roots');
+    assert.equal(s.stack.emulator.calls().filter((c) => c.fromAccount.startsWith('roots')).length, 0);
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * The folders a worker may read sources from and write reports to (WORKER_FILE_ROOTS,
+ * docs/configuration.md). A job's input names paths, and anyone who can start a workflow on the
+ * task queue writes that input: without roots, a worker would read any file it can read and
+ * overwrite any file it can write. Every activity that touches a path checks it here first, where
+ * the path really leads (symbolic links resolved as far as the path exists).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { realpath } from 'node:fs/promises';
+import { basename, delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+
+/** Where `path` really leads: its longest existing part with links resolved, then the rest as written. */
+async function realPathOf(path: string): Promise<string> {
+  const rest: string[] = [];
+  for (let p = resolve(path); ;) {
+    try {
+      return join(await realpath(p), ...rest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = dirname(p);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === p) throw err;
+      rest.unshift(basename(p));
+      p = parent;
+    }
+  }
+}
+
+const within = (root: string, path: string): boolean => {
+  const r = relative(root, path);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+};
+
+export class FileRoots {
+  private constructor(readonly roots: readonly string[]) {}
+
+  /** The roots as configured; each must be an existing folder (a worker checks them at start). */
+  static async open(roots: readonly string[]): Promise<FileRoots> {
+    const real = await Promise.all(
+      roots.map((r) =>
+        realpath(resolve(r)).catch(() => {
+          throw new Error(`WORKER_FILE_ROOTS: ${r} does not exist`);
+        }),
+      ),
+    );
+    return new FileRoots([...new Set(real)]);
+  }
+
+  /** Refuses, with one sentence and no retry, any path (by what it is for) outside every root. */
+  async check(paths: Record<string, string | undefined>): Promise<void> {
+    for (const [what, path] of Object.entries(paths)) {
+      if (path === undefined) continue;
+      const real = isAbsolute(path) ? await realPathOf(path) : undefined;
+      if (real !== undefined && this.roots.some((root) => within(root, real))) continue;
+      throw ApplicationFailure.nonRetryable(
+        `the ${what} ${path} is outside the folders this worker may use (WORKER_FILE_ROOTS: ` +
+          `${this.roots.join(delimiter)}); put it under one of them, or add its folder to WORKER_FILE_ROOTS`,
+        'PathOutsideRoots',
+      );
+    }
+  }
+}
