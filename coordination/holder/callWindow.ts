@@ -24,6 +24,15 @@ const MAX_CATCH_UP_MS = 20;
 /** How far behind its schedule a start may make up, for calls `spacingMs` apart. */
 export const catchUpMs = (spacingMs: number): number => Math.min(MAX_CATCH_UP_MS, 3 * spacingMs);
 
+/**
+ * The earliest start of the call after one that starts at `now` for the slot `due`: one spacing
+ * after this slot on schedule; after a late start, one spacing after it less what it may make up.
+ */
+export function nextSlotAt(nextAt: number, now: number, due: number, spacingMs: number): number {
+  const madeUp = Math.min(Math.max(0, now - due), catchUpMs(spacingMs));
+  return Math.max(nextAt + spacingMs, now + spacingMs - madeUp);
+}
+
 export class CallWindow {
   /** When recent answers came in, ascending (performance.now()). */
   readonly #answeredAt: number[] = [];
@@ -129,10 +138,7 @@ export class CallWindow {
 
   #start(now: number, due: number): () => void {
     this.#inFlight++;
-    // On schedule, the next slot is one spacing after this one's; a late start makes up at most
-    // `catchUpMs` of its lateness.
-    const madeUp = Math.min(Math.max(0, now - due), catchUpMs(this.#spacingMs));
-    this.#nextAt = Math.max(this.#nextAt + this.#spacingMs, now + this.#spacingMs - madeUp);
+    this.#nextAt = nextSlotAt(this.#nextAt, now, due, this.#spacingMs);
     let done = false;
     return () => {
       if (done) return;
