@@ -15,6 +15,7 @@ import { LOCAL_IM_APP, type ImSettings } from '../../config/im.js';
 import { callsTaskQueue } from '../../core/definitions.js';
 import type { ImportOptions } from '../../core/userImportTypes.js';
 import { stopChild } from './childProcess.js';
+import { DEMO_DIR } from './temporalCli.js';
 import { startDevServer, type DevServer, type DevServerOptions } from './devServer.js';
 import { workerProcesses } from './workerProcesses.js';
 import { createImportWorkers, type ImportWorkers } from '../../workers/worker.js';
@@ -39,12 +40,13 @@ export interface StackOptions {
 
 /**
  * The folders a local stack's workers may read sources from and write reports to, unless
- * WORKER_FILE_ROOTS says: the user's home, the system's temporary folder and the folder the stack
- * runs in. A local stack listens on loopback only, so only this machine can start its jobs.
+ * WORKER_FILE_ROOTS says: the user's home, the system's temporary folder, the folder the stack
+ * runs in and the bundled sample. A local stack listens on loopback only, so only this machine
+ * can start its jobs.
  */
 export function localFileRoots(env: Record<string, string | undefined> = process.env): string[] {
   const set = env.WORKER_FILE_ROOTS?.split(delimiter).filter((r) => r.trim() !== '');
-  return set?.length ? set : [homedir(), tmpdir(), process.cwd()];
+  return set?.length ? set : [homedir(), tmpdir(), process.cwd(), DEMO_DIR];
 }
 
 export interface Stack {

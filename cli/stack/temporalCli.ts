@@ -22,6 +22,9 @@ const here = import.meta.dirname;
 export const projectRoot =
   basename(resolve(here, '../..')) === 'dist' ? resolve(here, '../../..') : resolve(here, '../..');
 
+/** The bundled sample dataset of `friend-import demo`, shipped in the package (`files`: cli). */
+export const DEMO_DIR = resolve(projectRoot, 'cli', 'demo');
+
 /**
  * How to run the `friend-import` CLI in a child process: compiled as it ships (`dist/`) when
  * FRIEND_IMPORT_BENCH_RUNTIME=dist (the benchmarks), else from the sources through tsx.

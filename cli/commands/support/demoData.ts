@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { projectRoot } from '../../stack/temporalCli.js';
+import { DEMO_DIR } from '../../stack/temporalCli.js';
 import type { SourceFormat } from '../../../core/jobTypes.js';
 import type { JobSummaryJson } from './summary.js';
 
@@ -23,8 +23,7 @@ interface DemoManifest {
   jobs: { file: string; format: SourceFormat; expect: DemoExpectation; cases: Record<string, number> }[];
 }
 
-/** The folder is shipped in the package (`files`: cli), next to the sources and the build. */
-export const DEMO_DIR = join(projectRoot, 'cli', 'demo');
+export { DEMO_DIR };
 
 export async function loadDemo(dir = DEMO_DIR): Promise<DemoManifest> {
   return JSON.parse(await readFile(join(dir, 'demo.json'), 'utf8')) as DemoManifest;
