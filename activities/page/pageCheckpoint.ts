@@ -8,7 +8,7 @@ import type { Context } from '@temporalio/activity';
 import type { PageCheckpoint, PageCounters, SourceCursor, SourceIdentity } from '../../core/jobTypes.js';
 import { writeOutcomes } from '../../formats/importReport.js';
 import { identityChange, sourceStat } from '../../formats/source/identity.js';
-import { sourceChanged } from './pageStart.js';
+import { sourceChangedMessage } from './pageStart.js';
 import { writingReport } from '../reportFolder.js';
 
 const CHECKPOINT_EVERY_MS = 1_000;
@@ -69,6 +69,14 @@ export class Checkpoints<C extends PageCounters> {
     return this.#o.source.identity;
   }
 
+  /** Why the job must stop because its source is no longer the file it started with, if it is not. */
+  async sourceChanged(): Promise<string | undefined> {
+    const { path, identity } = this.#o.source;
+    const now = await sourceStat(path).catch(() => ({ size: -1, mtimeMs: -1 }));
+    const change = identityChange(identity, now);
+    return change && sourceChangedMessage(path, now.size < 0 ? 'it is gone' : change);
+  }
+
   /** A second has passed since the last checkpoint. */
   due(): boolean {
     return performance.now() - this.#last >= CHECKPOINT_EVERY_MS;
@@ -81,10 +89,8 @@ export class Checkpoints<C extends PageCounters> {
 
   /** Writes the outcome file of the lines settled at the front, if any, then the heartbeat that names it. */
   async write<L>(figures: PageFigures<L>, state: string): Promise<void> {
-    const { book, source } = this.#o;
+    const { book } = this.#o;
     this.#last = performance.now();
-    const change = identityChange(source.identity, await sourceStat(source.path));
-    if (change) throw sourceChanged(source.path, change);
     const settled = book.settle();
     if (settled) {
       const { reportDir, page } = this.#o;

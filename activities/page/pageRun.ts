@@ -238,7 +238,13 @@ export class PageRun<C extends PageCounters> {
             (record, start, next) => work.add(record, start, next),
           );
         work.turn();
-        if (checkpoints.due()) await checkpoints.write(work, this.#stopping ?? 'running');
+        if (checkpoints.due()) {
+          // A source changed mid-page stops the page as a failing setting does: the calls in
+          // flight end and are recorded, nothing more is read or sent.
+          const changed = this.#stopping ? undefined : await checkpoints.sourceChanged();
+          if (changed) this.fail(changed);
+          await checkpoints.write(work, this.#stopping ?? 'running');
+        }
         if (this.#stopping && this.#inFlight === 0) break;
         if (this.idle()) break;
         await this.wake.wait(this.#reading.done || book.full || this.#stopping ? 250 : 0);
@@ -246,6 +252,13 @@ export class PageRun<C extends PageCounters> {
       await Promise.all(this.#running);
       await work.drained?.();
       await checkpoints.write(work, this.#stopping ?? 'done');
+    } catch (err) {
+      // The attempt fails (a report that cannot be written): its session stops too, or its
+      // requests would go on after the activity ended. The next attempt waits its leases out.
+      this.halt('failed');
+      await Promise.all(this.#running);
+      this.session.abandon();
+      throw err;
     } finally {
       this.#offChange();
       this.#stop.abort(new Error('page ended'));

@@ -27,13 +27,12 @@ export interface PageStart<P> {
   sourceIdentity: SourceIdentity;
 }
 
-/** The job's source changed under it: it stops, saying what changed and what to do. */
-export function sourceChanged(path: string, change: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
+/** Why a job stops when its source changed under it: what changed, and what to do. */
+export function sourceChangedMessage(path: string, change: string): string {
+  return (
     `the source ${path} changed since the job started: ${change}. A job reads its file by offset, so it ` +
-      `stops rather than mix two files: import the file as it is now as a new job (pairs already ` +
-      `imported are written again with the same fields)`,
-    'SourceChanged',
+    `stops rather than mix two files: import the file as it is now as a new job (pairs already ` +
+    `imported are written again with the same fields)`
   );
 }
 
@@ -58,7 +57,7 @@ export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
   });
   const started = input.sourceIdentity ?? previous?.sourceIdentity;
   const change = started && identityChange(started, now);
-  if (change) throw sourceChanged(path, change);
+  if (change) throw ApplicationFailure.nonRetryable(sourceChangedMessage(path, change), 'SourceChanged');
   return {
     attempt: ctx.info.attempt,
     previous,

@@ -49,6 +49,8 @@ async function runDev(opts: DevOptions): Promise<void> {
   const { ensurePortsFree, startEmbeddedStack } = await import('../stack/embedded.js');
   const { runWorker } = await import('../../workers/main.js');
   const { TEMPORAL_DEFAULTS } = await import('../../connection/connect.js');
+  const { localFileRoots } = await import('../stack/workerProcesses.js');
+  const { delimiter } = await import('node:path');
   const env = process.env;
   const logLevel = loadLogLevel(env, 'warn');
   const remoteIm = Boolean(env.IM_BASE_URL || env.IM_REGION);
@@ -105,6 +107,7 @@ async function runDev(opts: DevOptions): Promise<void> {
       env: {
         ...workerEnv,
         LOG_LEVEL: logLevel,
+        WORKER_FILE_ROOTS: localFileRoots(env).join(delimiter),
         TEMPORAL_ADDRESS: devServer.address,
         TEMPORAL_NAMESPACE: devServer.namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,

@@ -7,7 +7,6 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Logger } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { homedir, tmpdir } from 'node:os';
 import { delimiter } from 'node:path';
 import type { ImportTarget } from '../../client/userImports.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
@@ -15,9 +14,8 @@ import { LOCAL_IM_APP, type ImSettings } from '../../config/im.js';
 import { callsTaskQueue } from '../../core/definitions.js';
 import type { ImportOptions } from '../../core/userImportTypes.js';
 import { stopChild } from './childProcess.js';
-import { DEMO_DIR } from './temporalCli.js';
 import { startDevServer, type DevServer, type DevServerOptions } from './devServer.js';
-import { workerProcesses } from './workerProcesses.js';
+import { localFileRoots, workerProcesses } from './workerProcesses.js';
 import { createImportWorkers, type ImportWorkers } from '../../workers/worker.js';
 
 export interface StackOptions {
@@ -36,17 +34,6 @@ export interface StackOptions {
   logger?: Logger;
   /** The folders the stack's workers may read and write (default: `localFileRoots()`). */
   fileRoots?: readonly string[];
-}
-
-/**
- * The folders a local stack's workers may read sources from and write reports to, unless
- * WORKER_FILE_ROOTS says: the user's home, the system's temporary folder, the folder the stack
- * runs in and the bundled sample. A local stack listens on loopback only, so only this machine
- * can start its jobs.
- */
-export function localFileRoots(env: Record<string, string | undefined> = process.env): string[] {
-  const set = env.WORKER_FILE_ROOTS?.split(delimiter).filter((r) => r.trim() !== '');
-  return set?.length ? set : [homedir(), tmpdir(), process.cwd(), DEMO_DIR];
 }
 
 export interface Stack {

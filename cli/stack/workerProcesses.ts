@@ -6,11 +6,13 @@
 import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter } from 'node:path';
 import type { ImportTarget } from '../../client/userImports.js';
 import { LOCAL_IM_APP } from '../../config/im.js';
 import { callsTaskQueue } from '../../core/definitions.js';
 import { spawnGuarded, waitForOutput } from './childProcess.js';
-import { cliEntry, projectRoot } from './temporalCli.js';
+import { cliEntry, DEMO_DIR, projectRoot } from './temporalCli.js';
 
 interface WorkerSettings {
   /** The frontend, `host:port`. */
@@ -21,6 +23,17 @@ interface WorkerSettings {
   imBaseUrl: string;
   rateLimit: number;
   batchSize: number;
+}
+
+/**
+ * The folders a local stack's workers may read sources from and write reports to, unless
+ * WORKER_FILE_ROOTS says: the user's home, the system's temporary folder, the folder the stack
+ * runs in and the bundled sample. A local stack listens on loopback only, so only this machine
+ * can start its jobs.
+ */
+export function localFileRoots(env: Record<string, string | undefined> = process.env): string[] {
+  const set = env.WORKER_FILE_ROOTS?.split(delimiter).filter((r) => r.trim() !== '');
+  return set?.length ? set : [homedir(), tmpdir(), process.cwd(), DEMO_DIR];
 }
 
 /** The environment of a worker for `s`, on the emulator's local app. */
@@ -36,6 +49,7 @@ export function workerEnv(s: WorkerSettings): Record<string, string> {
     IM_RATE_LIMIT: String(s.rateLimit),
     IM_BATCH_SIZE: String(s.batchSize),
     LOG_LEVEL: 'warn',
+    WORKER_FILE_ROOTS: localFileRoots().join(delimiter),
   };
 }
 
