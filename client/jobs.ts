@@ -47,7 +47,7 @@ export interface JobTarget {
 export type JobKind = 'import' | 'verify';
 
 /** The workflow type of each kind of job. */
-export const JOB_WORKFLOW_TYPES: Record<string, JobKind> = {
+const JOB_WORKFLOW_TYPES: Record<string, JobKind> = {
   BulkImportWorkflow: 'import',
   VerifyJobWorkflow: 'verify',
 };
@@ -104,7 +104,7 @@ export interface PagedJobOptions {
 }
 
 /** Those options as the job's input fields, defaults filled in (the concurrency checked). */
-export function pagedJobFields(
+function pagedJobFields(
   options: PagedJobOptions,
 ): Pick<BulkJobInput, 'concurrency' | 'pageLines' | 'pageItems' | 'continueAsNewAfterEvents'> {
   const problem = options.concurrency === undefined ? undefined : concurrencyProblem(options.concurrency);

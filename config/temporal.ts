@@ -16,12 +16,12 @@ export const TEMPORAL_DEFAULTS = {
 } as const;
 
 /** A PEM file as read at start-up; the path is for messages, the bytes go to the connection. */
-export interface PemFile {
+interface PemFile {
   path: string;
   pem: Buffer;
 }
 
-export interface TemporalTlsSettings {
+interface TemporalTlsSettings {
   /** SNI / host-name check override, for a proxy in front of the frontend. */
   serverName?: string;
   /** Private CA; without it the system's trusted roots verify the server (Temporal Cloud). */

@@ -14,7 +14,7 @@ const CENSOR = '[redacted]';
 const MAX_DEPTH = 8;
 
 /** A copy of `value` with every secret masked (cycle-safe; errors become plain records). */
-export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return redactText(value);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_DEPTH) return '[deeper]';

@@ -68,7 +68,7 @@ export interface JobRun<C> {
 }
 
 /** What every job's input says about its file, its pages and its report. */
-export type PagedJobInput = Pick<
+type PagedJobInput = Pick<
   BulkJobInput,
   | 'jobId'
   | 'source'

@@ -43,7 +43,7 @@ export function openRecords(source: JobPageInput['source'], from: SourceCursor):
 }
 
 /** Whether the page ends before `record`: at its limits, but not within one user's consecutive rows. */
-export function endsBefore(r: PageReading, record: PageRecord, { maxLines, maxItems }: PageLimits): boolean {
+function endsBefore(r: PageReading, record: PageRecord, { maxLines, maxItems }: PageLimits): boolean {
   const sameUser = record.fromAccount !== undefined && record.fromAccount === r.lastUser;
   const overLimit = r.lines >= maxLines || r.items >= maxItems;
   return overLimit && (!sameUser || r.lines >= maxLines * 4) && r.lines > 0;

@@ -7,7 +7,7 @@
  */
 import type { LeaseRequest, LeaseResponse } from '../rules/state.js';
 
-export interface Holdings {
+interface Holdings {
   /** Users held by name. */
   readonly held: Set<string>;
   /** Holds the blanket: every user no one else holds is ours; `covered` are the ones asked for. */

@@ -26,7 +26,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
  * The failure's own words: the job's message rather than the SDK's wrappers (a page that stopped
  * the job fails it with an "Activity task failed" around the page's own reason).
  */
-export function failureMessage(err: unknown): string {
+function failureMessage(err: unknown): string {
   if (err instanceof WorkflowFailedError) {
     let cause = err.cause;
     while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
