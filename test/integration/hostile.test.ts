@@ -19,12 +19,17 @@ import { cliStack, users } from './cliStack.js';
 
 describe('hostile input', { timeout: 300_000 }, () => {
   const s = cliStack('hostile-');
+  /** `n` users with `items` friends each, known to the emulator, in a JSONL file named for them. */
+  const input = async (prefix: string, n: number, items: number) => {
+    const list = users(prefix, n, items);
+    s.seed(list);
+    const file = join(s.dir, `${prefix}.jsonl`);
+    await writeJsonl(file, list);
+    return { list, file };
+  };
 
   it('a 200 answer that is not JSON, or says OK without ResultItem, through a job: every item imported once', async () => {
-    const list = users('mal', 6, 25);
-    s.seed(list);
-    const file = join(s.dir, 'malformed.jsonl');
-    await writeJsonl(file, list);
+    const { list, file } = await input('mal', 6, 25);
     s.stack.emulator.setFaults({
       rules: [
         { kind: 'malformed', shape: 'notJson', nth: [1, 4] },
@@ -50,10 +55,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
   });
 
   it('two CLIs starting one job ID at once: one job runs, and both follow it to the same end', async () => {
-    const list = users('twin', 8, 20);
-    s.seed(list);
-    const file = join(s.dir, 'twins.jsonl');
-    await writeJsonl(file, list);
+    const { list, file } = await input('twin', 8, 20);
     const before = await s.bulkJobs();
     const start = () => s.cli(['import', file, '--json', '--job-id', 'hostile-twins']);
     const [a, b] = await Promise.all([start(), start()]);
@@ -72,10 +74,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
   });
 
   it('a report folder that cannot be written: the job fails at once, naming the path, before any call', async () => {
-    const list = users('unwritable', 3, 5);
-    s.seed(list);
-    const file = join(s.dir, 'unwritable.jsonl');
-    await writeJsonl(file, list);
+    const { file } = await input('unwritable', 3, 5);
     // A file where a folder must be: no mkdir below it succeeds, whoever runs the worker (even root).
     const blocker = join(s.dir, 'not-a-folder');
     await writeFile(blocker, 'x');
