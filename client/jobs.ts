@@ -37,11 +37,38 @@ import {
   setConcurrencyUpdate,
 } from '../core/definitions.js';
 import { JobIdKey, StateKey } from '../core/searchAttributes.js';
+import { isObjectLocation, objectLocationProblem } from '../core/objectLocation.js';
 
 export interface JobTarget {
   client: Client;
   /** The main task queue (workflows and the job activities). */
   taskQueue: string;
+  /**
+   * The IM app jobs started here import into or read (`IM_SDKAPPID`, the CLI's `--app`): workers
+   * serving several apps make each page's calls as that app. Unset: the workers' one app.
+   */
+  sdkAppId?: number;
+}
+
+/** The job input's field naming the target's app, when it names one. */
+export function appField(target: JobTarget): { sdkAppId?: number } {
+  return target.sdkAppId === undefined ? {} : { sdkAppId: target.sdkAppId };
+}
+
+/**
+ * A JobStartError when the job to re-attach to names another app than the caller: following it
+ * would show one app's job as the other's.
+ */
+export function checkSameApp(
+  jobId: string,
+  started: { sdkAppId?: number } | undefined,
+  target: JobTarget,
+): void {
+  if (target.sdkAppId === undefined || started?.sdkAppId === undefined) return;
+  if (started.sdkAppId !== target.sdkAppId)
+    throw new JobStartError(
+      `job "${jobId}" is for IM app ${started.sdkAppId}, not ${target.sdkAppId}: name that app (--app ${started.sdkAppId}), or leave out the job ID to start a new job`,
+    );
 }
 
 export type JobKind = 'import' | 'verify';
@@ -129,19 +156,25 @@ export function checkedJobId(id: string): string {
 
 /** Where a job reads: the file, and its format as given or as its extension says. */
 export interface SourceOptions {
+  /** A local file, or an object in an S3-compatible store (`s3://BUCKET/KEY`). */
   path: string;
   /** Default: by the file's extension (`.jsonl`, `.ndjson`, `.csv`). */
   format?: SourceFormat;
 }
 
-/** The job's source, its path made absolute (workers resolve nothing against the caller's folder). */
+/**
+ * The job's source: a path made absolute (workers resolve nothing against the caller's folder), or
+ * an `s3://BUCKET/KEY` object as written.
+ */
 export function jobSource(options: SourceOptions): { path: string; format: SourceFormat } {
+  const problem = objectLocationProblem(options.path);
+  if (problem) throw new JobStartError(problem);
   const format = options.format ?? formatByExtension(options.path);
   if (!format)
     throw new JobStartError(
       `cannot tell the format of ${options.path} from its extension: name it .jsonl or .csv, or pass format 'jsonl' or 'csv'`,
     );
-  return { path: resolve(options.path), format };
+  return { path: isObjectLocation(options.path) ? options.path : resolve(options.path), format };
 }
 
 /**

@@ -54,6 +54,11 @@ export interface LineOutcome {
 
 export interface BulkJobInput {
   jobId: string;
+  /**
+   * The IM app the job imports into; every page names it to the workers, which may serve several.
+   * Absent in jobs started by builds before several apps were served, or by a caller naming none.
+   */
+  sdkAppId?: number;
   source: { path: string; format: SourceFormat };
   /** Folder for the outcome files and the final report (on the workers' file system). */
   reportDir: string;
@@ -165,13 +170,18 @@ export function concurrencyProblem(value: unknown): string | undefined {
 /** What a job knows its source by (formats/source/identity.ts): it must not change under the job. */
 export interface SourceIdentity {
   size: number;
+  /** A file's modification time; an object's Last-Modified (shown, not compared: its ETag is). */
   mtimeMs: number;
-  /** SHA-256 of the first 64 KiB, hex. */
-  headSha256: string;
+  /** A file's: SHA-256 of the first 64 KiB, hex. */
+  headSha256?: string;
+  /** An `s3://` object's ETag: each ranged read asks for this version only. */
+  etag?: string;
 }
 
 export interface JobPageInput {
   jobId: string;
+  /** The job's IM app (see BulkJobInput): the worker makes the page's calls with that app's settings. */
+  sdkAppId?: number;
   jobWorkflowId: string;
   /** 1, 2, … across the job's runs: with the attempt, it orders the job's incarnations at the coordinator. */
   page: number;
@@ -210,6 +220,8 @@ export interface PageLiveBase {
   items: number;
   bytesRead: number;
   sourceBytes: number;
+  /** An `s3://` source: bytes this attempt fetched from the store (a resume starts at its checkpoint). */
+  bytesFetched?: number;
   state: string;
 }
 

@@ -162,6 +162,8 @@ export interface WriterSeen {
 
 export interface VerifyJobInput {
   jobId: string;
+  /** The IM app the job reads (see BulkJobInput); its repair import goes to the same app. */
+  sdkAppId?: number;
   source: { path: string; format: SourceFormat };
   fields: boolean;
   reportDir: string;

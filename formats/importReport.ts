@@ -6,20 +6,17 @@
  * failures are merged, sorted by line, into the report's JSONL and CSV.
  */
 import { stringify } from 'csv-stringify/sync';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { LineOutcome, ReportRow } from '../core/jobTypes.js';
+import { joinLocation, listFolder, readWhole, removeFile, writeWhole } from './storage/files.js';
 
 export const REPORT_COLUMNS = ['line', 'fromAccount', 'toAccount', 'code', 'reason', 'kind'] as const;
 
+/** Replaces a file (or an `s3://` object) whole: a reader sees the old content or the new. */
 export async function writeAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, path);
+  await writeWhole(path, content);
 }
 
-const outcomesDir = (reportDir: string): string => join(reportDir, 'outcomes');
+const outcomesDir = (reportDir: string): string => joinLocation(reportDir, 'outcomes');
 const pad = (n: number): string => String(n).padStart(6, '0');
 const fileName = (page: number, segment: number): string => `p${pad(page)}-${pad(segment)}.jsonl`;
 const NAME = /^p(\d{6})-(\d{6})\.jsonl$/;
@@ -35,19 +32,19 @@ export async function writeOutcomes(
   lines: readonly object[],
 ): Promise<void> {
   await writeAtomic(
-    join(outcomesDir(reportDir), fileName(page, segment)),
+    joinLocation(outcomesDir(reportDir), fileName(page, segment)),
     lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
   );
 }
 
 /** Removes a page's outcome files after `keep` (written by an attempt whose checkpoint never arrived). */
 export async function dropOutcomesAfter(reportDir: string, page: number, keep: number): Promise<number> {
-  const names = await readdir(outcomesDir(reportDir)).catch(() => [] as string[]);
+  const names = await listFolder(outcomesDir(reportDir));
   let dropped = 0;
   for (const name of names) {
     const m = NAME.exec(name);
     if (!m || Number(m[1]) !== page || Number(m[2]) <= keep) continue;
-    await rm(join(outcomesDir(reportDir), name), { force: true });
+    await removeFile(joinLocation(outcomesDir(reportDir), name));
     dropped++;
   }
   return dropped;
@@ -61,11 +58,9 @@ export async function* readOutcomes<T = LineOutcome>(
   reportDir: string,
   wanted: (line: string) => boolean = () => true,
 ): AsyncGenerator<T> {
-  const names = (await readdir(outcomesDir(reportDir)).catch(() => [] as string[]))
-    .filter((n) => NAME.test(n))
-    .sort();
+  const names = (await listFolder(outcomesDir(reportDir))).filter((n) => NAME.test(n)).sort();
   for (const name of names) {
-    const text = await readFile(join(outcomesDir(reportDir), name), 'utf8');
+    const text = await readWhole(joinLocation(outcomesDir(reportDir), name));
     for (const line of text.split('\n')) if (line && wanted(line)) yield JSON.parse(line) as T;
   }
 }

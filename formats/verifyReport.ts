@@ -5,12 +5,12 @@
  * per user with the missing and different pairs, ready for `friend-import import`).
  */
 import { stringify } from 'csv-stringify/sync';
-import { access, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access } from 'node:fs/promises';
 import type { LineOutcome } from '../core/jobTypes.js';
 import { RunTracker, VerdictMerge, repairBodies } from '../core/verifyMerge.js';
 import type { VerifyLineOutcome, VerifyReportRow, VerifyTotals } from '../core/verifyTypes.js';
 import { readOutcomes, REPORT_CSV_OPTIONS, writeAtomic } from './importReport.js';
+import { isObjectLocation, joinLocation, listFolder, readWhole, removeFile } from './storage/files.js';
 
 const VERIFY_REPORT_COLUMNS = [
   'line',
@@ -23,7 +23,8 @@ const VERIFY_REPORT_COLUMNS = [
 ] as const;
 
 /** Where the import job's permanent failures are kept for the pages. */
-export const expectedAbsentFile = (reportDir: string): string => join(reportDir, 'expected-absent.jsonl');
+export const expectedAbsentFile = (reportDir: string): string =>
+  joinLocation(reportDir, 'expected-absent.jsonl');
 
 /** The import job's outcome folder is not there: no retry can help. */
 export class NoOutcomesError extends Error {
@@ -39,10 +40,15 @@ export async function writeExpectedAbsent(
   importReportDir: string,
   reportDir: string,
 ): Promise<{ permanent: number; lines: number }> {
-  const outcomes = join(importReportDir, 'outcomes');
-  try {
-    await access(outcomes);
-  } catch {
+  const outcomes = joinLocation(importReportDir, 'outcomes');
+  // An object store has no folders: outcome files under the prefix are what makes one.
+  const present = isObjectLocation(outcomes)
+    ? (await listFolder(outcomes)).length > 0
+    : await access(outcomes).then(
+        () => true,
+        () => false,
+      );
+  if (!present) {
     throw new NoOutcomesError(
       `the import job has no outcome files in ${outcomes} (it never ran a page, or its report folder is on another machine)`,
     );
@@ -103,13 +109,13 @@ export async function finalizeVerifyReport(files: {
   const bodies = repairBodies(repair);
   if (bodies.length > 0)
     await writeAtomic(files.repairJsonl, bodies.map((b) => `${JSON.stringify(b)}\n`).join(''));
-  else await rm(files.repairJsonl, { force: true });
+  else await removeFile(files.repairJsonl);
   return { counters, rows: rows.length, repairItems: [...repair.values()].reduce((n, i) => n + i.length, 0) };
 }
 
 /** The report's rows (for `friend-import report` on a verify job). */
 export async function readVerifyRows(reportJsonl: string): Promise<VerifyReportRow[]> {
-  return (await readFile(reportJsonl, 'utf8'))
+  return (await readWhole(reportJsonl))
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as VerifyReportRow);

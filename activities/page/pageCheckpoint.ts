@@ -8,6 +8,7 @@ import type { Context } from '@temporalio/activity';
 import type { PageCheckpoint, PageCounters, SourceCursor, SourceIdentity } from '../../core/jobTypes.js';
 import { writeOutcomes } from '../../formats/importReport.js';
 import { identityChange, sourceStat } from '../../formats/source/identity.js';
+import { StorageError } from '../../formats/storage/objects.js';
 import { sourceChangedMessage } from './pageStart.js';
 import { writingReport } from '../reportFolder.js';
 
@@ -48,6 +49,8 @@ interface CheckpointOptions<C extends PageCounters> {
   /** This attempt's calls so far, and those in flight now. */
   calls: () => number;
   inFlight: () => number;
+  /** Bytes fetched from an object store by this attempt. */
+  bytesFetched?: () => number;
 }
 
 export class Checkpoints<C extends PageCounters> {
@@ -72,7 +75,15 @@ export class Checkpoints<C extends PageCounters> {
   /** Why the job must stop because its source is no longer the file it started with, if it is not. */
   async sourceChanged(): Promise<string | undefined> {
     const { path, identity } = this.#o.source;
-    const now = await sourceStat(path).catch(() => ({ size: -1, mtimeMs: -1 }));
+    let now;
+    try {
+      now = await sourceStat(path);
+    } catch (err) {
+      // A store that does not answer now says nothing of the object; its reads ask for the ETag.
+      if (err instanceof StorageError && err.problem !== 'NotFound' && err.problem !== 'NoSuchBucket')
+        return undefined;
+      now = { size: -1, mtimeMs: -1 };
+    }
     const change = identityChange(identity, now);
     return change && sourceChangedMessage(path, now.size < 0 ? 'it is gone' : change);
   }
@@ -118,6 +129,7 @@ export class Checkpoints<C extends PageCounters> {
         items: book.live.items,
         bytesRead: book.readHead.offset,
         sourceBytes: this.#o.sourceBytes,
+        ...(this.#o.source.identity.etag !== undefined && { bytesFetched: this.#o.bytesFetched?.() ?? 0 }),
         state,
       },
     };

@@ -7,7 +7,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobPageInput, PageCounters, SourceCursor } from '../../core/jobTypes.js';
 import type { PageRecord } from '../../core/pageBook.js';
+import type { ChunkOptions } from '../../formats/source/chunks.js';
 import { readRecords, SourceError, type SourceRecord } from '../../formats/source/stream.js';
+import { StorageError } from '../../formats/storage/objects.js';
+import { sourceChangedMessage } from './pageStart.js';
 
 /** Reading yields to the calls after this much work. */
 const READ_SLICE_MS = 8;
@@ -38,8 +41,29 @@ export function startReading(carried: PageCounters | undefined): PageReading {
 }
 
 /** The page's records from `from` (where the attempt resumes) to the end of its file. */
-export function openRecords(source: JobPageInput['source'], from: SourceCursor): AsyncIterator<SourceRecord> {
-  return readRecords(source.path, source.format, from)[Symbol.asyncIterator]();
+export function openRecords(
+  source: JobPageInput['source'],
+  from: SourceCursor,
+  chunks: ChunkOptions = {},
+): AsyncIterator<SourceRecord> {
+  return readRecords(source.path, source.format, from, chunks)[Symbol.asyncIterator]();
+}
+
+/**
+ * A read error as the job should see it: a source that is gone, refused, or replaced (an object
+ * whose ETag is no longer the job's) stops the job; others (a store briefly unreachable) retry.
+ */
+export function readFailure(err: unknown): unknown {
+  if (err instanceof SourceError) return ApplicationFailure.nonRetryable(err.message, 'SourceUnreadable');
+  if (!(err instanceof StorageError)) return err;
+  if (err.problem === 'PreconditionFailed')
+    return ApplicationFailure.nonRetryable(
+      sourceChangedMessage(err.location, 'it was replaced (its ETag is not the one the job started with)'),
+      'SourceChanged',
+    );
+  if (err.problem === 'NotFound' || err.problem === 'NoSuchBucket' || err.problem === 'AccessDenied')
+    return ApplicationFailure.nonRetryable(`cannot read ${err.message}`, 'SourceUnreadable');
+  return err;
 }
 
 /** Whether the page ends before `record`: at its limits, but not within one user's consecutive rows. */
@@ -66,8 +90,7 @@ export async function readSlice(
     try {
       next = await records.next();
     } catch (err) {
-      if (err instanceof SourceError) throw ApplicationFailure.nonRetryable(err.message, 'SourceUnreadable');
-      throw err;
+      throw readFailure(err);
     }
     if (next.done) {
       r.done = true;

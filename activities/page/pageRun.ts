@@ -81,6 +81,8 @@ export class PageRun<C extends PageCounters> {
   readonly #offChange: () => void;
   readonly #resumeFrom: SourceCursor;
   readonly #sourceBytes: number;
+  /** Bytes this attempt fetched from an object store (none for a local file). */
+  #bytesFetched = 0;
   readonly #checkpoints: Checkpoints<C>;
   readonly #reading: PageReading;
   #stopping: Stopping | undefined;
@@ -119,6 +121,7 @@ export class PageRun<C extends PageCounters> {
       source: { path: input.source.path, identity: start.sourceIdentity },
       calls: () => this.calls,
       inFlight: () => this.#inFlight,
+      bytesFetched: () => this.#bytesFetched,
     });
     this.#control = { state: 'running', concurrency: input.concurrency };
     this.#reading = startReading(carried);
@@ -211,7 +214,12 @@ export class PageRun<C extends PageCounters> {
     const input = this.#input;
     const book = this.#book;
     const checkpoints = this.#checkpoints;
-    const records = openRecords(input.source, this.#resumeFrom);
+    const records = openRecords(input.source, this.#resumeFrom, {
+      ...(this.#checkpoints.sourceIdentity.etag !== undefined && {
+        etag: this.#checkpoints.sourceIdentity.etag,
+      }),
+      onFetched: (bytes) => void (this.#bytesFetched += bytes),
+    });
     const poller = followJobControl({
       client: this.#client,
       jobWorkflowId: input.jobWorkflowId,

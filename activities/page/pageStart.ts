@@ -14,6 +14,7 @@ import type {
 } from '../../core/jobTypes.js';
 import { dropOutcomesAfter } from '../../formats/importReport.js';
 import { identityChange, sourceIdentity } from '../../formats/source/identity.js';
+import { StorageError } from '../../formats/storage/objects.js';
 import type { FileRoots } from '../fileRoots.js';
 import { ensureReportFolder } from '../reportFolder.js';
 
@@ -53,7 +54,12 @@ export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
   await dropOutcomesAfter(input.reportDir, input.page, previous?.segments ?? 0);
   const { path } = input.source;
   const now = await sourceIdentity(path).catch((err: Error) => {
-    throw ApplicationFailure.nonRetryable(`cannot read ${path}: ${err.message}`, 'SourceUnreadable');
+    // A store that cannot be reached now, or a worker without its settings (another worker may take
+    // the retry), may do on the next attempt; a missing or forbidden object will not.
+    if (err instanceof StorageError && !['NotFound', 'NoSuchBucket', 'AccessDenied'].includes(err.problem))
+      throw err;
+    const why = err instanceof StorageError ? err.message : `${path}: ${err.message}`;
+    throw ApplicationFailure.nonRetryable(`cannot read ${why}`, 'SourceUnreadable');
   });
   const started = input.sourceIdentity ?? previous?.sourceIdentity;
   const change = started && identityChange(started, now);

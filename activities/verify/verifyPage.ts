@@ -13,7 +13,7 @@
  * page (following the job, reading, checkpoints, its end) is in activities/page/pageRun.ts.
  */
 import { sleep } from '../page/sleep.js';
-import { readFile } from 'node:fs/promises';
+import { readWhole } from '../../formats/storage/files.js';
 import { VerifyBook, type AbsentLookup, type CheckRun } from '../../core/verifyBook.js';
 import { judgePairs, type ServiceView } from '../../core/verifyCompare.js';
 import {
@@ -125,7 +125,7 @@ export function createVerifyPage(deps: VerifyPageDeps) {
 /** The import job's permanent failures from this page's first line on (written by prepareVerify). */
 async function loadAbsent(file: string, input: VerifyPageInput): Promise<AbsentLookup> {
   const reasons = new Map<string, string>();
-  const text = await readFile(file, 'utf8');
+  const text = await readWhole(file);
   for (const line of text.split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line) as { line: number; fromAccount: string; toAccount: string; reason: string };

@@ -30,7 +30,7 @@ export function registerReport(program: Command): void {
       const { currentSummary } = await import('./support/jobView.js');
       const { readReportRows } = await import('../../formats/importReport.js');
       const { reportPaths } = await import('../../client/bulkJobs.js');
-      const { readFile } = await import('node:fs/promises');
+      const { readWhole } = await import('../../formats/storage/files.js');
       const { rowLine } = await import('./support/dryRun.js');
       const { count } = await import('./support/format.js');
       const ctx = await openTemporal();
@@ -97,7 +97,7 @@ export function registerReport(program: Command): void {
       try {
         if (running) rows = await readReportRows(reportPaths(jobId, reportJsonl).reportDir);
         else
-          rows = (await readFile(reportJsonl, 'utf8'))
+          rows = (await readWhole(reportJsonl))
             .split('\n')
             .filter(Boolean)
             .map((l) => JSON.parse(l) as Row);

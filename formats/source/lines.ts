@@ -1,9 +1,10 @@
 /**
  * Physical lines of a UTF-8 text file from a byte offset, with exact byte positions so a reader
  * can resume anywhere. Never holds more than one (bounded) line in memory: a line longer than
- * `maxLineBytes` is skipped and reported, not loaded.
+ * `maxLineBytes` is skipped and reported, not loaded. The bytes come as chunks (./chunks.ts: a
+ * local file or an object in a store), the first at `start`.
  */
-import { createReadStream } from 'node:fs';
+import { openChunks, type ChunkOptions } from './chunks.js';
 
 interface PhysicalLine {
   /** 1-based line number in the file. */
@@ -28,11 +29,22 @@ interface ReadLinesOptions {
   maxLineBytes?: number;
 }
 
-export async function* readLines(path: string, options: ReadLinesOptions): AsyncGenerator<PhysicalLine> {
+/** The lines of `location` (a path or an `s3://` object) from `options.start`. */
+export function sourceLines(
+  location: string,
+  options: ReadLinesOptions & ChunkOptions,
+): AsyncGenerator<PhysicalLine> {
+  return readLines(openChunks(location, options.start, options), options);
+}
+
+/** The lines in `chunks`, whose first byte is at `options.start` of the file. */
+export async function* readLines(
+  chunks: AsyncIterable<Uint8Array>,
+  options: ReadLinesOptions,
+): AsyncGenerator<PhysicalLine> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   // TextDecoder drops a leading BOM from each line it decodes (ignoreBOM: false, the default).
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const stream = createReadStream(path, { start: options.start, highWaterMark: 256 * 1024 });
   let lineNo = options.firstLine;
   let lineStart = options.start;
   let parts: Buffer[] = [];
@@ -60,26 +72,24 @@ export async function* readLines(path: string, options: ReadLinesOptions): Async
     return line;
   };
 
-  try {
-    let position = options.start;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let from = 0;
-      for (;;) {
-        const nl = chunk.indexOf(0x0a, from);
-        const piece = chunk.subarray(from, nl === -1 ? chunk.length : nl);
-        length += piece.length;
-        if (length > maxLineBytes) {
-          oversize = true;
-          parts = [];
-        } else if (piece.length > 0) parts.push(piece);
-        if (nl === -1) break;
-        yield finish(position + nl + 1);
-        from = nl + 1;
-      }
-      position += chunk.length;
+  let position = options.start;
+  // Leaving the loop early (the reader stopped) closes the chunks' stream or stops its GETs.
+  for await (const bytes of chunks) {
+    const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, from);
+      const piece = chunk.subarray(from, nl === -1 ? chunk.length : nl);
+      length += piece.length;
+      if (length > maxLineBytes) {
+        oversize = true;
+        parts = [];
+      } else if (piece.length > 0) parts.push(piece);
+      if (nl === -1) break;
+      yield finish(position + nl + 1);
+      from = nl + 1;
     }
-    if (length > 0 || oversize) yield finish(position);
-  } finally {
-    stream.destroy();
+    position += chunk.length;
   }
+  if (length > 0 || oversize) yield finish(position);
 }

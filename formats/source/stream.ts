@@ -6,7 +6,8 @@
  */
 import type { PageRecord } from '../../core/pageBook.js';
 import type { SourceCursor, SourceFormat } from '../../core/jobTypes.js';
-import { readLines } from './lines.js';
+import { sourceLines } from './lines.js';
+import type { ChunkOptions } from './chunks.js';
 import { parseCsvHeader, parseCsvRecord, parseJsonlRecord, unusableLine } from './records.js';
 
 export const START: SourceCursor = { offset: 0, line: 1 };
@@ -21,17 +22,21 @@ export interface SourceRecord {
   next: SourceCursor;
 }
 
-/** Every record from `cursor` to the end of the file (a CSV header is read, not yielded). */
+/**
+ * Every record from `cursor` to the end of the file or object (a CSV header is read, not
+ * yielded); `chunks` names the object's ETag the job started with (./chunks.ts).
+ */
 export async function* readRecords(
   path: string,
   format: SourceFormat,
   cursor: SourceCursor,
+  chunks: ChunkOptions = {},
 ): AsyncGenerator<SourceRecord> {
   let columns = cursor.columns;
   const withColumns = (offset: number, line: number): SourceCursor =>
     columns ? { offset, line, columns } : { offset, line };
   let sawHeader = columns !== undefined;
-  for await (const line of readLines(path, { start: cursor.offset, firstLine: cursor.line })) {
+  for await (const line of sourceLines(path, { ...chunks, start: cursor.offset, firstLine: cursor.line })) {
     if (format === 'csv' && !columns) {
       if (line.error) throw new SourceError(`line ${line.lineNo}: the CSV header ${line.error}`);
       columns = headerOrThrow(line.text ?? '', line.lineNo);
@@ -54,7 +59,7 @@ export async function* readRecords(
 
 /** Reads the CSV header (line 1) of `path`; throws a SourceError that names the problem. */
 export async function readCsvHeader(path: string): Promise<string[]> {
-  for await (const line of readLines(path, { start: 0, firstLine: 1 })) {
+  for await (const line of sourceLines(path, { start: 0, firstLine: 1 })) {
     if (line.error) throw new SourceError(`line ${line.lineNo}: the CSV header ${line.error}`);
     return headerOrThrow(line.text ?? '', line.lineNo);
   }

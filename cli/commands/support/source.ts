@@ -3,11 +3,14 @@
  * one sentence (exit 2) instead of filling a report with one error per line: missing, a folder,
  * unreadable, empty or without a single row (a CSV header alone, only blank lines), not UTF-8 (a
  * UTF-16 BOM, NUL bytes, bytes that are not UTF-8 — GBK, Latin-1), or a CSV whose header is wrong.
- * Bad lines further in are the reader's to report, row by row.
+ * Bad lines further in are the reader's to report, row by row. An `s3://` object is checked the
+ * same way, through the store (docs/cli.md, object storage).
  */
 import { statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { readLines } from '../../../formats/source/lines.js';
+import { resolve } from 'node:path';
+import { isObjectLocation, objectLocationProblem } from '../../../core/objectLocation.js';
+import { sourceLines } from '../../../formats/source/lines.js';
 import { readCsvHeader, SourceError } from '../../../formats/source/stream.js';
 import { formatByExtension, type SourceFormat } from '../../../core/jobTypes.js';
 import { CliError, EXIT } from '../errors.js';
@@ -16,8 +19,13 @@ const FORMATS: Record<string, SourceFormat> = { jsonl: 'jsonl', csv: 'csv' };
 /** How much of the file's head is checked for its encoding. */
 const HEAD_BYTES = 64 * 1024;
 
+/** Where a job reads FILE: a path made absolute, or an `s3://` location as written. */
+export const sourceLocation = (file: string): string => (isObjectLocation(file) ? file : resolve(file));
+
 /** The format: `--format` when given, else the file's extension. */
 export function formatOf(path: string, explicit?: string): SourceFormat {
+  const problem = objectLocationProblem(path);
+  if (problem) throw new CliError(problem, EXIT.usage);
   if (explicit !== undefined) {
     const format = FORMATS[explicit.toLowerCase()];
     if (!format) throw new CliError(`--format must be jsonl or csv, got "${explicit}"`, EXIT.usage);
@@ -39,6 +47,7 @@ export function formatOf(path: string, explicit?: string): SourceFormat {
 
 /** Why `path` is not a file that can be opened (missing, a folder, …), or undefined when it is one. */
 function pathProblem(path: string): CliError | undefined {
+  if (isObjectLocation(path)) return undefined;
   try {
     if (statSync(path).isDirectory()) return unreadable(path, { code: 'EISDIR' });
   } catch (err) {
@@ -63,6 +72,8 @@ export function encodingProblem(head: Uint8Array, wholeFile: boolean): string | 
 }
 
 function unreadable(path: string, err: unknown): CliError {
+  // The store's errors already name the location and what is wrong (never a credential).
+  if ((err as Error | null)?.name === 'StorageError') return new CliError((err as Error).message, EXIT.usage);
   const code = (err as NodeJS.ErrnoException).code;
   const why =
     code === 'ENOENT'
@@ -78,23 +89,13 @@ function unreadable(path: string, err: unknown): CliError {
 /** Throws a usage error (exit 2) when the file cannot be imported at all; returns its size. */
 export async function checkSource(path: string, format: SourceFormat): Promise<{ bytes: number }> {
   let bytes: number;
+  let head: Buffer;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw Object.assign(new Error('folder'), { code: 'EISDIR' });
-    bytes = info.size;
+    bytes = await sizeOf(path);
+    if (bytes === 0) throw new CliError(`${path} is empty: there is nothing to read`, EXIT.usage);
+    head = await headOf(path, Math.min(bytes, HEAD_BYTES));
   } catch (err) {
-    throw unreadable(path, err);
-  }
-  if (bytes === 0) throw new CliError(`${path} is empty: there is nothing to read`, EXIT.usage);
-  const head = Buffer.alloc(Math.min(bytes, HEAD_BYTES));
-  try {
-    const file = await open(path, 'r');
-    try {
-      await file.read(head, 0, head.length, 0);
-    } finally {
-      await file.close();
-    }
-  } catch (err) {
+    if (err instanceof CliError) throw err;
     throw unreadable(path, err);
   }
   const problem = encodingProblem(head, bytes <= HEAD_BYTES);
@@ -126,7 +127,7 @@ export async function checkSource(path: string, format: SourceFormat): Promise<{
  */
 async function hasRow(path: string, format: SourceFormat): Promise<boolean> {
   try {
-    for await (const line of readLines(path, { start: 0, firstLine: 1 })) {
+    for await (const line of sourceLines(path, { start: 0, firstLine: 1 })) {
       if (format === 'csv' && line.lineNo === 1) continue;
       if (line.error !== undefined || (line.text ?? '').trim() !== '') return true;
     }
@@ -134,4 +135,30 @@ async function hasRow(path: string, format: SourceFormat): Promise<boolean> {
     throw unreadable(path, err);
   }
   return false;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  if (isObjectLocation(path)) {
+    const { headObject } = await import('../../../formats/storage/objects.js');
+    return (await headObject(path)).size;
+  }
+  const info = await stat(path);
+  if (info.isDirectory()) throw Object.assign(new Error('folder'), { code: 'EISDIR' });
+  return info.size;
+}
+
+/** The first `bytes` bytes of the file or object. */
+async function headOf(path: string, bytes: number): Promise<Buffer> {
+  if (isObjectLocation(path)) {
+    const { getRange } = await import('../../../formats/storage/objects.js');
+    return getRange(path, 0, bytes - 1);
+  }
+  const head = Buffer.alloc(bytes);
+  const file = await open(path, 'r');
+  try {
+    await file.read(head, 0, head.length, 0);
+  } finally {
+    await file.close();
+  }
+  return head;
 }

@@ -1,0 +1,45 @@
+/**
+ * A source's bytes from an offset, as chunks for the line reader (./lines.ts): a local file
+ * through a read stream; an `s3://` object by successive ranged GETs of one chunk each, every one
+ * only if the object's ETag is still the one the job started with, fetched as the reader asks, so
+ * a page that resumes reads from its checkpoint on and holds at most one chunk ahead.
+ */
+import { createReadStream } from 'node:fs';
+import { isObjectLocation } from '../../core/objectLocation.js';
+import { getRange } from '../storage/objects.js';
+
+export const OBJECT_CHUNK_BYTES = 1024 * 1024;
+
+export interface ChunkOptions {
+  /** The object's ETag when the job started: a GET of another version fails (412). */
+  etag?: string;
+  /** Told the size of each chunk fetched from the store. */
+  onFetched?: (bytes: number) => void;
+  chunkBytes?: number;
+}
+
+/** The bytes of `location` from `start` to its end. */
+export function openChunks(
+  location: string,
+  start: number,
+  options: ChunkOptions = {},
+): AsyncIterable<Uint8Array> {
+  if (isObjectLocation(location)) return objectChunks(location, start, options);
+  return createReadStream(location, { start, highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>;
+}
+
+async function* objectChunks(
+  location: string,
+  start: number,
+  options: ChunkOptions,
+): AsyncGenerator<Uint8Array> {
+  const size = options.chunkBytes ?? OBJECT_CHUNK_BYTES;
+  for (let at = start; ;) {
+    const chunk = await getRange(location, at, at + size - 1, options.etag);
+    options.onFetched?.(chunk.length);
+    if (chunk.length === 0) return;
+    yield chunk;
+    if (chunk.length < size) return;
+    at += chunk.length;
+  }
+}
