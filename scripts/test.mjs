@@ -32,7 +32,11 @@ if (part === 'all') {
   run('npx', ['prettier', '--check', '.']);
   run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 }
-if (parts.includes('integration')) run('node', ['--import', 'tsx', 'scripts/temporal-cli.ts']);
+if (parts.includes('integration')) {
+  run('node', ['--import', 'tsx', 'scripts/temporal-cli.ts']);
+  // The object store of the s3:// tests: built here when missing, not inside a test's timing.
+  run('node', ['--import', 'tsx', 'scripts/object-store-install.ts']);
+}
 const files = parts.flatMap(testFiles);
 // One file at a time: integration files start their own Temporal dev server and emulator, and the
 // rate-limit tests need the machine's two cores to themselves.

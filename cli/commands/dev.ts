@@ -1,9 +1,10 @@
 /**
- * `friend-import dev [--temporal-port N] [--ui-port N] [--emulator-port N] [--db FILE]`
- * (docs/cli.md): the embedded stack until Ctrl-C — the Temporal dev server with its UI, the
- * IM emulator (unless IM_BASE_URL or IM_REGION names a real service; then the worker talks to
- * it with the IM_* settings), and a worker in this process. Prints the addresses, then exactly one
- * `ready {…}` line on stdout for scripts.
+ * `friend-import dev [--temporal-port N] [--ui-port N] [--emulator-port N] [--db FILE]
+ * [--object-store]` (docs/cli.md): the embedded stack until Ctrl-C — the Temporal dev server with
+ * its UI, the IM emulator (unless IM_BASE_URL or IM_REGION names a real service; then the worker
+ * talks to it with the IM_* settings), a worker in this process and, with --object-store, an
+ * S3-compatible store on loopback. Prints the addresses, then exactly one `ready {…}` line on
+ * stdout for scripts.
  */
 import type { Command } from 'commander';
 import { CliError, EXIT } from './errors.js';
@@ -15,6 +16,7 @@ interface DevOptions {
   db?: string;
   emulatorDb?: string;
   accounts?: string;
+  objectStore?: boolean;
 }
 
 const DEV_DEFAULTS = { temporalPort: 7233, uiPort: 8233, emulatorPort: 5080 } as const;
@@ -51,6 +53,7 @@ async function runDev(opts: DevOptions): Promise<void> {
   const { TEMPORAL_DEFAULTS } = await import('../../connection/connect.js');
   const { localFileRoots } = await import('../stack/workerProcesses.js');
   const { delimiter } = await import('node:path');
+  const { startDevObjectStore } = await import('./support/devObjectStore.js');
   const env = process.env;
   const logLevel = loadLogLevel(env, 'warn');
   const remoteIm = Boolean(env.IM_BASE_URL || env.IM_REGION);
@@ -60,6 +63,9 @@ async function runDev(opts: DevOptions): Promise<void> {
     ...(remoteIm ? [] : [{ flag: '--emulator-port', port: opts.emulatorPort }]),
   ]);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const accounts = opts.accounts ? await readAccounts(opts.accounts) : undefined;
+  // Started first: its build (once per machine) or start failing leaves nothing else to stop.
+  const store = opts.objectStore ? await startDevObjectStore(log) : undefined;
 
   const settings = loadImSettings(env, {
     local: true,
@@ -76,7 +82,7 @@ async function runDev(opts: DevOptions): Promise<void> {
           port: opts.emulatorPort,
           rateLimit: settings.rateLimit,
           ...(opts.emulatorDb && { dbFile: opts.emulatorDb }),
-          ...(opts.accounts && { accounts: await readAccounts(opts.accounts) }),
+          ...(accounts && { accounts }),
         },
     devServer: {
       ui: true,
@@ -88,6 +94,9 @@ async function runDev(opts: DevOptions): Promise<void> {
     },
     taskQueue,
     worker: false,
+  }).catch(async (err: unknown) => {
+    await store?.stop();
+    throw err;
   });
   const { devServer, im, emulator } = stack;
   // The first Ctrl-C drains the worker, then stops the server and the emulator; a second one
@@ -111,6 +120,7 @@ async function runDev(opts: DevOptions): Promise<void> {
         TEMPORAL_ADDRESS: devServer.address,
         TEMPORAL_NAMESPACE: devServer.namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,
+        ...store?.workerEnv,
       },
       im,
       onReady: ({ callsTaskQueue }) => {
@@ -124,9 +134,11 @@ async function runDev(opts: DevOptions): Promise<void> {
             `  Temporal UI  ${devServer.uiUrl ?? '(none)'}`,
             `  IM           ${where}`,
             `  worker       in this process: task queue ${taskQueue}, calls on ${callsTaskQueue} at ${im.rateLimit}/s`,
+            ...(store ? [store.summary] : []),
             'From another terminal:',
             `  export TEMPORAL_ADDRESS=${devServer.address} TEMPORAL_TASK_QUEUE=${taskQueue} IM_SDKAPPID=${im.sdkAppId}`,
             '  friend-import import friends.jsonl      # or: friend-import user alice items.json',
+            ...(store?.exportLines ?? []),
             ...(emulator && !opts.accounts
               ? [
                   '  (the emulator knows no accounts yet: pass --accounts FILE, or import them with account_import)',
@@ -143,6 +155,7 @@ async function runDev(opts: DevOptions): Promise<void> {
             namespace: devServer.namespace,
             taskQueue,
             sdkAppId: im.sdkAppId,
+            ...(store && { objectStore: store.readyField }),
           })}\n`,
         );
       },
@@ -151,6 +164,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     log('friend-import dev: stopping…');
   } finally {
     await stack.stop().catch(() => undefined);
+    await store?.stop().catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -184,6 +198,10 @@ export function registerDev(program: Command): void {
     .option('--db <file>', "SQLite file for Temporal's state (default: in memory)")
     .option('--emulator-db <file>', "SQLite file for the emulator's state (default: in memory)")
     .option('--accounts <file>', 'UserIDs the emulator knows as imported accounts, one per line')
+    .option(
+      '--object-store',
+      'also run an S3-compatible object store (SeaweedFS) on loopback for s3:// sources and reports; its settings are in the ready line',
+    )
     .action(async (opts: DevOptions) => {
       await runDev(opts);
       process.exit(EXIT.ok);

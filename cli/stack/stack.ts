@@ -57,7 +57,7 @@ export interface Stack {
     options?: { role?: 'all' | 'calls' | 'main' },
   ): Promise<ImportWorkers>;
   stopWorkers(): Promise<void>;
-  spawnWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  spawnWorker(extraEnv?: Record<string, string>, options?: { cwd?: string }): Promise<ChildProcess>;
   /** Everything a spawned worker printed so far (stdout and stderr). */
   outputOf(child: ChildProcess): string;
   stop(): Promise<void>;
@@ -163,8 +163,8 @@ export async function startStack(
     }
   };
   const processes = workerProcesses(env);
-  const spawnWorker = (extraEnv: Record<string, string> = {}): Promise<ChildProcess> =>
-    processes.spawn(extraEnv);
+  const spawnWorker = (extraEnv: Record<string, string> = {}, spawnOptions = {}): Promise<ChildProcess> =>
+    processes.spawn(extraEnv, spawnOptions);
 
   if (options.worker !== false) await startWorker();
 

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, delimiter, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -34,7 +35,12 @@ export function cliEntry(
 ): string[] {
   return runtime === 'dist'
     ? [join(projectRoot, 'dist', 'cli', 'main.js')]
-    : ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts')];
+    : // tsx by its file, so a worker started in a folder of its own (no node_modules) still finds it.
+      [
+        '--import',
+        pathToFileURL(join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+        join(projectRoot, 'cli', 'main.ts'),
+      ];
 }
 
 export function cacheDir(): string {

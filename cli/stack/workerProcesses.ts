@@ -61,8 +61,11 @@ interface WorkerProcessOptions {
 }
 
 export interface WorkerProcesses {
-  /** Starts one more worker; resolves once it printed `ready {…}`. */
-  spawn(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  /**
+   * Starts one more worker; resolves once it printed `ready {…}`. `cwd`: the folder it runs in
+   * (default the project's), e.g. one of its own, as a worker on another machine would.
+   */
+  spawn(extraEnv?: Record<string, string>, options?: { cwd?: string }): Promise<ChildProcess>;
   /** Every worker started so far, alive or not. */
   all(): ChildProcess[];
   alive(): ChildProcess[];
@@ -86,10 +89,10 @@ export function workerProcesses(
   const children: ChildProcess[] = [];
   const outputs = new WeakMap<ChildProcess, () => string>();
   return {
-    spawn: async (extraEnv = {}) => {
+    spawn: async (extraEnv = {}, spawnOptions = {}) => {
       const child = spawnGuarded(process.execPath, [...(options.nodeArgs ?? []), ...entry, 'worker'], {
         env: { ...process.env, ...env, ...extraEnv },
-        cwd: projectRoot,
+        cwd: spawnOptions.cwd ?? projectRoot,
       });
       children.push(child);
       let all = '';

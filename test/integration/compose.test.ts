@@ -55,7 +55,7 @@ let emptyEnvFile = '';
 function compose(args: string[], env: Record<string, string> = {}, envFile = emptyEnvFile) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([k]) => !/^(IM_|TEMPORAL_|FRIEND_IMPORT_|POSTGRES_|CODEC_|COMPOSE_)/.test(k),
+      ([k]) => !/^(IM_|TEMPORAL_|FRIEND_IMPORT_|POSTGRES_|CODEC_|COMPOSE_|AWS_|WORKER_)/.test(k),
     ),
   );
   return spawnSync('docker-compose', ['-f', 'docker-compose.yml', '--env-file', envFile, ...args], {
@@ -147,6 +147,8 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.deepEqual(Object.keys(config.services).sort(), [
       'codec-server',
       'emulator',
+      'objectstore',
+      'objectstore-init',
       'postgresql',
       'temporal',
       'temporal-init',
@@ -156,7 +158,7 @@ describe('docker-compose.yml and Dockerfile', () => {
     ]);
     assert.deepEqual(service(config, 'emulator').profiles, ['local']);
     assert.deepEqual(service(config, 'codec-server').profiles, ['codec']);
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'worker'])
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'objectstore', 'worker'])
       assert.equal(service(config, name).profiles, undefined, `${name} always runs`);
     // Pinned images: an explicit version, never `latest`.
     for (const [name, s] of Object.entries(config.services))
@@ -176,8 +178,12 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.deepEqual(dependsOn('temporal'), { 'temporal-schema': 'service_completed_successfully' });
     assert.deepEqual(dependsOn('temporal-init'), { temporal: 'service_healthy' });
     assert.deepEqual(dependsOn('temporal-ui'), { temporal: 'service_healthy' });
-    assert.deepEqual(dependsOn('worker'), { 'temporal-init': 'service_completed_successfully' });
-    for (const name of ['postgresql', 'temporal', 'emulator', 'codec-server'])
+    assert.deepEqual(dependsOn('objectstore-init'), { objectstore: 'service_healthy' });
+    assert.deepEqual(dependsOn('worker'), {
+      'temporal-init': 'service_completed_successfully',
+      'objectstore-init': 'service_completed_successfully',
+    });
+    for (const name of ['postgresql', 'temporal', 'objectstore', 'emulator', 'codec-server'])
       assert.ok(service(config, name).healthcheck?.test.length, `${name} has a healthcheck`);
   });
 
@@ -378,6 +384,59 @@ describe('docker-compose.yml and Dockerfile', () => {
       [local.IM_SDKAPPID, local.IM_ADMIN_IDENTIFIER, local.IM_SECRET_KEY],
       [String(LOCAL_IM_APP.sdkAppId), LOCAL_IM_APP.adminIdentifier, LOCAL_IM_APP.secretKey],
     );
+  });
+
+  it('runs an S3-compatible store on its own keys and hands it to the worker', () => {
+    const config = resolved(['local'], {}, LOCAL_ENV_FILE);
+    const store = service(config, 'objectstore');
+    const init = service(config, 'objectstore-init');
+    const worker = service(config, 'worker').environment ?? {};
+    assert.match(store.image ?? '', /^chrislusf\/seaweedfs:/);
+    assert.equal(init.image, store.image, 'the init runs the same weed');
+    const flag = (name: string) =>
+      store.command?.find((a) => a.startsWith(`-${name}=`))?.slice(name.length + 2);
+    assert.equal(store.command?.[0], 'server');
+    assert.ok(store.command?.includes('-s3'), 'with its S3 gateway');
+    assert.equal(flag('master.telemetry'), 'false', 'no usage reports leave the machine');
+    // A config file that names no identity: only the AWS_* pair gets in, nothing anonymous.
+    const mount = store.volumes?.find((v) => v.endsWith(`:${flag('s3.config')}:ro`));
+    assert.ok(mount, `the store mounts its -s3.config file read-only: ${store.volumes?.join(', ')}`);
+    assert.deepEqual(JSON.parse(readFileSync(mount.split(':')[0] ?? '', 'utf8')), { identities: [] });
+    assert.deepEqual(store.ports, [`127.0.0.1:${flag('s3.port')}:${flag('s3.port')}/tcp`], 'loopback only');
+
+    assert.equal(worker.AWS_ENDPOINT_URL, `http://objectstore:${flag('s3.port')}`);
+    assert.equal(worker.AWS_REGION, 'us-east-1');
+    assert.equal(
+      worker.WORKER_OBJECT_ROOTS,
+      `s3://${init.environment?.BUCKET}`,
+      'the bucket the init creates',
+    );
+    // One key pair for both, from the env file: what the store accepts is what the worker sends.
+    assert.equal(worker.AWS_ACCESS_KEY_ID, store.environment?.AWS_ACCESS_KEY_ID);
+    assert.equal(worker.AWS_SECRET_ACCESS_KEY, store.environment?.AWS_SECRET_ACCESS_KEY);
+    assert.ok(worker.AWS_SECRET_ACCESS_KEY, 'deploy/local.env sets the local pair');
+    assert.match(String(init.entrypoint?.join(' ')), /s3\.bucket\.create -name \$\$BUCKET/);
+
+    // Without settings the keys are empty (the store then refuses everything), never a default.
+    const bare = resolved([]);
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      assert.equal(service(bare, 'objectstore').environment?.[name], '', `store ${name} is empty until set`);
+      assert.equal(service(bare, 'worker').environment?.[name], '', `worker ${name} is empty until set`);
+    }
+    assert.ok(
+      !readFileSync(join(root, 'docker-compose.yml'), 'utf8').includes('local-object-store-secret'),
+      'the local pair is only in deploy/local.env',
+    );
+    // Another store: the worker follows AWS_ENDPOINT_URL.
+    const cos = resolved([], {
+      AWS_ENDPOINT_URL: 'https://cos.ap-singapore.myqcloud.com',
+      AWS_REGION: 'ap-singapore',
+      WORKER_OBJECT_ROOTS: 's3://exports-1250000000/friends',
+    });
+    const cosWorker = service(cos, 'worker').environment ?? {};
+    assert.equal(cosWorker.AWS_ENDPOINT_URL, 'https://cos.ap-singapore.myqcloud.com');
+    assert.equal(cosWorker.AWS_REGION, 'ap-singapore');
+    assert.equal(cosWorker.WORKER_OBJECT_ROOTS, 's3://exports-1250000000/friends');
   });
 
   it('takes production settings from the environment', () => {
