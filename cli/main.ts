@@ -7,6 +7,11 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { exitWithError } from './commands/errors.js';
 import { packageVersion } from './version.js';
+import { loadObjectStoreSettings } from '../config/objectStore.js';
+import { configureObjectStore } from '../formats/storage/settings.js';
+
+// s3:// sources and reports (docs/cli.md): the AWS_* settings are read only if one is used.
+configureObjectStore(() => loadObjectStoreSettings(process.env));
 
 const program = new Command('friend-import')
   .description('Durable, throttled, exact one-way friend import into Tencent Cloud IM, on Temporal')

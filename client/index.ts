@@ -156,7 +156,8 @@ export function createFriendImporter(options: FriendImporterOptions): FriendImpo
     sdkAppId: options.sdkAppId,
     options: { ...options.importOptions, batchSize },
   };
-  const bulkTarget = { client: options.client, taskQueue };
+  // Jobs started here carry the importer's app, so workers serving several apps call the right one.
+  const bulkTarget = { client: options.client, taskQueue, sdkAppId: options.sdkAppId };
   const withReport = (handle: BulkJobHandle): BulkJob => ({
     ...handle,
     report: () => jobReport(handle),

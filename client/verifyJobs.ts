@@ -22,6 +22,9 @@ import {
   jobStart,
   JobStartError,
   jobHandle,
+  jobInput,
+  appField,
+  checkSameApp,
   newId,
   startJobWorkflow,
   withRunningPage,
@@ -55,8 +58,9 @@ export function newVerifyId(now = new Date()): string {
 export function verifyReportPaths(
   jobId: string,
   report?: string,
+  source?: string,
 ): Pick<VerifyJobInput, 'reportDir' | 'reportJsonl' | 'reportCsv' | 'repairJsonl'> {
-  const paths = reportPaths(jobId, report ?? `friend-import-reports/${jobId}/verify.jsonl`);
+  const paths = reportPaths(jobId, report, source, 'verify.jsonl');
   return { ...paths, repairJsonl: paths.reportJsonl.replace(/\.jsonl$/i, '') + '.repair.jsonl' };
 }
 
@@ -113,7 +117,10 @@ export async function startVerifyJob(
   options: StartVerifyOptions,
 ): Promise<VerifyJobHandle> {
   const { jobId, source, paging } = jobStart(options, newVerifyId);
-  if (await existingJob(target.client, jobId, 'verify')) return verifyJob(target, jobId, false);
+  if (await existingJob(target.client, jobId, 'verify')) {
+    checkSameApp(jobId, await jobInput<VerifyJobInput>(target.client, jobId), target);
+    return verifyJob(target, jobId, false);
+  }
   const importJob = options.importJobId
     ? {
         jobId: options.importJobId,
@@ -121,16 +128,19 @@ export async function startVerifyJob(
       }
     : undefined;
   const repairId = `${jobId}-repair`;
+  const paths = verifyReportPaths(jobId, options.report, source.path);
   const input: VerifyJobInput = {
     jobId,
+    ...appField(target),
     source,
     fields: options.fields === true,
-    ...verifyReportPaths(jobId, options.report),
+    ...paths,
     ...(importJob && { importJob }),
     ...(options.repair && {
       repair: {
         jobId: repairId,
-        ...reportPaths(repairId),
+        // The repair file is its source: an s3:// one gets its report in the same bucket.
+        ...reportPaths(repairId, undefined, paths.repairJsonl),
         concurrency: paging.concurrency,
         pageLines: paging.pageLines,
       },

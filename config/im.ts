@@ -18,7 +18,8 @@ export const LOCAL_IM_APP = {
   secretKey: 'local-emulator-secret-key-not-for-production',
 } as const;
 
-const DEFAULT_RATE_LIMIT = 200;
+/** Calls per second per API when none is set (the vendor's default per app). */
+export const DEFAULT_RATE_LIMIT = 200;
 
 /** The two IM variables a client needs too (see `loadClientImSettings`). */
 const SDKAPPID = wholeNumber('IM_SDKAPPID', 1, Number.MAX_SAFE_INTEGER);

@@ -6,6 +6,16 @@ import { delimiter, isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { parseEnv, port, wholeNumber, type Env } from './env.js';
 
+/** Why `root` is not an `s3://bucket[/prefix]` (the object location rules, core/objectLocation.ts). */
+function objectRootProblem(root: string): string | undefined {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/.exec(root);
+  if (!m) return 'not an s3:// location';
+  const key = (m[2] ?? '').replace(/^\/|\/$/g, '');
+  return key !== '' && key.split('/').some((s) => s === '' || s === '.' || s === '..')
+    ? 'bad key'
+    : undefined;
+}
+
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const logLevel = z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` });
 type LogLevelName = z.infer<typeof logLevel>;
@@ -36,6 +46,22 @@ const WorkerEnvSchema = z.object({
     .transform((v) => v.split(delimiter).filter((r) => r.trim() !== ''))
     .refine((roots) => roots.length > 0 && roots.every((r) => isAbsolute(r)), {
       error: `WORKER_FILE_ROOTS must list absolute folders separated by "${delimiter}"`,
+    })
+    .optional(),
+  /**
+   * The `s3://bucket[/prefix]` locations this worker may read sources from and write reports to,
+   * separated by commas; default none (a worker refuses object storage until it is set).
+   */
+  WORKER_OBJECT_ROOTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter((r) => r !== ''),
+    )
+    .refine((roots) => roots.length > 0 && roots.every((r) => objectRootProblem(r) === undefined), {
+      error: 'WORKER_OBJECT_ROOTS must list s3://bucket or s3://bucket/prefix locations separated by commas',
     })
     .optional(),
   /** `calls`: only the user imports' calls queue; `main`: only workflows and bulk pages. */

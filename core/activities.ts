@@ -9,6 +9,8 @@ import type { VerifyPageInput, VerifyPageResult, VerifyTotals } from './verifyTy
 import type { AddFriendItem } from '../im/schemas.js';
 
 export interface FriendImportInput {
+  /** The IM app the call is for (absent in calls scheduled by builds before several apps were served). */
+  sdkAppId?: number;
   fromAccount: string;
   items: AddFriendItem[];
   /** Items that may already be in the service (sent before): a refusal of one is confirmed first. */

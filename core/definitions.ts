@@ -22,6 +22,12 @@ export function callsTaskQueue(taskQueue: string, sdkAppId: number): string {
   return `${taskQueue}:im-calls:${sdkAppId}`;
 }
 
+/** The SDKAppID a calls queue is named for (`callsTaskQueue`), or undefined for another name. */
+export function callsQueueApp(queue: string): number | undefined {
+  const app = /:im-calls:(\d+)$/.exec(queue)?.[1];
+  return app === undefined ? undefined : Number(app);
+}
+
 /** Adds a submission to the user's import; answers as soon as the items are queued. */
 export const addItemsUpdate = defineUpdate<SubmissionAccepted, [Submission]>('addItems');
 

@@ -14,8 +14,11 @@ import {
   nativeConnectionOptions,
   type TemporalSettings,
 } from '../connection/connect.js';
-import { describeImSettings, loadImSettings, type Env, type ImSettings } from '../config/im.js';
+import { describeImSettings, type Env, type ImSettings } from '../config/im.js';
+import { loadImApps } from '../config/imApps.js';
 import { loadWorkerSettings } from '../config/worker.js';
+import { loadObjectStoreSettings } from '../config/objectStore.js';
+import { configureObjectStore } from '../formats/storage/settings.js';
 import { ensureSearchAttributes } from './registerSearchAttributes.js';
 import { startHealthServer } from './health.js';
 import { createLogger, temporalLogger } from './logger.js';
@@ -24,18 +27,31 @@ import { createImportWorkers } from './worker.js';
 
 interface RunWorkerOptions {
   env: Env;
-  /** IM settings already resolved (the `dev` command passes the emulator's); read from `env` otherwise. */
+  /**
+   * IM settings already resolved (the `dev` command passes the emulator's); read from `env`
+   * otherwise: the apps of IM_APPS_FILE, or the one app of the IM_* variables.
+   */
   im?: ImSettings;
   /** Install the Temporal runtime (logger, signals); false when the caller already did. */
   installRuntime?: boolean;
-  onReady?: (info: { taskQueue: string; callsTaskQueue: string; healthUrl?: string }) => void;
+  onReady?: (info: {
+    taskQueue: string;
+    callsTaskQueue: string;
+    /** Every app's calls queue, when the worker serves several. */
+    callsTaskQueues?: string[];
+    healthUrl?: string;
+  }) => void;
 }
 
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = options.env;
-  const im = options.im ?? loadImSettings(env);
+  const apps = options.im ? [options.im] : loadImApps(env);
   const temporal = loadTemporalSettings(env);
   const workerEnv = loadWorkerSettings(env);
+  // s3:// sources and reports: the AWS_* settings are read when a job first uses the store, and
+  // checked now when this worker may use one.
+  configureObjectStore(() => loadObjectStoreSettings(env));
+  if (workerEnv.WORKER_OBJECT_ROOTS) loadObjectStoreSettings(env);
   const dataConverter = dataConverterFromEnv(env);
   const log = createLogger(workerEnv.LOG_LEVEL);
   if (options.installRuntime !== false)
@@ -62,7 +78,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       connection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
-      im,
+      apps,
       client,
       dataConverter,
       role: workerEnv.WORKER_ROLE,
@@ -71,6 +87,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       heapBudgetMb: workerEnv.WORKER_HEAP_BUDGET_MB,
       maxCachedWorkflows: workerEnv.WORKER_MAX_CACHED_WORKFLOWS,
       ...(workerEnv.WORKER_FILE_ROOTS && { fileRoots: workerEnv.WORKER_FILE_ROOTS }),
+      ...(workerEnv.WORKER_OBJECT_ROOTS && { objectRoots: workerEnv.WORKER_OBJECT_ROOTS }),
       metrics,
       onUserSigRenew: () => metrics.userSigRenewed(),
     });
@@ -82,8 +99,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     log.info(
       {
         temporal: describeTemporalSettings(temporal),
-        im: describeImSettings(im),
-        callsTaskQueue: workers.callsTaskQueue,
+        ...(apps.length === 1
+          ? { im: describeImSettings(apps[0]!), callsTaskQueue: workers.callsTaskQueue }
+          : { apps: apps.map(describeImSettings), callsTaskQueues: workers.callsTaskQueues }),
         workflowBundle: workers.bundle,
         encryption: codecFromEnv(env) ? 'on' : 'off',
         metrics: workerEnv.WORKER_METRICS_PORT,
@@ -94,6 +112,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     options.onReady?.({
       taskQueue: temporal.taskQueue,
       callsTaskQueue: workers.callsTaskQueue,
+      ...(apps.length > 1 && { callsTaskQueues: workers.callsTaskQueues }),
       ...(health && { healthUrl: health.url }),
     });
     await workers.run();

@@ -6,6 +6,11 @@
  *   `maxTaskQueueActivitiesPerSecond` at the app's rate as an outer bound.
  * Both kinds of calls take their share of the app's rate, and their users, from the app
  * coordinator; no static split between workers is involved.
+ *
+ * A worker may serve several IM apps (docs/configuration.md, "Several IM apps"): each app has its
+ * own IM client (its secret, its UserSig), its own coordinator, holder and calls queue; the main
+ * and coordinator workers are shared, and their activities pick the app by the SDKAppID in their
+ * input (activities/appRouting.ts).
  */
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -18,6 +23,8 @@ import { FileRoots } from '../activities/fileRoots.js';
 import { ServiceHolder } from '../coordination/holder/serviceHolder.js';
 import { coordinatorSender } from '../coordination/holder/transport.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImportActivity.js';
+import { routeFriendImport, routeJobActivities } from '../activities/appRouting.js';
+import type { JobActivities, ServiceActivities } from '../core/activities.js';
 import { callsTaskQueue, coordinatorTaskQueue } from '../core/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
 import { startHeapGuard } from './heapGuard.js';
@@ -26,7 +33,10 @@ interface ImportWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  im: ImSettings;
+  /** The one IM app this worker serves (or give `apps`). */
+  im?: ImSettings;
+  /** The IM apps this worker serves (IM_APPS_FILE): SDKAppIDs distinct. */
+  apps?: readonly ImSettings[];
   dataConverter?: DataConverter;
   /** The client the activities reach the app coordinator and the bulk jobs with. */
   client: Client;
@@ -45,13 +55,18 @@ interface ImportWorkerOptions {
   heapBudgetMb?: number;
   /** The folders jobs may read and write (activities/fileRoots.ts); default: the working folder. */
   fileRoots?: readonly string[];
+  /** The `s3://bucket[/prefix]` locations jobs may use (activities/fileRoots.ts); default: none. */
+  objectRoots?: readonly string[];
 }
 
 export interface ImportWorkers {
   workers: Worker[];
   /** Where the workflow code came from: the build's prebuilt bundle, or bundled at start-up. */
   bundle: 'prebuilt' | 'bundled at start' | 'none';
+  /** The first app's calls queue (the only one for a single-app worker). */
   callsTaskQueue: string;
+  /** Every served app's calls queue, in the order of the apps. */
+  callsTaskQueues: string[];
   /** Runs until shutdown (SIGINT/SIGTERM or `shutdown()`), then resolves. */
   run(): Promise<void>;
   shutdown(): void;
@@ -68,9 +83,26 @@ const SHUTDOWN: Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> =
   shutdownForceTime: '30s',
 };
 
+/** The served apps, checked: at least one, each SDKAppID once. */
+function servedApps(options: ImportWorkerOptions): readonly ImSettings[] {
+  const apps = options.apps ?? (options.im ? [options.im] : []);
+  if (apps.length === 0) throw new RangeError('createImportWorkers needs `im` or `apps`');
+  const ids = apps.map((a) => a.sdkAppId);
+  if (new Set(ids).size !== ids.length) throw new RangeError(`IM apps listed twice: ${ids.join(', ')}`);
+  return apps;
+}
+
+/** One app's own parts: its client, holder, coordinator sender and activities. */
+interface AppParts {
+  settings: ImSettings;
+  calls: string;
+  friendImport: ServiceActivities['friendImport'];
+  jobs: JobActivities;
+}
+
 export async function createImportWorkers(options: ImportWorkerOptions): Promise<ImportWorkers> {
   const role = options.role ?? 'all';
-  const calls = callsTaskQueue(options.taskQueue, options.im.sdkAppId);
+  const apps = servedApps(options);
   const identity = options.identity ?? `${process.pid}@${hostname()}`;
   // Unset options must be absent, not undefined: the SDK treats an explicit undefined as a value.
   const common = {
@@ -80,26 +112,45 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
     ...SHUTDOWN,
   };
-  const im = new ImClient({ ...options.im, onUserSigRenew: options.onUserSigRenew });
-  const roots = await FileRoots.open(options.fileRoots ?? [process.cwd()]);
-  const capacity = appRates(options.im);
-  const sendLease = coordinatorSender({
-    client: options.client,
-    taskQueue: options.taskQueue,
-    sdkAppId: options.im.sdkAppId,
-  });
+  const roots = await FileRoots.open(options.fileRoots ?? [process.cwd()], options.objectRoots);
   const workers: Worker[] = [];
   const closers: (() => Promise<void>)[] = [];
-  // One holder per process for every user-import call it makes: the quick path's local tries (on
-  // the main worker) and the friendImport activities of the calls queue share its leases and rate.
-  const service = new ServiceHolder({
-    send: sendLease,
-    capacity,
-    identity,
-    callBudgetMs: im.timeoutMs + 2_000,
+  const parts: AppParts[] = apps.map((settings) => {
+    const im = new ImClient({ ...settings, onUserSigRenew: options.onUserSigRenew });
+    const capacity = appRates(settings);
+    const sendLease = coordinatorSender({
+      client: options.client,
+      taskQueue: options.taskQueue,
+      sdkAppId: settings.sdkAppId,
+    });
+    // One holder per process and app for every user-import call it makes: the quick path's local
+    // tries (on the main worker) and the friendImport activities of the calls queue share its
+    // leases and rate.
+    const service = new ServiceHolder({
+      send: sendLease,
+      capacity,
+      identity,
+      callBudgetMs: im.timeoutMs + 2_000,
+    });
+    closers.push(() => service.close());
+    return {
+      settings,
+      calls: callsTaskQueue(options.taskQueue, settings.sdkAppId),
+      friendImport: createFriendImportActivity({ im, service, metrics: options.metrics }),
+      jobs: createBulkActivities({
+        im,
+        roots,
+        client: options.client,
+        sendLease,
+        capacity,
+        batchSize: settings.batchSize,
+        ...(options.metrics && { onCall: (code: number) => options.metrics?.call(code) }),
+      }),
+    };
   });
-  closers.push(() => service.close());
-  const friendImport = createFriendImportActivity({ im, service, metrics: options.metrics });
+  const byApp = <T>(of: (p: AppParts) => T): Map<number, T> =>
+    new Map(parts.map((p) => [p.settings.sdkAppId, of(p)]));
+  const friendImport = routeFriendImport(byApp((p) => p.friendImport));
   let bundle: ImportWorkers['bundle'] = 'none';
   if (role !== 'calls') {
     const code = await workerWorkflowBundle();
@@ -110,15 +161,7 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
         taskQueue: options.taskQueue,
         workflowBundle: code,
         activities: {
-          ...createBulkActivities({
-            im,
-            roots,
-            client: options.client,
-            sendLease,
-            capacity,
-            batchSize: options.im.batchSize,
-            ...(options.metrics && { onCall: (code: number) => options.metrics?.call(code) }),
-          }),
+          ...routeJobActivities(byApp((p) => p.jobs)),
           // The quick path's first try of a user import's batch runs here, as a local activity.
           friendImport,
         },
@@ -152,21 +195,29 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
     );
   }
   if (role !== 'main') {
-    workers.push(
-      await Worker.create({
-        ...common,
-        taskQueue: calls,
-        activities: { friendImport },
-        maxTaskQueueActivitiesPerSecond: options.im.rateLimit,
-        maxConcurrentActivityTaskExecutions: options.maxConcurrentCalls ?? 100,
-        maxConcurrentActivityTaskPolls: 10,
-      }),
-    );
+    // Each app's calls queue at that app's rate; a call that names no app is its queue's app's.
+    for (const app of parts)
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: app.calls,
+          activities: {
+            friendImport: routeFriendImport(
+              byApp((p) => p.friendImport),
+              app.settings.sdkAppId,
+            ),
+          },
+          maxTaskQueueActivitiesPerSecond: app.settings.rateLimit,
+          maxConcurrentActivityTaskExecutions: options.maxConcurrentCalls ?? 100,
+          maxConcurrentActivityTaskPolls: 10,
+        }),
+      );
   }
   return {
     workers,
     bundle,
-    callsTaskQueue: calls,
+    callsTaskQueue: parts[0]!.calls,
+    callsTaskQueues: parts.map((p) => p.calls),
     run: async () => {
       const heap = startHeapGuard(options.heapBudgetMb);
       try {

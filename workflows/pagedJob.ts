@@ -71,6 +71,7 @@ export interface JobRun<C> {
 type PagedJobInput = Pick<
   BulkJobInput,
   | 'jobId'
+  | 'sdkAppId'
   | 'source'
   | 'reportDir'
   | 'reportJsonl'
@@ -225,6 +226,7 @@ export function pageInput<E extends object>(
 ): JobPageInput & E {
   return {
     jobId: input.jobId,
+    ...(input.sdkAppId !== undefined && { sdkAppId: input.sdkAppId }),
     jobWorkflowId: workflowInfo().workflowId,
     page,
     source: input.source,

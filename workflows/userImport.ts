@@ -46,7 +46,7 @@ import {
   type Submission,
   type SubmissionAccepted,
 } from '../core/userImportTypes.js';
-import { addItemsUpdate, progressQuery, submissionQuery } from '../core/definitions.js';
+import { addItemsUpdate, callsQueueApp, progressQuery, submissionQuery } from '../core/definitions.js';
 import {
   FRIEND_IMPORT_ACTIVITY_OPTIONS,
   FRIEND_IMPORT_LOCAL_OPTIONS,
@@ -67,6 +67,8 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
   const options = { ...DEFAULT_IMPORT_OPTIONS, ...input.options };
   const state: LedgerState = input.carried ?? newLedger(input.fromAccount, Date.now());
   const quick = input.protocol === 2;
+  // The app the calls are for: workers serving several apps pick its settings by it.
+  const sdkAppId = callsQueueApp(input.callsTaskQueue);
   let status: ImportState = 'running';
   let inFlight: QueuedItem[] = [];
   /**
@@ -163,6 +165,7 @@ export async function ImportFriendsWorkflow(input: ImportFriendsInput): Promise<
   const tryOnce = (batch: QueuedItem[], how: { local: boolean; sentBefore: number }) =>
     CancellationScope.nonCancellable(async (): Promise<FailureVerdict | undefined> => {
       const request: FriendImportInput = {
+        ...(sdkAppId !== undefined && { sdkAppId }),
         fromAccount: state.fromAccount,
         items: batch.map((q) => q.item),
         maybeLanded: batch

@@ -136,6 +136,7 @@ async function startRepair(input: VerifyJobInput, s: VerifyRunState): Promise<vo
       args: [
         {
           jobId: repair.jobId,
+          ...(input.sdkAppId !== undefined && { sdkAppId: input.sdkAppId }),
           source: { path: input.repairJsonl, format: 'jsonl' },
           reportDir: repair.reportDir,
           reportJsonl: repair.reportJsonl,

@@ -5,8 +5,8 @@
  * Exit codes: cli/commands/errors.ts.
  */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { EXIT, exitAfterOutput } from './errors.js';
+import { CliError, EXIT, exitAfterOutput } from './errors.js';
+import { appOption } from './support/app.js';
 import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
 
 interface ImportCommandOptions {
@@ -18,19 +18,25 @@ interface ImportCommandOptions {
   json?: boolean;
   concurrency?: number;
   pageLines?: number;
+  app?: number;
 }
 
 async function dryRun(file: string, opts: ImportCommandOptions): Promise<number> {
-  const { formatOf, checkSource } = await import('./support/source.js');
+  const { formatOf, checkSource, sourceLocation } = await import('./support/source.js');
   const { validateFile, openReport, rowLine } = await import('./support/dryRun.js');
   const { reportPaths } = await import('../../client/bulkJobs.js');
   const format = formatOf(file, opts.format);
   await checkSource(file, format);
   const jsonl = reportJsonlOf(opts.report);
+  if (jsonl?.startsWith('s3://'))
+    throw new CliError(
+      'a dry run writes its bad rows to a local file: give --report a path, not s3://',
+      EXIT.usage,
+    );
   const paths = jsonl ? reportPaths('dry-run', jsonl) : undefined;
   const report = paths ? await openReport(paths.reportJsonl, paths.reportCsv) : undefined;
   const rows: unknown[] = [];
-  const summary = await validateFile(resolve(file), format, async (row) => {
+  const summary = await validateFile(sourceLocation(file), format, async (row) => {
     if (report) await report.row(row);
     else if (opts.json) rows.push(row);
     else process.stdout.write(`${rowLine(row)}\n`);
@@ -62,9 +68,10 @@ async function dryRun(file: string, opts: ImportCommandOptions): Promise<number>
 
 async function runImport(file: string, opts: ImportCommandOptions): Promise<number> {
   if (opts.dryRun) return dryRun(file, opts);
-  const { formatOf, checkSource } = await import('./support/source.js');
+  const { formatOf, checkSource, sourceLocation } = await import('./support/source.js');
   const { openTemporal, jobIdOf, jobStatus } = await import('./support/context.js');
   const { startBulkJob } = await import('../../client/bulkJobs.js');
+  const { appOf } = await import('./support/app.js');
   // The views load while the job starts: the first calls leave sooner.
   const views = Promise.all([import('./support/jobView.js'), import('./support/summary.js')]);
   views.catch(() => undefined); // awaited below unless the command ends first
@@ -79,7 +86,7 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
     const existing = jobId ? await jobStatus(ctx, jobId) : undefined;
     if (jobId !== undefined && !existing) await checkSource(file, format);
     const handle = await startBulkJob(
-      { client: ctx.client, taskQueue: ctx.taskQueue },
+      { client: ctx.client, taskQueue: ctx.taskQueue, ...withApp(appOf(opts.app, process.env)) },
       {
         ...(jobId && { jobId }),
         path: file,
@@ -92,7 +99,7 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
     const reattachHint = `friend-import import ${file} --job-id ${handle.jobId}`;
     process.stderr.write(
       handle.started
-        ? `Started job ${handle.jobId} for ${resolve(file)} (${format}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`
+        ? `Started job ${handle.jobId} for ${sourceLocation(file)} (${format}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`
         : `Re-attached to job ${handle.jobId} (${(existing ?? (await handle.status())).toLowerCase()}).\n`,
     );
     if (opts.detach)
@@ -114,6 +121,8 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
   }
 }
 
+const withApp = (sdkAppId: number | undefined) => (sdkAppId === undefined ? {} : { sdkAppId });
+
 export function registerImport(program: Command): void {
   const command = program
     .command('import')
@@ -128,6 +137,7 @@ export function registerImport(program: Command): void {
       'failure report (JSONL; the CSV goes beside it); default ./friend-import-reports/<job>/report.jsonl',
     )
     .option('--json', 'print one JSON summary on stdout at the end');
+  appOption(command);
   jobSizeOptions(command, 'friend_import calls in flight', {
     concurrency: '; change it later with friend-import concurrency',
     pageLines: '; a page is the unit a worker runs and checkpoints',

@@ -13,6 +13,7 @@
 import type { Command } from 'commander';
 import type { AddFriendItem } from '../../im/schemas.js';
 import { CliError, EXIT, exitAfterOutput } from './errors.js';
+import { appOption } from './support/app.js';
 
 /** The items of FILE's JSON; a clear usage error when it is neither shape. */
 export function itemsOf(json: unknown, fromAccount: string, file: string): unknown[] {
@@ -66,6 +67,7 @@ interface UserOptions {
   json?: boolean;
   submissionId?: string;
   skipInvalid?: boolean;
+  app?: number;
 }
 
 /**
@@ -108,7 +110,7 @@ async function checkItemsHere(
 }
 
 export function registerUser(program: Command): void {
-  program
+  const command = program
     .command('user')
     .argument('<fromAccount>', 'the user whose friends are imported (From_Account)')
     .argument('<file>', 'JSON: an array of AddFriendItem objects, or one friend_import request body')
@@ -118,52 +120,55 @@ export function registerUser(program: Command): void {
     .option(
       '--skip-invalid',
       'send the items even when some break the field rules: the valid ones are imported, the others end as rejected (default: refuse the whole call)',
-    )
-    .action(async (fromAccount: string, file: string, opts: UserOptions) => {
-      const items = await readItems(file, fromAccount);
-      // Before any setting or connection: a bad file is exit 2 even with no cluster.
-      await checkItemsHere(fromAccount, file, items, opts);
-      const { randomUUID } = await import('node:crypto');
-      const { loadClientImSettings, createFriendImporter } = await import('../../client/index.js');
-      const { openTemporal } = await import('./support/context.js');
-      const { codes, count } = await import('./support/format.js');
-      const im = loadClientImSettings(process.env);
-      const ctx = await openTemporal();
-      let code: number = EXIT.ok;
-      try {
-        const importer = createFriendImporter({ client: ctx.client, taskQueue: ctx.taskQueue, ...im });
-        const submissionId = opts.submissionId ?? `cli-${randomUUID()}`;
-        // Sent as read: the workflow checks every item again and rejects a bad one alone (--skip-invalid).
-        const handle = await importer.importFriends(fromAccount, items as AddFriendItem[], { submissionId });
+    );
+  appOption(command).action(async (fromAccount: string, file: string, opts: UserOptions) => {
+    const items = await readItems(file, fromAccount);
+    // Before any setting or connection: a bad file is exit 2 even with no cluster.
+    await checkItemsHere(fromAccount, file, items, opts);
+    const { randomUUID } = await import('node:crypto');
+    const { loadClientImSettings, createFriendImporter } = await import('../../client/index.js');
+    const { openTemporal } = await import('./support/context.js');
+    const { codes, count } = await import('./support/format.js');
+    // --app names the app; IM_SDKAPPID (required then) names it otherwise.
+    const im = loadClientImSettings(
+      opts.app ? { ...process.env, IM_SDKAPPID: String(opts.app) } : process.env,
+    );
+    const ctx = await openTemporal();
+    let code: number = EXIT.ok;
+    try {
+      const importer = createFriendImporter({ client: ctx.client, taskQueue: ctx.taskQueue, ...im });
+      const submissionId = opts.submissionId ?? `cli-${randomUUID()}`;
+      // Sent as read: the workflow checks every item again and rejects a bad one alone (--skip-invalid).
+      const handle = await importer.importFriends(fromAccount, items as AddFriendItem[], { submissionId });
+      process.stderr.write(
+        `${fromAccount}: ${count(items.length, 'item')} submitted as ${submissionId} to ${handle.workflowId}` +
+          `${handle.rejected > 0 ? ` (${count(handle.rejected)} rejected on arrival)` : ''}; waiting for the outcome…\n`,
+      );
+      const onSigint = (): void => {
         process.stderr.write(
-          `${fromAccount}: ${count(items.length, 'item')} submitted as ${submissionId} to ${handle.workflowId}` +
-            `${handle.rejected > 0 ? ` (${count(handle.rejected)} rejected on arrival)` : ''}; waiting for the outcome…\n`,
+          `\nStopped waiting; the import goes on in workflow ${handle.workflowId} (Temporal UI, or re-run with --submission-id ${submissionId}).\n`,
         );
-        const onSigint = (): void => {
-          process.stderr.write(
-            `\nStopped waiting; the import goes on in workflow ${handle.workflowId} (Temporal UI, or re-run with --submission-id ${submissionId}).\n`,
-          );
-          process.exit(EXIT.interrupted);
-        };
-        process.once('SIGINT', onSigint);
-        const outcome = await handle.outcome();
-        code = outcome.failed === 0 ? EXIT.ok : EXIT.itemsFailed;
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(await handle.result())}\n`);
-        } else {
-          const byCode = codes(outcome.failedByCode);
-          const lines = [
-            `${fromAccount}: ${count(outcome.imported)} imported, ${count(outcome.failed)} failed${byCode ? ` (${byCode})` : ''}${outcome.superseded > 0 ? `, ${count(outcome.superseded)} superseded` : ''} of ${count(outcome.total, 'item')}, ${count(outcome.calls, 'friend_import call')}.`,
-            ...outcome.failures.map(
-              (f) => `  item ${String(f.ref)} → ${f.toAccount || '?'}: ${f.code} (${f.kind}) ${f.reason}`,
-            ),
-          ];
-          process.stdout.write(`${lines.join('\n')}\n`);
-        }
-        process.off('SIGINT', onSigint);
-      } finally {
-        await ctx.close();
+        process.exit(EXIT.interrupted);
+      };
+      process.once('SIGINT', onSigint);
+      const outcome = await handle.outcome();
+      code = outcome.failed === 0 ? EXIT.ok : EXIT.itemsFailed;
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(await handle.result())}\n`);
+      } else {
+        const byCode = codes(outcome.failedByCode);
+        const lines = [
+          `${fromAccount}: ${count(outcome.imported)} imported, ${count(outcome.failed)} failed${byCode ? ` (${byCode})` : ''}${outcome.superseded > 0 ? `, ${count(outcome.superseded)} superseded` : ''} of ${count(outcome.total, 'item')}, ${count(outcome.calls, 'friend_import call')}.`,
+          ...outcome.failures.map(
+            (f) => `  item ${String(f.ref)} → ${f.toAccount || '?'}: ${f.code} (${f.kind}) ${f.reason}`,
+          ),
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
       }
-      await exitAfterOutput(code);
-    });
+      process.off('SIGINT', onSigint);
+    } finally {
+      await ctx.close();
+    }
+    await exitAfterOutput(code);
+  });
 }

@@ -6,8 +6,8 @@
  * Exit codes: 0 everything as expected · 3 differences · others as `import` (cli/commands/errors.ts).
  */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { EXIT, exitAfterOutput } from './errors.js';
+import { appOption } from './support/app.js';
 import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
 
 interface VerifyCommandOptions {
@@ -20,10 +20,11 @@ interface VerifyCommandOptions {
   detach?: boolean;
   concurrency?: number;
   pageLines?: number;
+  app?: number;
 }
 
 async function runVerify(file: string, opts: VerifyCommandOptions): Promise<number> {
-  const { formatOf, checkSource } = await import('./support/source.js');
+  const { formatOf, checkSource, sourceLocation } = await import('./support/source.js');
   const { openTemporal, jobIdOf } = await import('./support/context.js');
   const { bulkJob } = await import('../../client/bulkJobs.js');
   const { describeJob, startVerifyJob } = await import('../../client/verifyJobs.js');
@@ -38,7 +39,13 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
   await checkSource(file, format);
   const ctx = await openTemporal();
   try {
-    const target = { client: ctx.client, taskQueue: ctx.taskQueue };
+    const { appOf } = await import('./support/app.js');
+    const sdkAppId = appOf(opts.app, process.env);
+    const target = {
+      client: ctx.client,
+      taskQueue: ctx.taskQueue,
+      ...(sdkAppId !== undefined && { sdkAppId }),
+    };
     if (importJobId) {
       const job = await describeJob(ctx.client, importJobId);
       if (job?.status === 'RUNNING')
@@ -58,7 +65,7 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
       ...(opts.pageLines && { pageLines: opts.pageLines }),
     });
     process.stderr.write(
-      `Started verify job ${handle.jobId} for ${resolve(file)} (${format}${opts.fields ? ', fields' : ''}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`,
+      `Started verify job ${handle.jobId} for ${sourceLocation(file)} (${format}${opts.fields ? ', fields' : ''}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`,
     );
     if (opts.detach)
       return printDetached(
@@ -118,6 +125,7 @@ export function registerVerify(program: Command): void {
     )
     .option('--json', 'print one JSON summary on stdout at the end')
     .option('--detach', 'start the job, print its ID and exit');
+  appOption(command);
   jobSizeOptions(command, 'friend_check or friend_get calls in flight')
     .addHelpText(
       'after',

@@ -11,7 +11,8 @@ export function registerWorker(program: Command): void {
       'after',
       '\nIt takes no flags: everything comes from the environment — TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\n' +
         'TEMPORAL_TASK_QUEUE and the TLS / API-key variables; IM_SDKAPPID, IM_ADMIN_IDENTIFIER,\n' +
-        'IM_SECRET_KEY, IM_BASE_URL or IM_REGION, IM_RATE_LIMIT; WORKER_* for its own limits, metrics and\n' +
+        'IM_SECRET_KEY, IM_BASE_URL or IM_REGION, IM_RATE_LIMIT (or IM_APPS_FILE, a JSON file of several\n' +
+        'apps, instead); WORKER_* for its own limits, metrics and\n' +
         'health ports; FRIEND_IMPORT_CODEC_KEYS for payload encryption (docs/configuration.md lists them all).\n' +
         'Once its workers run it prints one line on stdout: ready {"taskQueue":…,"callsTaskQueue":…}',
     )

@@ -13,12 +13,15 @@ export interface EmulatorState {
 }
 
 /** Opens a stopped emulator's state file (read through a fresh in-process emulator on it). */
-export async function openEmulatorState(dbFile: string): Promise<EmulatorState> {
+export async function openEmulatorState(
+  dbFile: string,
+  app: { sdkAppId: number; adminIdentifier: string; secretKey: string } = LOCAL_IM_APP,
+): Promise<EmulatorState> {
   const emulator: Emulator = await startEmulator({
     dbFile,
-    sdkAppId: LOCAL_IM_APP.sdkAppId,
-    adminIdentifiers: [LOCAL_IM_APP.adminIdentifier],
-    secretKey: LOCAL_IM_APP.secretKey,
+    sdkAppId: app.sdkAppId,
+    adminIdentifiers: [app.adminIdentifier],
+    secretKey: app.secretKey,
   });
   return { friendsOf: (from) => emulator.friendsOf(from), close: () => emulator.close() };
 }

@@ -23,6 +23,8 @@ export interface RemoteEmulatorOptions {
   port?: number;
   /** `--existing-friend`: overwrite (the emulator's default) or refuse with per-item 30001. */
   existingFriend?: ExistingFriendMode;
+  /** The app it emulates (default: the local stack's app). */
+  app?: { sdkAppId: number; adminIdentifier: string; secretKey: string };
 }
 
 export interface RemoteEmulator {
@@ -52,7 +54,12 @@ export async function spawnEmulator(options: RemoteEmulatorOptions = {}): Promis
   if (options.db) args.push('--db', options.db);
   if (options.recordCalls) args.push('--record-calls');
   if (options.existingFriend) args.push('--existing-friend', options.existingFriend);
-  const child = spawnGuarded(process.execPath, args, { cwd: projectRoot, env: { ...process.env } });
+  const app = options.app && {
+    IM_SDKAPPID: String(options.app.sdkAppId),
+    IM_ADMIN_IDENTIFIER: options.app.adminIdentifier,
+    IM_SECRET_KEY: options.app.secretKey,
+  };
+  const child = spawnGuarded(process.execPath, args, { cwd: projectRoot, env: { ...process.env, ...app } });
   const errors = tail(child.stderr);
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start:\n${errors()}`)), 60_000);
