@@ -12,10 +12,12 @@
  * Then V: a verify job reading dataset A back (bench/verify.ts), and P: dataset A on the production
  * topology, Temporal on PostgreSQL with 1, 2 and 3 worker processes beside the dev server
  * (bench/prodTopology.ts); each runs as its own process and its figures are printed here too.
+ * O: dataset A from `s3://` on that topology with three workers sharing no folder, and the bytes a
+ * page resume fetches again after a SIGKILL (bench/s3Topology.ts).
  * T: two IM apps at once, each at the rate on its own emulator, one worker fleet serving both
  * (bench/twoApps.ts). One figure alone: `npm run bench -- --only T` (or run its script).
  *
- *   npm run bench -- [--only A,B,U,M,S,J,C,V,P,T] [--scale 1] [--seed 1] [--workers 1] [--concurrency 100]
+ *   npm run bench -- [--only A,B,U,M,S,J,C,V,P,O,T] [--scale 1] [--seed 1] [--workers 1] [--concurrency 100]
  *                    [--latency-ms 20] [--plain-concurrency 32] [--no-plain] [--cpu-prof DIR]
  *                    [--runtime dist|tsx] [--worker-node-args='--max-old-space-size=256']
  */
@@ -35,7 +37,7 @@ import { formatShapes, runShapes, SHAPES_C } from './shapes.js';
 
 const { values: args } = parseArgs({
   options: {
-    only: { type: 'string', default: 'A,B,U,M,S,J,C,V,P,T' },
+    only: { type: 'string', default: 'A,B,U,M,S,J,C,V,P,O,T' },
     scale: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
@@ -191,6 +193,18 @@ const parts: { name: string; script: string; args: string[] }[] = [
     name: 'P',
     script: 'bench/prodTopology.ts',
     args: ['--concurrency', args.concurrency ?? '100', '--runtime', args.runtime ?? 'dist'],
+  },
+  {
+    name: 'O',
+    script: 'bench/s3Topology.ts',
+    args: [
+      '--concurrency',
+      args.concurrency ?? '100',
+      '--latency-ms',
+      args['latency-ms'] ?? '20',
+      '--runtime',
+      args.runtime ?? 'dist',
+    ],
   },
   {
     name: 'T',
