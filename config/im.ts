@@ -19,7 +19,7 @@ export const LOCAL_IM_APP = {
 } as const;
 
 /** Calls per second per API when none is set (the vendor's default per app). */
-export const DEFAULT_RATE_LIMIT = 200;
+const DEFAULT_RATE_LIMIT = 200;
 
 /** The two IM variables a client needs too (see `loadClientImSettings`). */
 const SDKAPPID = wholeNumber('IM_SDKAPPID', 1, Number.MAX_SAFE_INTEGER);
@@ -101,16 +101,36 @@ export function loadImSettings(
   const baseUrl = data.IM_BASE_URL ?? (data.IM_REGION ? regionBaseUrl(data.IM_REGION) : options.localBaseUrl);
   if (!baseUrl) problems.push(`IM_BASE_URL or IM_REGION is required (regions: ${REGIONS.join(', ')})`);
   if (problems.length > 0 || !baseUrl) throw new SettingsError(problems);
-  return {
+  return appSettings({
     baseUrl,
     sdkAppId: data.IM_SDKAPPID,
     adminIdentifier: data.IM_ADMIN_IDENTIFIER,
     secretKey: data.IM_SECRET_KEY,
-    rateLimit: data.IM_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
-    checkRateLimit: data.IM_CHECK_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
-    getRateLimit: data.IM_GET_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
-    batchSize: data.IM_BATCH_SIZE ?? MAX_ITEMS_PER_CALL,
-    timeoutMs: data.IM_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS,
+    rateLimit: data.IM_RATE_LIMIT,
+    checkRateLimit: data.IM_CHECK_RATE_LIMIT,
+    getRateLimit: data.IM_GET_RATE_LIMIT,
+    batchSize: data.IM_BATCH_SIZE,
+    timeoutMs: data.IM_TIMEOUT_MS,
+  });
+}
+
+type AppRequired = Pick<ImSettings, 'baseUrl' | 'sdkAppId' | 'adminIdentifier' | 'secretKey'>;
+type AppOptional = Omit<ImSettings, keyof AppRequired>;
+
+/** An app's settings with the defaults filled in: the same whether they come from IM_* or IM_APPS_FILE. */
+export function appSettings(
+  app: AppRequired & { [K in keyof AppOptional]?: AppOptional[K] | undefined },
+): ImSettings {
+  return {
+    baseUrl: app.baseUrl,
+    sdkAppId: app.sdkAppId,
+    adminIdentifier: app.adminIdentifier,
+    secretKey: app.secretKey,
+    rateLimit: app.rateLimit ?? DEFAULT_RATE_LIMIT,
+    checkRateLimit: app.checkRateLimit ?? DEFAULT_RATE_LIMIT,
+    getRateLimit: app.getRateLimit ?? DEFAULT_RATE_LIMIT,
+    batchSize: app.batchSize ?? MAX_ITEMS_PER_CALL,
+    timeoutMs: app.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
 }
 

@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from '../im/node/client.js';
+import { MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from '../im/node/client.js';
 import { utf8Length } from '../im/limits.js';
 import { MAX_ITEMS_PER_CALL } from '../im/schemas.js';
 import { regionBaseUrl, REGIONS, type Region } from '../im/node/url.js';
 import { SettingsError, type Env } from './env.js';
-import { DEFAULT_RATE_LIMIT, loadImSettings, type ImSettings } from './im.js';
+import { appSettings, loadImSettings, type ImSettings } from './im.js';
 
 const FILE = 'IM_APPS_FILE';
 
@@ -110,17 +110,7 @@ function problemOf(where: string, issue: z.core.$ZodIssue, json: unknown): strin
 }
 
 function settingsOf(app: AppEntry): ImSettings {
-  return {
-    baseUrl: app.baseUrl ?? regionBaseUrl(app.region as Region),
-    sdkAppId: app.sdkAppId,
-    adminIdentifier: app.adminIdentifier,
-    secretKey: app.secretKey,
-    rateLimit: app.rateLimit ?? DEFAULT_RATE_LIMIT,
-    checkRateLimit: app.checkRateLimit ?? DEFAULT_RATE_LIMIT,
-    getRateLimit: app.getRateLimit ?? DEFAULT_RATE_LIMIT,
-    batchSize: app.batchSize ?? MAX_ITEMS_PER_CALL,
-    timeoutMs: app.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  };
+  return appSettings({ ...app, baseUrl: app.baseUrl ?? regionBaseUrl(app.region as Region) });
 }
 
 /** Every string that may be a secret in `json`, so no message can carry one even by accident. */

@@ -93,3 +93,14 @@ export function tail(stream: NodeJS.ReadableStream | null | undefined, max = 40)
   });
   return () => lines.join('\n');
 }
+
+/** Whether a process with this ID exists (and may be signalled by us). */
+export function pidAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
-import { spawnGuarded, tail } from '../../cli/stack/childProcess.js';
+import { pidAlive, spawnGuarded, tail } from '../../cli/stack/childProcess.js';
 import { waitServing } from '../../cli/stack/health.js';
 import { freePort, freePorts, withFreshPorts } from '../../cli/stack/ports.js';
 import { ensureTemporalCli } from '../../cli/stack/temporalCli.js';
@@ -219,7 +219,7 @@ async function startOnce(options: ProdStackOptions): Promise<ProdStack> {
       serverVersion,
       pids: () => ({
         server: server && alive(server) ? server.pid : undefined,
-        postgres: activePg.pid() > 0 && isRunning(activePg.pid()) ? activePg.pid() : undefined,
+        postgres: activePg.pid() > 0 && pidAlive(activePg.pid()) ? activePg.pid() : undefined,
       }),
       restartServer: async ({ hard = false, downtimeMs = 0 } = {}) => {
         if (stopping) throw new Error('the stack is stopped');
@@ -263,15 +263,6 @@ async function startOnce(options: ProdStackOptions): Promise<ProdStack> {
     )
       failure.code = 'EADDRINUSE';
     throw failure;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -8,16 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { spawnGuarded } from '../../cli/stack/childProcess.js';
+import { pidAlive, spawnGuarded } from '../../cli/stack/childProcess.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 /** Watchdog shells that still name `pid` in their script. */
 const watchdogsOf = (pid: number): string[] =>
   execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
@@ -57,8 +49,8 @@ describe('child process watchdogs', { timeout: 60_000 }, () => {
     );
     const [line] = (await once(parent.stdout, 'data')) as [Buffer];
     const pid = Number(String(line).trim());
-    assert.ok(pid > 0 && alive(pid), `the child runs (${String(line)})`);
+    assert.ok(pid > 0 && pidAlive(pid), `the child runs (${String(line)})`);
     parent.kill('SIGKILL');
-    assert.ok(await until(() => !alive(pid), 10_000), 'the child is gone within 10 s of its parent');
+    assert.ok(await until(() => !pidAlive(pid), 10_000), 'the child is gone within 10 s of its parent');
   });
 });

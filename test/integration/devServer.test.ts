@@ -7,15 +7,7 @@ import { after, describe, it } from 'node:test';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
 import { ensureSearchAttributes, startDevServer, type DevServer } from '../../cli/stack/devServer.js';
 import { PINNED_CLI_VERSION, findTemporalCli } from '../../cli/stack/temporalCli.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { pidAlive } from '../../cli/stack/childProcess.js';
 
 describe('Temporal dev server from the pinned CLI', { timeout: 240_000 }, () => {
   const servers: DevServer[] = [];
@@ -54,7 +46,7 @@ describe('Temporal dev server from the pinned CLI', { timeout: 240_000 }, () => 
     await connection.close();
 
     await first.stop();
-    assert.equal(isAlive(first.pid), false, 'server process is gone');
+    assert.equal(pidAlive(first.pid), false, 'server process is gone');
     await assert.rejects(Connection.connect({ address: first.address, connectTimeout: '1s' }));
 
     const second = await startDevServer({ dbFile, port: Number(first.address.split(':')[1]) });

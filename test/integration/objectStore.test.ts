@@ -18,15 +18,7 @@ import { objectStoreClient, startObjectStore, type ObjectStore } from '../../cli
 import { ensureWeedBinary } from '../../cli/stack/weedBinary.js';
 import type { JobSummaryJson } from '../../cli/commands/support/summary.js';
 import { jsonOut, runCli, spawnCli, waitFor } from './cliHelpers.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { pidAlive } from '../../cli/stack/childProcess.js';
 
 describe('object store (SeaweedFS on loopback)', { timeout: 600_000 }, () => {
   const stores: ObjectStore[] = [];
@@ -99,7 +91,7 @@ describe('object store (SeaweedFS on loopback)', { timeout: 600_000 }, () => {
     crossed.destroy();
 
     await a.stop();
-    assert.equal(isAlive(a.pid), false, 'the server process is gone');
+    assert.equal(pidAlive(a.pid), false, 'the server process is gone');
     for (const port of a.ports) assert.ok(await canListen(port), `port ${port} is free again`);
     assert.equal(existsSync(a.dataDir), false, 'its temporary data is removed');
     for (const port of a.ports)

@@ -21,21 +21,12 @@ import { startProdStack, type ProdStack } from '../../scripts/prod-stack/stack.j
 import { JobIdKey, SEARCH_ATTRIBUTES } from '../../core/searchAttributes.js';
 import type { echoWorkflow } from '../fixtures/workflows/echo.js';
 import { quietRuntime } from '../../cli/stack/stack.js';
+import { pidAlive } from '../../cli/stack/childProcess.js';
 
 const run = promisify(execFile);
 const workflowsPath = fileURLToPath(new URL('../fixtures/workflows/echo.ts', import.meta.url));
 const TASK_QUEUE = 'prod-stack-test';
 const INDEXED_VALUE_TYPE = proto.temporal.api.enums.v1.IndexedValueType;
-
-function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Processes working in `dir` (PostgreSQL and its backends) or naming it (e.g. the janitor). */
 function processesIn(dir: string): string[] {
@@ -195,13 +186,13 @@ describe('production-like stack: the pinned server on PostgreSQL', { timeout: 48
     worker?.shutdown();
     await running;
     const { server, postgres } = stack.pids();
-    assert.ok(isAlive(server) && isAlive(postgres), 'both running before the stop');
+    assert.ok(pidAlive(server) && pidAlive(postgres), 'both running before the stop');
     assert.ok(processesIn(stack.dir).length > 1, 'PostgreSQL works in the temp folder');
     const t0 = Date.now();
     await stack.stop();
     t.diagnostic(`stopped in ${Date.now() - t0} ms`);
-    assert.equal(isAlive(server), false, 'server gone');
-    assert.equal(isAlive(postgres), false, 'postmaster gone');
+    assert.equal(pidAlive(server), false, 'server gone');
+    assert.equal(pidAlive(postgres), false, 'postmaster gone');
     assert.deepEqual(processesIn(stack.dir), [], 'no process left in or naming the temp folder');
     assert.equal(existsSync(stack.dir), false, 'temp folder removed');
     assert.deepEqual(stack.pids(), { server: undefined, postgres: undefined });
