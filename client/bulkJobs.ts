@@ -19,14 +19,12 @@ import {
   startJobWorkflow,
   withRunningPage,
   type JobHandle,
-  type JobTarget,
   jobInput,
   JobStartError,
-  appField,
-  checkSameApp,
   type PagedJobOptions,
   type SourceOptions,
 } from './jobs.js';
+import { appField, checkSameApp, type JobTarget } from './jobTarget.js';
 
 export type BulkTarget = JobTarget;
 

@@ -38,38 +38,7 @@ import {
 } from '../core/definitions.js';
 import { JobIdKey, StateKey } from '../core/searchAttributes.js';
 import { isObjectLocation, objectLocationProblem } from '../core/objectLocation.js';
-
-export interface JobTarget {
-  client: Client;
-  /** The main task queue (workflows and the job activities). */
-  taskQueue: string;
-  /**
-   * The IM app jobs started here import into or read (`IM_SDKAPPID`, the CLI's `--app`): workers
-   * serving several apps make each page's calls as that app. Unset: the workers' one app.
-   */
-  sdkAppId?: number;
-}
-
-/** The job input's field naming the target's app, when it names one. */
-export function appField(target: JobTarget): { sdkAppId?: number } {
-  return target.sdkAppId === undefined ? {} : { sdkAppId: target.sdkAppId };
-}
-
-/**
- * A JobStartError when the job to re-attach to names another app than the caller: following it
- * would show one app's job as the other's.
- */
-export function checkSameApp(
-  jobId: string,
-  started: { sdkAppId?: number } | undefined,
-  target: JobTarget,
-): void {
-  if (target.sdkAppId === undefined || started?.sdkAppId === undefined) return;
-  if (started.sdkAppId !== target.sdkAppId)
-    throw new JobStartError(
-      `job "${jobId}" is for IM app ${started.sdkAppId}, not ${target.sdkAppId}: name that app (--app ${started.sdkAppId}), or leave out the job ID to start a new job`,
-    );
-}
+import type { JobTarget } from './jobTarget.js';
 
 export type JobKind = 'import' | 'verify';
 

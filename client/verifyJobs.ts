@@ -23,8 +23,6 @@ import {
   JobStartError,
   jobHandle,
   jobInput,
-  appField,
-  checkSameApp,
   newId,
   startJobWorkflow,
   withRunningPage,
@@ -32,6 +30,7 @@ import {
   type PagedJobOptions,
   type SourceOptions,
 } from './jobs.js';
+import { appField, checkSameApp } from './jobTarget.js';
 
 export { describeJob } from './jobs.js';
 

@@ -5,7 +5,7 @@
  * goes in short slices, so the calls of the lines read keep going while the file is parsed.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { JobPageInput, PageCounters, SourceCursor } from '../../core/jobTypes.js';
+import type { JobPageInput, PageCounters, SourceCursor, SourceIdentity } from '../../core/jobTypes.js';
 import type { PageRecord } from '../../core/pageBook.js';
 import type { ChunkOptions } from '../../formats/source/chunks.js';
 import { readRecords, SourceError, type SourceRecord } from '../../formats/source/stream.js';
@@ -40,12 +40,17 @@ export function startReading(carried: PageCounters | undefined): PageReading {
   };
 }
 
-/** The page's records from `from` (where the attempt resumes) to the end of its file. */
+/**
+ * The page's records from `from` (where the attempt resumes) to the end of its file; an object is
+ * read only while it is still the one the job started with (its ETag).
+ */
 export function openRecords(
   source: JobPageInput['source'],
   from: SourceCursor,
-  chunks: ChunkOptions = {},
+  identity: SourceIdentity,
+  onFetched: ChunkOptions['onFetched'],
 ): AsyncIterator<SourceRecord> {
+  const chunks: ChunkOptions = { ...(identity.etag !== undefined && { etag: identity.etag }), onFetched };
   return readRecords(source.path, source.format, from, chunks)[Symbol.asyncIterator]();
 }
 

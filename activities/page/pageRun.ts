@@ -214,11 +214,8 @@ export class PageRun<C extends PageCounters> {
     const input = this.#input;
     const book = this.#book;
     const checkpoints = this.#checkpoints;
-    const records = openRecords(input.source, this.#resumeFrom, {
-      ...(this.#checkpoints.sourceIdentity.etag !== undefined && {
-        etag: this.#checkpoints.sourceIdentity.etag,
-      }),
-      onFetched: (bytes) => void (this.#bytesFetched += bytes),
+    const records = openRecords(input.source, this.#resumeFrom, checkpoints.sourceIdentity, (bytes) => {
+      this.#bytesFetched += bytes;
     });
     const poller = followJobControl({
       client: this.#client,
