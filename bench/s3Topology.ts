@@ -95,11 +95,12 @@ try {
   if (r)
     console.log(
       `  resume run: SIGKILLed the page's worker at ${(killAfterMs / 1000).toFixed(0)} s; the page began at byte ` +
-        `${r.pageStart}, its last checkpoint was byte ${r.checkpoint ?? '—'}, the store had sent up to byte ${r.head}; ` +
+        `${r.pageStart}; at its last heartbeat it had settled up to byte ${r.checkpoint ?? '—'} (its checkpoint) and parsed up to ` +
+        `byte ${r.parsed ?? '—'}; when it died the store had sent up to byte ${r.head}; ` +
         `the retry read from byte ${r.firstStartAfter ?? '—'} (${r.firstStartAfter === r.checkpoint ? 'its checkpoint' : 'NOT its checkpoint'}); ` +
         `bytes fetched again after the kill ${kib(r.reread)} ` +
         `(bound: the unsettled part, checkpoint → read head, ${kib(r.head - (r.checkpoint ?? r.pageStart))}, which includes ` +
-        `the read-ahead of at most ${kib(CHUNK)}: ${r.reread <= r.head - (r.checkpoint ?? r.pageStart) ? 'held' : 'MISSED'}); ` +
+        `what the page parsed after that heartbeat and the read-ahead of one ${kib(CHUNK)} chunk: ${r.reread <= r.head - (r.checkpoint ?? r.pageStart) ? 'held' : 'MISSED'}); ` +
         `a resume from the page's start would have fetched ${kib(r.head - r.pageStart)} again, from the file's start ${kib(r.head)}; ` +
         `job ${resume.state}, ${resume.imported}/${m.items} imported, overlaps ${resume.overlaps}, ` +
         `max window ${resume.maxWindow}, state ${resume.diff.missing} missing, ${resume.diff.unexpected} unexpected`,
@@ -139,6 +140,8 @@ interface RunFigures {
     reread: number;
     /** The checkpoint of the page's last heartbeat the server held at the kill. */
     checkpoint: number | undefined;
+    /** How far the page had parsed the source at that heartbeat. */
+    parsed: number | undefined;
     /** How far the store had sent the source when the worker died (parsed, plus read-ahead). */
     head: number;
     pageStart: number;
@@ -220,6 +223,7 @@ async function run(kind: 'ratio' | 'resume'): Promise<RunFigures> {
       resume = {
         reread: again.reread,
         checkpoint,
+        parsed,
         head,
         pageStart,
         firstStartAfter: again.firstStartAfter,

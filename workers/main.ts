@@ -18,6 +18,7 @@ import { describeImSettings, type Env, type ImSettings } from '../config/im.js';
 import { loadImApps } from '../config/imApps.js';
 import { loadWorkerSettings } from '../config/worker.js';
 import { loadObjectStoreSettings } from '../config/objectStore.js';
+import { probeBucket } from '../formats/storage/objects.js';
 import { configureObjectStore } from '../formats/storage/settings.js';
 import { ensureSearchAttributes } from './registerSearchAttributes.js';
 import { startHealthServer } from './health.js';
@@ -54,6 +55,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   if (workerEnv.WORKER_OBJECT_ROOTS) loadObjectStoreSettings(env);
   const dataConverter = dataConverterFromEnv(env);
   const log = createLogger(workerEnv.LOG_LEVEL);
+  if (workerEnv.WORKER_OBJECT_ROOTS) await probeObjectRoots(workerEnv.WORKER_OBJECT_ROOTS, log);
   if (options.installRuntime !== false)
     Runtime.install({
       logger: temporalLogger(log),
@@ -141,4 +143,19 @@ async function registerSearchAttributes(
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Asks the store for each object root's bucket: a worker whose keys or endpoint are wrong says so
+ * when it starts, not when its first page fails. The store may be down for a moment, so the worker
+ * starts anyway and a page retries.
+ */
+async function probeObjectRoots(
+  roots: readonly string[],
+  log: ReturnType<typeof createLogger>,
+): Promise<void> {
+  for (const root of roots)
+    await probeBucket(root).catch((err: unknown) =>
+      log.warn({ root, error: (err as Error).message }, 'cannot reach an object root (WORKER_OBJECT_ROOTS)'),
+    );
 }

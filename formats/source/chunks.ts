@@ -1,8 +1,8 @@
 /**
  * A source's bytes from an offset, as chunks for the line reader (./lines.ts): a local file
  * through a read stream; an `s3://` object by successive ranged GETs of one chunk each, every one
- * only if the object's ETag is still the one the job started with, fetched as the reader asks, so
- * a page that resumes reads from its checkpoint on and holds at most one chunk ahead.
+ * only if the object's ETag is still the one the job started with, one chunk ahead of the reader,
+ * so a page that resumes reads from its checkpoint on and holds at most one chunk ahead.
  */
 import { createReadStream } from 'node:fs';
 import { isObjectLocation } from '../../core/objectLocation.js';
@@ -34,12 +34,25 @@ async function* objectChunks(
   options: ChunkOptions,
 ): AsyncGenerator<Uint8Array> {
   const size = options.chunkBytes ?? OBJECT_CHUNK_BYTES;
+  const fetch = (at: number): Promise<Buffer> => {
+    const chunk = getRange(location, at, at + size - 1, options.etag).then((bytes) => {
+      options.onFetched?.(bytes.length);
+      return bytes;
+    });
+    // Awaited when its turn comes; until then, a failure must not count as unhandled.
+    chunk.catch(() => undefined);
+    return chunk;
+  };
+  // The one read-ahead: the next chunk is on its way while the reader parses this one, so a page
+  // never waits for the store between chunks.
+  let next = fetch(start);
   for (let at = start; ;) {
-    const chunk = await getRange(location, at, at + size - 1, options.etag);
-    options.onFetched?.(chunk.length);
+    const chunk = await next;
     if (chunk.length === 0) return;
-    yield chunk;
-    if (chunk.length < size) return;
     at += chunk.length;
+    const last = chunk.length < size;
+    if (!last) next = fetch(at);
+    yield chunk;
+    if (last) return;
   }
 }

@@ -6,6 +6,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -90,6 +91,15 @@ async function request<T>(location: string, run: (client: S3Client) => Promise<T
     const problem = problemOf(e);
     throw new StorageError(problem, location, detailOf(problem, e));
   }
+}
+
+/**
+ * Whether the store answers for `location`'s bucket with these credentials: a worker asks at start
+ * (and so loads the SDK's request path then, not in its first job's first page).
+ */
+export async function probeBucket(location: string): Promise<void> {
+  const { bucket } = parseObjectLocation(location);
+  await request(location, (client) => client.send(new HeadBucketCommand({ Bucket: bucket })));
 }
 
 export interface ObjectHead {
