@@ -205,10 +205,14 @@ async function run(kind: 'ratio' | 'resume'): Promise<RunFigures> {
       if (!holder) throw new Error(`no worker of ours holds a page (${page?.lastWorkerIdentity})`);
       // The page's last heartbeat the server holds: what a retry resumes from.
       const beat = page?.heartbeatDetails?.payloads?.[0]?.data;
-      const checkpoint = beat
-        ? (JSON.parse(Buffer.from(beat).toString('utf8')) as { resumeAt?: { offset?: number } }).resumeAt
-            ?.offset
+      const details = beat
+        ? (JSON.parse(Buffer.from(beat).toString('utf8')) as {
+            resumeAt?: { offset?: number };
+            live?: { bytesRead?: number };
+          })
         : undefined;
+      const checkpoint = details?.resumeAt?.offset;
+      const parsed = details?.live?.bytesRead;
       holder.kill('SIGKILL');
       const killedAt = performance.now();
       log(`  SIGKILLed ${identityOf(holder)} at ${((killedAt - t0) / 1000).toFixed(1)} s`);
