@@ -20,6 +20,8 @@ export const LOCAL_IM_APP = {
 
 /** Calls per second per API when none is set (the vendor's default per app). */
 const DEFAULT_RATE_LIMIT = 200;
+/** account_check and multiaccount_import: the vendor allows half the others' rate (docs/configuration.md). */
+const DEFAULT_ACCOUNT_RATE_LIMIT = 100;
 
 /** The two IM variables a client needs too (see `loadClientImSettings`). */
 const SDKAPPID = wholeNumber('IM_SDKAPPID', 1, Number.MAX_SAFE_INTEGER);
@@ -47,6 +49,10 @@ const EnvSchema = z.object({
   IM_RATE_LIMIT: callsPerSecond('IM_RATE_LIMIT').optional(),
   IM_CHECK_RATE_LIMIT: callsPerSecond('IM_CHECK_RATE_LIMIT').optional(),
   IM_GET_RATE_LIMIT: callsPerSecond('IM_GET_RATE_LIMIT').optional(),
+  IM_UPDATE_RATE_LIMIT: callsPerSecond('IM_UPDATE_RATE_LIMIT').optional(),
+  IM_DELETE_RATE_LIMIT: callsPerSecond('IM_DELETE_RATE_LIMIT').optional(),
+  IM_ACCOUNT_CHECK_RATE_LIMIT: callsPerSecond('IM_ACCOUNT_CHECK_RATE_LIMIT').optional(),
+  IM_ACCOUNT_IMPORT_RATE_LIMIT: callsPerSecond('IM_ACCOUNT_IMPORT_RATE_LIMIT').optional(),
   IM_BATCH_SIZE: BATCH_SIZE.optional(),
   IM_TIMEOUT_MS: z
     .string()
@@ -76,6 +82,14 @@ export interface ImSettings {
   checkRateLimit?: number;
   /** friend_get calls per second for the whole app (default 200). */
   getRateLimit?: number;
+  /** friend_update calls per second for the whole app (default 200). */
+  updateRateLimit?: number;
+  /** friend_delete calls per second for the whole app (default 200). */
+  deleteRateLimit?: number;
+  /** account_check calls per second for the whole app (default 100, the vendor's limit). */
+  accountCheckRateLimit?: number;
+  /** multiaccount_import calls per second for the whole app (default 100, the vendor's limit). */
+  accountImportRateLimit?: number;
   /** Items per friend_import call (≤ 1000). */
   batchSize: number;
   timeoutMs: number;
@@ -109,6 +123,10 @@ export function loadImSettings(
     rateLimit: data.IM_RATE_LIMIT,
     checkRateLimit: data.IM_CHECK_RATE_LIMIT,
     getRateLimit: data.IM_GET_RATE_LIMIT,
+    updateRateLimit: data.IM_UPDATE_RATE_LIMIT,
+    deleteRateLimit: data.IM_DELETE_RATE_LIMIT,
+    accountCheckRateLimit: data.IM_ACCOUNT_CHECK_RATE_LIMIT,
+    accountImportRateLimit: data.IM_ACCOUNT_IMPORT_RATE_LIMIT,
     batchSize: data.IM_BATCH_SIZE,
     timeoutMs: data.IM_TIMEOUT_MS,
   });
@@ -129,17 +147,35 @@ export function appSettings(
     rateLimit: app.rateLimit ?? DEFAULT_RATE_LIMIT,
     checkRateLimit: app.checkRateLimit ?? DEFAULT_RATE_LIMIT,
     getRateLimit: app.getRateLimit ?? DEFAULT_RATE_LIMIT,
+    updateRateLimit: app.updateRateLimit ?? DEFAULT_RATE_LIMIT,
+    deleteRateLimit: app.deleteRateLimit ?? DEFAULT_RATE_LIMIT,
+    accountCheckRateLimit: app.accountCheckRateLimit ?? DEFAULT_ACCOUNT_RATE_LIMIT,
+    accountImportRateLimit: app.accountImportRateLimit ?? DEFAULT_ACCOUNT_RATE_LIMIT,
     batchSize: app.batchSize ?? MAX_ITEMS_PER_CALL,
     timeoutMs: app.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
 }
 
+/** The APIs whose calls the app coordinator paces, each at its own app-wide rate. */
+export type RatedApi =
+  | 'friend_import'
+  | 'friend_check'
+  | 'friend_get'
+  | 'friend_update'
+  | 'friend_delete'
+  | 'account_check'
+  | 'multiaccount_import';
+
 /** The app's rate per API, as the app coordinator shares them out. */
-export function appRates(s: ImSettings): { friend_import: number; friend_check: number; friend_get: number } {
+export function appRates(s: ImSettings): Record<RatedApi, number> {
   return {
     friend_import: s.rateLimit,
     friend_check: s.checkRateLimit ?? DEFAULT_RATE_LIMIT,
     friend_get: s.getRateLimit ?? DEFAULT_RATE_LIMIT,
+    friend_update: s.updateRateLimit ?? DEFAULT_RATE_LIMIT,
+    friend_delete: s.deleteRateLimit ?? DEFAULT_RATE_LIMIT,
+    account_check: s.accountCheckRateLimit ?? DEFAULT_ACCOUNT_RATE_LIMIT,
+    multiaccount_import: s.accountImportRateLimit ?? DEFAULT_ACCOUNT_RATE_LIMIT,
   };
 }
 

@@ -25,6 +25,10 @@ const SINGLE_APP_VARIABLES = [
   'IM_RATE_LIMIT',
   'IM_CHECK_RATE_LIMIT',
   'IM_GET_RATE_LIMIT',
+  'IM_UPDATE_RATE_LIMIT',
+  'IM_DELETE_RATE_LIMIT',
+  'IM_ACCOUNT_CHECK_RATE_LIMIT',
+  'IM_ACCOUNT_IMPORT_RATE_LIMIT',
   'IM_BATCH_SIZE',
   'IM_TIMEOUT_MS',
 ] as const;
@@ -58,6 +62,10 @@ const AppSchema = z
       secretKey: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
       rateLimit: rate.optional(),
       checkRateLimit: rate.optional(),
+      updateRateLimit: rate.optional(),
+      deleteRateLimit: rate.optional(),
+      accountCheckRateLimit: rate.optional(),
+      accountImportRateLimit: rate.optional(),
       getRateLimit: rate.optional(),
       batchSize: z
         .number({ error: 'must be a whole number' })
@@ -105,7 +113,7 @@ function problemOf(where: string, issue: z.core.$ZodIssue, json: unknown): strin
   if (issue.code === 'invalid_type' && valueAt(json, issue.path) === undefined)
     return `${field} is required but not set`;
   if (issue.code === 'unrecognized_keys')
-    return `${field} has unknown field(s) ${issue.keys.join(', ')} (expected sdkAppId, baseUrl or region, adminIdentifier, secretKey, rateLimit, checkRateLimit, getRateLimit, batchSize, timeoutMs)`;
+    return `${field} has unknown field(s) ${issue.keys.join(', ')} (expected sdkAppId, baseUrl or region, adminIdentifier, secretKey, rateLimit, checkRateLimit, getRateLimit, updateRateLimit, deleteRateLimit, accountCheckRateLimit, accountImportRateLimit, batchSize, timeoutMs)`;
   return `${field}: ${issue.message}`;
 }
 

@@ -5,7 +5,15 @@
  * the blanket) and shares.ts (the rate).
  */
 
-export const APIS = ['friend_import', 'friend_check', 'friend_get'] as const;
+export const APIS = [
+  'friend_import',
+  'friend_check',
+  'friend_get',
+  'friend_update',
+  'friend_delete',
+  'account_check',
+  'multiaccount_import',
+] as const;
 export type Api = (typeof APIS)[number];
 export type Rates = Partial<Record<Api, number>>;
 

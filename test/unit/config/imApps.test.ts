@@ -57,6 +57,10 @@ describe('IM_APPS_FILE', () => {
       rateLimit: 40,
       checkRateLimit: 200,
       getRateLimit: 200,
+      updateRateLimit: 200,
+      deleteRateLimit: 200,
+      accountCheckRateLimit: 100,
+      accountImportRateLimit: 100,
       batchSize: 1000,
       timeoutMs: 10_000,
     });
