@@ -26,6 +26,8 @@ interface FriendImportDeps {
   rules: ItemRules;
   /** The installed fault plan, if any. */
   faults(): FaultInjector | undefined;
+  /** Whether another kind of write (friend_update, friend_delete) for the user is in flight. */
+  otherWriteBusy?(fromAccount: string): boolean;
 }
 
 /** One friend_import request on its way through the pipeline. */
@@ -120,7 +122,7 @@ export class FriendImportService {
     let overlapped = false;
     if (from !== undefined) {
       const others = this.#inFlight.get(from) ?? 0;
-      if (others > 0) {
+      if (others > 0 || this.#deps.otherWriteBusy?.(from) === true) {
         overlapped = true;
         stats.overlap(from);
       }

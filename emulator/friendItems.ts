@@ -56,7 +56,7 @@ function duplicates(items: readonly AddFriendItem[]): Set<string> | undefined {
   return dups;
 }
 
-function containsWord(text: string | undefined, words: readonly string[]): boolean {
+export function containsWord(text: string | undefined, words: readonly string[]): boolean {
   if (text === undefined || text.length === 0) return false;
   const lower = text.toLowerCase();
   for (const w of words) if (lower.includes(w)) return true;

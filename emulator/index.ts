@@ -5,15 +5,18 @@
  * behaviour and the decisions behind it.
  */
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_UPDATE_ITEMS_PER_CALL } from '../im/friendUpdateSchemas.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http.js';
 import { FaultInjector, parseFaultPlan, type FaultPlan } from './faults.js';
 import { FriendImportService } from './friendImportRoute.js';
+import { FriendWriteService } from './friendWriteRoutes.js';
 import { QueryAuth } from './queryAuth.js';
 import { WindowLimiter } from './rateWindow.js';
 import { createEmulatorServer, extrasTokenFor } from './server.js';
 import { StatsCollector } from './stats.js';
 import { Store } from './store.js';
 import { EXISTING_FRIEND_MODES, type Emulator, type EmulatorOptions, type FriendRow } from './types.js';
+import { apiLimiters, resolveWriteOptions } from './writeOptions.js';
 import { RATE_LIMIT_CODES } from './vendor.js';
 
 export type {
@@ -24,7 +27,9 @@ export type {
   FriendImportCall,
   FriendRow,
 } from './types.js';
-export { EXISTING_FRIEND_MODES } from './types.js';
+export { EXISTING_FRIEND_MODES, RATE_LIMITED_APIS, DELETE_NOT_FRIEND_CODES } from './types.js';
+export type { RateLimitedApi, DeleteNotFriendCode } from './types.js';
+export { API_RATE_DEFAULTS } from './writeOptions.js';
 export {
   FaultPlanSchema,
   parseFaultPlan,
@@ -44,6 +49,8 @@ export const EMULATOR_DEFAULTS = {
   friendGetPageSize: 100,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   existingFriend: 'overwrite',
+  maxUpdateItems: DEFAULT_UPDATE_ITEMS_PER_CALL,
+  deleteNotFriendCode: 31704,
 } as const;
 
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
@@ -95,20 +102,43 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   if (options.accounts?.length) store.seedAccounts(options.accounts, false);
   if (options.foreignAccounts?.length) store.seedAccounts(options.foreignAccounts, true);
   const stats = new StatsCollector(options.recordCalls ?? false);
+  const writeOptions = resolveWriteOptions(options);
+  const rateLimitCode = options.rateLimitCode ?? EMULATOR_DEFAULTS.rateLimitCode;
+  const routeLimiters = apiLimiters(writeOptions.apiRateLimits);
+  const sensitiveWords = (options.sensitiveWords ?? [])
+    .filter((w) => w.length > 0)
+    .map((w) => w.toLowerCase());
+  // friend_import and the other writes each ask whether the other side is busy (only once serving).
+  const writes = new FriendWriteService({
+    store,
+    stats,
+    limiters: routeLimiters,
+    rateLimitCode,
+    writeLatencyMs,
+    update: {
+      maxItems: writeOptions.maxUpdateItems,
+      maxGroups,
+      sensitiveWords,
+      customTags: writeOptions.customTags,
+    },
+    deleteNotFriendCode: writeOptions.deleteNotFriendCode,
+    importBusy: (from): boolean => friendImport.busy(from),
+  });
   const friendImport = new FriendImportService({
     store,
     stats,
     limiter: new WindowLimiter(rateLimit, 1000),
-    rateLimitCode: options.rateLimitCode ?? EMULATOR_DEFAULTS.rateLimitCode,
+    rateLimitCode,
     writeLatencyMs,
     rules: {
       accountKind: (id) => store.accountKind(id),
-      sensitiveWords: (options.sensitiveWords ?? []).filter((w) => w.length > 0).map((w) => w.toLowerCase()),
+      sensitiveWords,
       maxFriends,
       maxGroups,
       existingFriend,
     },
     faults: () => injector,
+    otherWriteBusy: (from): boolean => writes.busy(from),
   });
   const setFaults = (plan: FaultPlan | undefined): void => {
     injector = plan ? new FaultInjector(parseFaultPlan(plan)) : undefined;
@@ -123,7 +153,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }),
     stats,
     friendImport,
-    companions: { store, pageSize, busy: (from) => friendImport.busy(from) },
+    companions: { store, pageSize, busy: (from) => friendImport.busy(from) || writes.busy(from) },
+    friendWrites: writes,
+    routeLimiters,
+    rateLimitCode,
     maxBodyBytes,
     setFaults: (plan) => setFaults(plan as FaultPlan | undefined),
     nextFaultN: () => ++faultN,
@@ -171,6 +204,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         friendImport.close();
+        writes.close();
         server.close(() => {
           store.close();
           resolve();

@@ -14,10 +14,12 @@ import { COMMANDS } from '../im/schemas.js';
 import * as companions from './companionRoutes.js';
 import { parseFaultPlan } from './faults.js';
 import { FRIEND_IMPORT, type FriendImportService } from './friendImportRoute.js';
+import { FRIEND_WRITE_ROUTES, type FriendWriteService } from './friendWriteRoutes.js';
 import { readBody, sendJson } from './http.js';
 import type { QueryAuth } from './queryAuth.js';
+import type { WindowLimiter } from './rateWindow.js';
 import type { StatsCollector } from './stats.js';
-import { fail } from './vendor.js';
+import { fail, type RateLimitCode } from './vendor.js';
 
 const UNKNOWN_ROUTE = '(unknown)';
 const HARD_CAP_FACTOR = 16;
@@ -49,6 +51,11 @@ interface ServerDeps {
   stats: StatsCollector;
   friendImport: FriendImportService;
   companions: companions.CompanionDeps;
+  /** friend_update and friend_delete. */
+  friendWrites: FriendWriteService;
+  /** Companion route path → its own per-second limiter (account_check, multiaccount_import). */
+  routeLimiters: ReadonlyMap<string, WindowLimiter>;
+  rateLimitCode: RateLimitCode;
   maxBodyBytes: number;
   /** Installs a fault plan (already validated) or removes it. */
   setFaults(plan: unknown): void;
@@ -94,10 +101,11 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   stats.requests++;
   const isImport = path === FRIEND_IMPORT;
   const companion = COMPANIONS.get(path);
-  const route = isImport || companion ? path : UNKNOWN_ROUTE;
+  const isWrite = FRIEND_WRITE_ROUTES.has(path);
+  const route = isImport || companion || isWrite ? path : UNKNOWN_ROUTE;
   // Arrival is counted before anything else: the window and the fault plan see every request.
   const seq = isImport ? stats.friendImportArrived(performance.now()) : 0;
-  if (companion) stats.routeArrived(path, performance.now());
+  if (companion || isWrite) stats.routeArrived(path, performance.now());
   const faultN = isImport ? deps.nextFaultN() : 0;
 
   const hardCap = Math.max(HARD_CAP_MIN, deps.maxBodyBytes * HARD_CAP_FACTOR);
@@ -142,6 +150,13 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   if (isImport) return deps.friendImport.handle({ res, text, json, seq, faultN, arrivedAt });
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     return reject(sns ? 30001 : 70402, 'request body must be a JSON object');
+  if (isWrite) return deps.friendWrites.handle(path, res, json);
+  const limiter = deps.routeLimiters.get(path);
+  if (limiter && !limiter.tryAcquire(performance.now()))
+    return reject(
+      deps.rateLimitCode,
+      `REST API call frequency over the limit: at most ${limiter.limit} ${path.slice(path.lastIndexOf('/') + 1)} calls per second`,
+    );
   const answer = (companion as Companion)(deps.companions, json);
   stats.answered(route, answer.code);
   sendJson(res, answer.body);

@@ -18,6 +18,7 @@ export class StatsCollector {
   readonly #routeArrivals = new Map<string, WindowCounter>();
   readonly #itemCodes = new Map<string, number>();
   readonly #overlapAccounts: string[] = [];
+  readonly #overlapsByRoute = new Map<string, number>();
   #calls: FriendImportCall[] = [];
   fiCalls = 0;
   overlaps = 0;
@@ -55,6 +56,11 @@ export class StatsCollector {
       this.#overlapAccounts.push(fromAccount);
   }
 
+  /** A friend write other than friend_import arrived while another write for its user was in flight. */
+  routeOverlap(route: string): void {
+    this.#overlapsByRoute.set(route, (this.#overlapsByRoute.get(route) ?? 0) + 1);
+  }
+
   /** Adds one answer's per-item codes (code → count). */
   items(codes: Record<string, number>): void {
     for (const key in codes) {
@@ -84,6 +90,7 @@ export class StatsCollector {
       requests: this.requests,
       byRoute,
       maxInAnyWindowByRoute,
+      overlapsByRoute: Object.fromEntries(this.#overlapsByRoute),
       friendImport: {
         calls: this.fiCalls,
         maxCallsInAnyWindow: this.#arrivals.max,
@@ -105,6 +112,7 @@ export class StatsCollector {
     this.#routeArrivals.clear();
     this.#itemCodes.clear();
     this.#overlapAccounts.length = 0;
+    this.#overlapsByRoute.clear();
     this.#calls = [];
     this.fiCalls = 0;
     this.overlaps = 0;

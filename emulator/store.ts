@@ -35,6 +35,9 @@ export interface StoredFriend {
 
 /** Above this many cached friend entries, least recently used users are dropped (and reloaded on demand). */
 const MAX_CACHED_FRIENDS = 4_000_000;
+/** Bits of friend_log.custom: the row carries custom fields; the row is a friend_update (keeps each friend's import time). */
+const CUSTOM_ROW = 1;
+const UPDATE_ROW = 2;
 const SEED_CHUNK = 500;
 
 const SCHEMA = `
@@ -161,7 +164,7 @@ export class Store {
     };
     for (const [id, , put, skip, del, custom] of this.#sql.log.iterate(fromAccount)) {
       state.standardSequence = id;
-      if (custom) state.customSequence = id;
+      if (custom & CUSTOM_ROW) state.customSequence = id;
       if (put) for (const item of appliedItems(put, skip)) addToState(state, item);
       if (del) for (const to of JSON.parse(del) as string[]) state.friends.delete(to);
     }
@@ -199,11 +202,50 @@ export class Store {
   /** The user's friends in first-import order, each with its latest fields. */
   friends(fromAccount: string): Map<string, StoredFriend> {
     const out = new Map<string, StoredFriend>();
-    for (const [, at, put, skip, del] of this.#sql.log.iterate(fromAccount)) {
-      if (put) for (const item of appliedItems(put, skip)) out.set(item.To_Account, { item, at });
+    for (const [, at, put, skip, del, custom] of this.#sql.log.iterate(fromAccount)) {
+      if (put)
+        for (const item of appliedItems(put, skip)) {
+          const prev = custom & UPDATE_ROW ? out.get(item.To_Account) : undefined;
+          out.set(item.To_Account, { item, at: prev?.at ?? at });
+        }
       if (del) for (const to of JSON.parse(del) as string[]) out.delete(to);
     }
     return out;
+  }
+
+  /**
+   * friend_update: `items` are existing friends with their new fields, whole (as friend_get will
+   * show them), written as one log row; each friend keeps its import time.
+   */
+  update(fromAccount: string, items: readonly AddFriendItem[], at: number): void {
+    if (items.length === 0) return;
+    const state = this.user(fromAccount);
+    const custom = items.some((i) => i.CustomItem && i.CustomItem.length > 0) ? CUSTOM_ROW : 0;
+    const body = JSON.stringify({ AddFriendItem: items });
+    const { lastInsertRowid } = this.#sql.append.run(fromAccount, at, body, null, null, custom | UPDATE_ROW);
+    state.standardSequence = Number(lastInsertRowid);
+    if (custom) state.customSequence = state.standardSequence;
+    for (const item of items) addToState(state, item);
+  }
+
+  /**
+   * friend_delete: removes `toAccounts` from the user's list (one log row); `both` also removes the
+   * user from each of their lists. Accounts not in a list are left alone.
+   */
+  remove(fromAccount: string, toAccounts: readonly string[], both: boolean, at: number): void {
+    const removeFrom = (user: string, gone: readonly string[]): void => {
+      const state = this.user(user);
+      const present = [...new Set(gone)].filter((to) => state.friends.has(to));
+      if (present.length === 0) return;
+      const { lastInsertRowid } = this.#sql.append.run(user, at, null, null, JSON.stringify(present), 0);
+      for (const to of present) state.friends.delete(to);
+      state.standardSequence = Number(lastInsertRowid);
+      this.#cachedFriends -= present.length;
+    };
+    this.#db.transaction(() => {
+      removeFrom(fromAccount, toAccounts);
+      if (both) for (const to of toAccounts) removeFrom(to, [fromAccount]);
+    })();
   }
 
   /** friend_delete_all: clears the list (and its groups); `both` also removes the user from each friend's list. */

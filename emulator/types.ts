@@ -6,6 +6,18 @@ import type { RateLimitCode } from './vendor.js';
 export const EXISTING_FRIEND_MODES = ['overwrite', 'refuse'] as const;
 export type ExistingFriendMode = (typeof EXISTING_FRIEND_MODES)[number];
 
+/** The APIs with their own per-second limit besides friend_import (docs/emulator.md, the rates). */
+export const RATE_LIMITED_APIS = [
+  'friend_update',
+  'friend_delete',
+  'account_check',
+  'multiaccount_import',
+] as const;
+export type RateLimitedApi = (typeof RATE_LIMITED_APIS)[number];
+/** The per-item code of friend_delete for a To_Account that is not a friend (the vendor names both). */
+export const DELETE_NOT_FRIEND_CODES = [31704, 30001] as const;
+export type DeleteNotFriendCode = (typeof DELETE_NOT_FRIEND_CODES)[number];
+
 export interface EmulatorOptions {
   /** Default '127.0.0.1'. */
   host?: string;
@@ -50,6 +62,20 @@ export interface EmulatorOptions {
    * lists it in Fail_Account and leaves the stored friend as it was.
    */
   existingFriend?: ExistingFriendMode;
+  /**
+   * Calls per sliding second of each API listed, overriding the vendor's rates (friend_update and
+   * friend_delete 200, account_check and multiaccount_import 100); 0 = no limit.
+   */
+  apiRateLimits?: Partial<Record<RateLimitedApi, number>>;
+  /** Largest UpdateItem count per friend_update call (the vendor states none); default 100. */
+  maxUpdateItems?: number;
+  /**
+   * The custom friend fields configured for the app (e.g. `Tag_SNS_Custom_Level`): friend_update
+   * refuses any other with 30001. Default: every well-formed custom tag is configured.
+   */
+  customTags?: string[];
+  /** friend_delete's per-item code for a To_Account that is not a friend; default 31704. */
+  deleteNotFriendCode?: DeleteNotFriendCode;
 }
 
 /** One friend as stored: the AddFriendItem fields exactly as imported, plus From_Account. */
@@ -75,12 +101,18 @@ export interface EmulatorStats {
    * routes other than friend_import (friend_check, friend_get … each have their own limit).
    */
   maxInAnyWindowByRoute: Record<string, number>;
+  /**
+   * Route path → requests of the friend writes (friend_update, friend_delete) that arrived while
+   * another write (friend_import, friend_update or friend_delete) for the same From_Account was in
+   * flight. friend_import's own are `friendImport.overlaps`.
+   */
+  overlapsByRoute: Record<string, number>;
   friendImport: {
     /** friend_import requests received (every one, whatever the answer). */
     calls: number;
     /** Max friend_import requests that arrived within any sliding 1000 ms window. */
     maxCallsInAnyWindow: number;
-    /** Requests that arrived while another friend_import for the same From_Account was in flight. */
+    /** Requests that arrived while another write (any friend_import, friend_update, friend_delete) for the same From_Account was in flight. */
     overlaps: number;
     /** The first ≤ 100 From_Accounts that saw an overlap. */
     overlapAccounts: string[];

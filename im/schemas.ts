@@ -7,6 +7,8 @@
  * Response schemas are loose objects: the service may add fields and we must not break on them.
  */
 import { z } from 'zod';
+import { FriendDeleteRequestSchema, FriendDeleteResponseSchema } from './friendDeleteSchemas.js';
+import { FriendUpdateRequestSchema, FriendUpdateResponseSchema } from './friendUpdateSchemas.js';
 
 /** Every REST response carries this envelope (ActionStatus, ErrorCode, ErrorInfo). */
 export const EnvelopeSchema = z.looseObject({
@@ -208,6 +210,16 @@ export const COMMANDS = {
     path: 'v4/sns/friend_delete_all',
     request: FriendDeleteAllRequestSchema,
     response: FriendDeleteAllResponseSchema,
+  },
+  friendUpdate: {
+    path: 'v4/sns/friend_update',
+    request: FriendUpdateRequestSchema,
+    response: FriendUpdateResponseSchema,
+  },
+  friendDelete: {
+    path: 'v4/sns/friend_delete',
+    request: FriendDeleteRequestSchema,
+    response: FriendDeleteResponseSchema,
   },
 } as const;
 export type CommandName = keyof typeof COMMANDS;

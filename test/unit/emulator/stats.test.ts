@@ -16,4 +16,18 @@ describe('StatsCollector', () => {
     stats.reset();
     assert.deepEqual(stats.snapshot().maxInAnyWindowByRoute, {});
   });
+
+  it('counts overlaps of the other friend writes per route, apart from friend_import’s', () => {
+    const stats = new StatsCollector(false);
+    stats.routeOverlap('v4/sns/friend_update');
+    stats.routeOverlap('v4/sns/friend_update');
+    stats.routeOverlap('v4/sns/friend_delete');
+    assert.deepEqual(stats.snapshot().overlapsByRoute, {
+      'v4/sns/friend_update': 2,
+      'v4/sns/friend_delete': 1,
+    });
+    assert.equal(stats.snapshot().friendImport.overlaps, 0);
+    stats.reset();
+    assert.deepEqual(stats.snapshot().overlapsByRoute, {});
+  });
 });
