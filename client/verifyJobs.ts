@@ -31,6 +31,7 @@ import {
   type SourceOptions,
 } from './jobs.js';
 import { appField, checkSameApp } from './jobTarget.js';
+import { notifyField } from './notify.js';
 
 export { describeJob } from './jobs.js';
 
@@ -45,6 +46,11 @@ export interface StartVerifyOptions extends PagedJobOptions, SourceOptions {
   report?: string;
   /** Start an import of the missing and different pairs at the end. */
   repair?: boolean;
+  /**
+   * POST the verify job's end here as JSON, retried for up to 24 hours (docs/cli.md,
+   * "Notifications"): an absolute http(s) URL. Ignored when re-attaching; the repair import does not notify.
+   */
+  notify?: string;
 }
 
 export type VerifyJobHandle = JobHandle<VerifyProgress, VerifySummary>;
@@ -116,6 +122,7 @@ export async function startVerifyJob(
   options: StartVerifyOptions,
 ): Promise<VerifyJobHandle> {
   const { jobId, source, paging } = jobStart(options, newVerifyId);
+  const notify = notifyField(options.notify);
   if (await existingJob(target.client, jobId, 'verify')) {
     checkSameApp(jobId, await jobInput<VerifyJobInput>(target.client, jobId), target);
     return verifyJob(target, jobId, false);
@@ -145,6 +152,7 @@ export async function startVerifyJob(
       },
     }),
     ...paging,
+    ...notify,
   };
   const started = await startJobWorkflow(target, jobId, 'VerifyJobWorkflow', {
     input,

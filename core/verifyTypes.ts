@@ -8,6 +8,7 @@
  */
 import type { AddFriendItem } from '../im/schemas.js';
 import type { JobPageInput, JobProgress, PageCheckpoint, PageEnd, SourceFormat } from './jobTypes.js';
+import type { NotifyTarget } from './notify.js';
 
 /** The read API a verify job uses: friend_check for existence, friend_get for fields too. */
 export type VerifyApi = 'friend_check' | 'friend_get';
@@ -187,6 +188,8 @@ export interface VerifyJobInput {
   pageLines: number;
   pageItems?: number;
   continueAsNewAfterEvents?: number;
+  /** POST the job's end here (docs/cli.md, "Notifications"); the repair import does not notify. */
+  notify?: NotifyTarget;
 }
 
 export interface VerifyPageInput extends JobPageInput {

@@ -17,6 +17,7 @@ import {
 import { describeImSettings, type Env, type ImSettings } from '../config/im.js';
 import { loadImApps } from '../config/imApps.js';
 import { loadWorkerSettings } from '../config/worker.js';
+import { describeNotifySettings, loadNotifySettings } from '../config/notify.js';
 import { loadObjectStoreSettings } from '../config/objectStore.js';
 import { probeBucket } from '../formats/storage/objects.js';
 import { configureObjectStore } from '../formats/storage/settings.js';
@@ -49,6 +50,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const apps = options.im ? [options.im] : loadImApps(env);
   const temporal = loadTemporalSettings(env);
   const workerEnv = loadWorkerSettings(env);
+  const notify = loadNotifySettings(env);
   // s3:// sources and reports: the AWS_* settings are read when a job first uses the store, and
   // checked now when this worker may use one.
   configureObjectStore(() => loadObjectStoreSettings(env));
@@ -90,6 +92,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       maxCachedWorkflows: workerEnv.WORKER_MAX_CACHED_WORKFLOWS,
       ...(workerEnv.WORKER_FILE_ROOTS && { fileRoots: workerEnv.WORKER_FILE_ROOTS }),
       ...(workerEnv.WORKER_OBJECT_ROOTS && { objectRoots: workerEnv.WORKER_OBJECT_ROOTS }),
+      ...(notify.secret !== undefined && { notifySecret: notify.secret }),
       metrics,
       onUserSigRenew: () => metrics.userSigRenewed(),
     });
@@ -106,6 +109,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
           : { apps: apps.map(describeImSettings), callsTaskQueues: workers.callsTaskQueues }),
         workflowBundle: workers.bundle,
         encryption: codecFromEnv(env) ? 'on' : 'off',
+        notify: describeNotifySettings(notify),
         metrics: workerEnv.WORKER_METRICS_PORT,
         health: health?.url,
       },

@@ -24,6 +24,7 @@ import { ServiceHolder } from '../coordination/holder/serviceHolder.js';
 import { coordinatorSender } from '../coordination/holder/transport.js';
 import { createFriendImportActivity, type FriendImportMetrics } from '../activities/friendImportActivity.js';
 import { routeFriendImport, routeJobActivities } from '../activities/appRouting.js';
+import { createNotifyActivities } from '../activities/notify.js';
 import type { JobActivities, ServiceActivities } from '../core/activities.js';
 import { callsTaskQueue, coordinatorTaskQueue } from '../core/definitions.js';
 import { workerWorkflowBundle } from './bundle.js';
@@ -57,6 +58,8 @@ interface ImportWorkerOptions {
   fileRoots?: readonly string[];
   /** The `s3://bucket[/prefix]` locations jobs may use (activities/fileRoots.ts); default: none. */
   objectRoots?: readonly string[];
+  /** Signs job-end notifications (FRIEND_IMPORT_NOTIFY_SECRET, config/notify.ts); absent: unsigned. */
+  notifySecret?: string;
 }
 
 export interface ImportWorkers {
@@ -162,6 +165,10 @@ export async function createImportWorkers(options: ImportWorkerOptions): Promise
         workflowBundle: code,
         activities: {
           ...routeJobActivities(byApp((p) => p.jobs)),
+          // A job's end notification (workflows/notifyEnd.ts): no IM app involved.
+          ...createNotifyActivities(
+            options.notifySecret === undefined ? {} : { secret: options.notifySecret },
+          ),
           // The quick path's first try of a user import's batch runs here, as a local activity.
           friendImport,
         },

@@ -24,6 +24,7 @@ import { bulkJobWorkflowId } from '../core/definitions.js';
 import { JobIdKey, StateKey } from '../core/searchAttributes.js';
 // What both kinds of job do alike, step by step: `job.morePages`, `job.settle`, …
 import * as job from './pagedJob.js';
+import { notifyEnd, notifyIfThrown } from './notifyEnd.js';
 
 /** What a verify job carries from run to run (continue-as-new). */
 interface VerifyRunState extends job.JobRun<VerifyCounters> {
@@ -46,6 +47,10 @@ export async function VerifyJobWorkflow(
   input: VerifyJobInput,
   carried?: VerifyRunState,
 ): Promise<VerifySummary> {
+  return notifyIfThrown(input.notify, 'verify', input.jobId, () => verifyJob(input, carried));
+}
+
+async function verifyJob(input: VerifyJobInput, carried?: VerifyRunState): Promise<VerifySummary> {
   const s: VerifyRunState = carried ?? {
     ...job.firstRun(input.concurrency, emptyVerifyCounters()),
     writers: [],
@@ -104,8 +109,10 @@ export async function VerifyJobWorkflow(
     s.repairItems = totals.repairItems;
     if (input.repair && s.state === 'completed' && totals.repairItems > 0) await startRepair(input, s);
     publishNow();
+    // Told in every end state, a failed one included: only when the job has a notify URL.
+    const summary = await notifyEnd(input.notify, 'verify', progress());
     if (s.state === 'failed') throw job.failure(`verify job ${input.jobId}`, s, input);
-    return progress();
+    return summary;
   });
 }
 

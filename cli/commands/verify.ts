@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { EXIT, exitAfterOutput } from './errors.js';
 import { appOption } from './support/app.js';
 import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
+import { parseNotifyUrl } from './support/options.js';
 
 interface VerifyCommandOptions {
   format?: string;
@@ -21,6 +22,7 @@ interface VerifyCommandOptions {
   concurrency?: number;
   pageLines?: number;
   app?: number;
+  notify?: string;
 }
 
 async function runVerify(file: string, opts: VerifyCommandOptions): Promise<number> {
@@ -63,6 +65,7 @@ async function runVerify(file: string, opts: VerifyCommandOptions): Promise<numb
       ...(opts.repair && { repair: true }),
       ...(opts.concurrency && { concurrency: opts.concurrency }),
       ...(opts.pageLines && { pageLines: opts.pageLines }),
+      ...(opts.notify && { notify: opts.notify }),
     });
     process.stderr.write(
       `Started verify job ${handle.jobId} for ${sourceLocation(file)} (${format}${opts.fields ? ', fields' : ''}) on ${ctx.address}, task queue ${ctx.taskQueue}.\n`,
@@ -124,7 +127,12 @@ export function registerVerify(program: Command): void {
       'diff report (JSONL; the CSV and the repair file go beside it); default ./friend-import-reports/<verify job>/verify.jsonl',
     )
     .option('--json', 'print one JSON summary on stdout at the end')
-    .option('--detach', 'start the job, print its ID and exit');
+    .option('--detach', 'start the job, print its ID and exit')
+    .option(
+      '--notify <url>',
+      "POST the verify job's end (completed, cancelled or failed) to this http(s) URL, retried up to 24 h",
+      parseNotifyUrl,
+    );
   appOption(command);
   jobSizeOptions(command, 'friend_check or friend_get calls in flight')
     .addHelpText(

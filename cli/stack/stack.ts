@@ -11,6 +11,7 @@ import { delimiter } from 'node:path';
 import type { ImportTarget } from '../../client/userImports.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
 import { LOCAL_IM_APP, type ImSettings } from '../../config/im.js';
+import { loadNotifySettings } from '../../config/notify.js';
 import { callsTaskQueue } from '../../core/definitions.js';
 import type { ImportOptions } from '../../core/userImportTypes.js';
 import { stopChild } from './childProcess.js';
@@ -142,6 +143,8 @@ export async function startStack(
     workerOptions: { role?: 'all' | 'calls' | 'main' } = {},
   ): Promise<ImportWorkers> => {
     quietRuntime(options.logger);
+    // The job-end notifications' secret, as a `friend-import worker` reads it (config/notify.ts).
+    const notify = loadNotifySettings(process.env);
     const native = await NativeConnection.connect({ address: devServer.address });
     const workers = await createImportWorkers({
       connection: native,
@@ -150,6 +153,7 @@ export async function startStack(
       im: { ...im, ...overrides },
       client,
       fileRoots,
+      ...(notify.secret !== undefined && { notifySecret: notify.secret }),
       ...workerOptions,
     });
     running.push({ workers, done: workers.run(), connection: native });

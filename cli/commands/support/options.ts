@@ -8,6 +8,7 @@ import {
   DEFAULT_PAGE_LINES,
   MAX_CONCURRENCY,
 } from '../../../core/jobTypes.js';
+import { notifyUrlProblem } from '../../../core/notify.js';
 import { CliError, EXIT } from '../errors.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_PAGE_LINES, MAX_CONCURRENCY };
@@ -30,4 +31,11 @@ export function parseConcurrency(value: string): number {
   const problem = concurrencyProblem(value);
   if (problem) throw new CliError(problem, EXIT.usage);
   return Number(value);
+}
+
+/** `--notify URL`: an absolute http(s) URL, refused in the library's words (exit 2) before any job starts. */
+export function parseNotifyUrl(value: string): string {
+  const problem = notifyUrlProblem(value);
+  if (problem) throw new CliError(problem, EXIT.usage);
+  return value;
 }
