@@ -3,3 +3,4 @@ export { ImportFriendsWorkflow } from './userImport.js';
 export { BulkImportWorkflow } from './bulkImport.js';
 export { AppCoordinatorWorkflow } from './coordinator.js';
 export { VerifyJobWorkflow } from './verifyJob.js';
+export { SyncJobWorkflow } from './syncJob.js';

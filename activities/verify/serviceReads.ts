@@ -118,7 +118,8 @@ export async function checkFriends(
 export async function getFriends(
   deps: ReadDeps,
   from: string,
-  wanted: ReadonlySet<string>,
+  /** The friends to keep (undefined: every friend, for a sync's plan). */
+  wanted: ReadonlySet<string> | undefined,
   signal: AbortSignal,
 ): Promise<ServiceView> {
   const friends = new Map<string, FieldValues | undefined>();
@@ -129,7 +130,7 @@ export async function getFriends(
     );
     if (!out.ok) return out.view;
     for (const u of out.res.UserDataItem ?? [])
-      if (wanted.has(u.To_Account)) friends.set(u.To_Account, foundValues(u.ValueItem));
+      if (!wanted || wanted.has(u.To_Account)) friends.set(u.To_Account, foundValues(u.ValueItem));
     const next = out.res.NextStartIndex;
     if (out.res.CompleteFlag !== 0 || next === undefined || next <= start) break;
     start = next;
