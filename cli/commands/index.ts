@@ -8,6 +8,7 @@ import { registerEmulator } from './emulator.js';
 import { registerImport } from './import.js';
 import { registerReport } from './report.js';
 import { registerStatus } from './status.js';
+import { registerSync } from './sync.js';
 import { registerUser } from './user.js';
 import { registerVerify } from './verify.js';
 import { registerWorker } from './worker.js';
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerDev(program);
   registerImport(program);
   registerVerify(program);
+  registerSync(program);
   registerStatus(program);
   registerReport(program);
   registerJobControl(program);

@@ -1,6 +1,6 @@
 /**
- * `friend-import status JOB [--json] [--app SDKAPPID]`: where a bulk job stands, an import or a
- * verify (docs/verify.md). With an app named (`--app`, IM_SDKAPPID), a job of another app is refused.
+ * `friend-import status JOB [--json] [--app SDKAPPID]`: where a bulk job stands, an import, a
+ * verify (docs/verify.md) or a sync (docs/cli.md). With an app named (`--app`, IM_SDKAPPID), a job of another app is refused.
  */
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -28,6 +28,16 @@ export function registerStatus(program: Command): void {
           status,
         );
         process.stdout.write(opts.json ? `${JSON.stringify(v)}\n` : `${formatVerifySummary(v)}\n`);
+        return;
+      }
+      if (kind === 'sync') {
+        const { syncJob } = await import('../../client/syncJobs.js');
+        const { currentSyncSummary, formatSyncSummary } = await import('./support/syncView.js');
+        const v = await currentSyncSummary(
+          syncJob({ client: ctx.client, taskQueue: ctx.taskQueue }, handle.jobId),
+          status,
+        );
+        process.stdout.write(opts.json ? `${JSON.stringify(v)}\n` : `${formatSyncSummary(v)}\n`);
         return;
       }
       const summary = await currentSummary(handle, status);

@@ -33,9 +33,12 @@ export async function controlJob(
     if (json) process.stdout.write(`${JSON.stringify(progress)}\n`);
     else {
       const { isVerifyProgress, verifyCounts } = await import('./verifyView.js');
+      // A sync job says which write it is at (core/syncTypes.ts); its counters add up every write.
+      const sync = progress as { kind?: string; phase?: string };
+      const phase = sync.kind === 'sync' ? sync.phase : undefined;
       const counts = isVerifyProgress(progress)
         ? verifyCounts(progress)
-        : `${count(progress.imported)} imported, ${count(progress.failed)} failed, ${count(progress.inFlight, 'call')} in flight`;
+        : `${phase ? `at ${phase}: ` : ''}${count(progress.imported)} ${phase ? 'written' : 'imported'}, ${count(progress.failed)} failed, ${count(progress.inFlight, 'call')} in flight`;
       process.stdout.write(`Job ${handle.jobId}: ${describe(progress)} (${counts}).\n`);
     }
   } finally {
