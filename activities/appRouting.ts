@@ -53,11 +53,14 @@ export function routeJobActivities(apps: ReadonlyMap<number, JobActivities>): Jo
   return {
     importPage: (input: PageInput) =>
       pick(input.sdkAppId, `page ${input.page} of job ${input.jobId}`).importPage(input),
+    prepareAccounts: (input) =>
+      pick(input.sdkAppId, `the accounts of page ${input.page} of job ${input.jobId}`).prepareAccounts(input),
     verifyPage: (input: VerifyPageInput) =>
       pick(input.sdkAppId, `page ${input.page} of verify job ${input.jobId}`).verifyPage(input),
     finalizeReport: (input) => any.finalizeReport(input),
     prepareVerify: (input) => any.prepareVerify(input),
     finalizeVerify: (input) => any.finalizeVerify(input),
+    planSync: (input) => pick(input.sdkAppId, `the plan of sync job ${input.jobId}`).planSync(input),
   };
 }
 

@@ -25,6 +25,7 @@ import {
   type SourceOptions,
 } from './jobs.js';
 import { appField, checkSameApp, type JobTarget } from './jobTarget.js';
+import { notifyField } from './notify.js';
 
 export type BulkTarget = JobTarget;
 
@@ -37,6 +38,17 @@ export interface StartJobOptions extends PagedJobOptions, SourceOptions {
    * `s3://SAME_BUCKET/friend-import-reports/<jobId>/report.jsonl`.
    */
   report?: string;
+  /**
+   * Accounts first (docs/cli.md, "Accounts first"): before each page's friends are sent, check the
+   * accounts its items name (account_check) and create the missing ones (multiaccount_import,
+   * UserID only). Items naming an account that cannot be created fail with the reason.
+   */
+  createAccounts?: boolean;
+  /**
+   * POST the job's end (completed, cancelled or failed) here as JSON, retried for up to 24 hours
+   * (docs/cli.md, "Notifications"): an absolute http(s) URL. Ignored when re-attaching.
+   */
+  notify?: string;
 }
 
 export { DEFAULT_CONCURRENCY, DEFAULT_PAGE_LINES, MAX_CONCURRENCY } from '../core/jobTypes.js';
@@ -94,6 +106,8 @@ export async function startBulkJob(target: BulkTarget, options: StartJobOptions)
     source,
     ...reportPaths(jobId, options.report, source.path),
     ...paging,
+    ...(options.createAccounts === true && { createAccounts: true }),
+    ...notifyField(options.notify),
   };
   // An existing job with this ID (running or finished) is re-attached to, never started twice;
   // an ID that names a job of another file is refused: following it would ignore the file given.

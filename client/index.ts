@@ -29,6 +29,7 @@ import { dataConverterFromEnv } from '../connection/codec.js';
 import { connectClient, loadTemporalSettings, TEMPORAL_DEFAULTS } from '../connection/connect.js';
 import { importFriends as submitItems, type ImportTarget, type UserImportHandle } from './userImports.js';
 import { startVerifyJob, verifyJob, type StartVerifyOptions, type VerifyJobHandle } from './verifyJobs.js';
+import { startSyncJob, syncJob, type StartSyncOptions, type SyncJobHandle } from './syncJobs.js';
 
 export type { AddFriendItem, CustomItem } from '../im/schemas.js';
 export type {
@@ -50,6 +51,10 @@ export type {
   SourceFormat,
 } from '../core/jobTypes.js';
 export type { BulkJobHandle, StartJobOptions } from './bulkJobs.js';
+/** A job's accounts with `createAccounts` (docs/cli.md, "Accounts first"). */
+export type { AccountCalls, AccountTotals } from '../core/accounts.js';
+/** The body a job POSTs to its `notify` URL when it ends (docs/cli.md, "Notifications"). */
+export type { JobEndedBody, NotifyJobKind } from '../core/notify.js';
 export type {
   FieldValues,
   VerifyProgress,
@@ -58,6 +63,9 @@ export type {
   WriterSeen,
 } from '../core/verifyTypes.js';
 export type { StartVerifyOptions, VerifyJobHandle } from './verifyJobs.js';
+export type { StartSyncOptions, SyncJobHandle } from './syncJobs.js';
+export { startSyncJob, syncJob, newSyncId } from './syncJobs.js';
+export type { SyncSummary, SyncProgress, SyncPlan, SyncPairCounts } from '../core/syncTypes.js';
 export { startVerifyJob, verifyJob, newVerifyId, verifyReportPaths } from './verifyJobs.js';
 export type { UserImportHandle } from './userImports.js';
 export type { TemporalSettings } from '../connection/connect.js';
@@ -139,6 +147,14 @@ export interface FriendImporter {
   startVerify(options: StartVerifyOptions): Promise<VerifyJobHandle>;
   /** A handle on an existing verify job. */
   verifyJob(jobId: string): VerifyJobHandle;
+  /**
+   * Starts a sync job (docs/cli.md, `sync`): brings the app from an older snapshot (`since`), or
+   * from what it holds, to a new one — imports added pairs, updates changed ones, and deletes
+   * removed ones when `deleteRemoved` is set.
+   */
+  startSync(options: StartSyncOptions): Promise<SyncJobHandle>;
+  /** A handle on an existing sync job. */
+  syncJob(jobId: string): SyncJobHandle;
 }
 
 /** Builds an importer on a connected client; no network call happens until you use it. */
@@ -177,6 +193,8 @@ export function createFriendImporter(options: FriendImporterOptions): FriendImpo
     job: (jobId) => withReport(bulkJob(bulkTarget, jobId)),
     startVerify: (opts) => startVerifyJob(bulkTarget, opts),
     verifyJob: (jobId) => verifyJob(bulkTarget, jobId),
+    startSync: (opts) => startSyncJob(bulkTarget, opts),
+    syncJob: (jobId) => syncJob(bulkTarget, jobId),
   };
 }
 

@@ -39,13 +39,15 @@ import {
 import { JobIdKey, StateKey } from '../core/searchAttributes.js';
 import { isObjectLocation, objectLocationProblem } from '../core/objectLocation.js';
 import type { JobTarget } from './jobTarget.js';
+import type { SyncJobInput } from '../core/syncTypes.js';
 
-export type JobKind = 'import' | 'verify';
+export type JobKind = 'import' | 'verify' | 'sync';
 
 /** The workflow type of each kind of job. */
 const JOB_WORKFLOW_TYPES: Record<string, JobKind> = {
   BulkImportWorkflow: 'import',
   VerifyJobWorkflow: 'verify',
+  SyncJobWorkflow: 'sync',
 };
 
 /** A new job ID: `<prefix>-<UTC time>-<random>`. */
@@ -85,7 +87,7 @@ export async function existingJob(client: Client, jobId: string, kind: JobKind):
   if (!existing) return false;
   if (existing.kind !== kind)
     throw new JobStartError(
-      `job "${jobId}" exists and is not ${kind === 'import' ? 'an import' : 'a verify'} job (it is a ${existing.type}); choose another --job-id`,
+      `job "${jobId}" exists and is not ${kind === 'import' ? 'an import' : `a ${kind}`} job (it is a ${existing.type}); choose another --job-id`,
     );
   return true;
 }
@@ -279,8 +281,8 @@ async function runningPage<D>(
 export async function startJobWorkflow(
   target: JobTarget,
   jobId: string,
-  workflowType: 'BulkImportWorkflow' | 'VerifyJobWorkflow',
-  o: { input: BulkJobInput | VerifyJobInput; staticSummary: string; staticDetails: string },
+  workflowType: 'BulkImportWorkflow' | 'VerifyJobWorkflow' | 'SyncJobWorkflow',
+  o: { input: BulkJobInput | VerifyJobInput | SyncJobInput; staticSummary: string; staticDetails: string },
 ): Promise<boolean> {
   try {
     await target.client.workflow.start(workflowType, {

@@ -3,9 +3,11 @@
  * type their activity proxies with these; activities/ implements them (and the compiler checks it).
  * Keeping them here lets workflow code depend on data shapes only, never on activity code.
  */
-import type { PageInput, PageResult } from './jobTypes.js';
+import type { PageInput, PageResult, SourceFormat } from './jobTypes.js';
 import type { FriendImportAnswer } from './userImportTypes.js';
+import type { PrepareAccountsInput, PrepareAccountsResult } from './accounts.js';
 import type { VerifyPageInput, VerifyPageResult, VerifyTotals } from './verifyTypes.js';
+import type { PlanPartInput, PlanSegment, SyncPairCounts } from './syncTypes.js';
 import type { AddFriendItem } from '../im/schemas.js';
 
 export interface FriendImportInput {
@@ -36,14 +38,51 @@ export interface ReportFiles {
   reportCsv: string;
 }
 
+/**
+ * A bulk job's report files, and what its end knows of the source. Without `source` (a job
+ * started by an earlier build, a sync) no retry file is written.
+ */
+export interface ImportReportFiles extends ReportFiles {
+  source?: { path: string; format: SourceFormat };
+  /** The source's version the job read (an `s3://` object's ETag). */
+  etag?: string;
+  /** Where the job stopped reading: the end of the source, or the line its next page starts at. */
+  readTo?: { eof: boolean; line: number };
+  /** `false`: no retry file (a sync's pages read its plan, not an input of the user's). */
+  retryFile?: boolean;
+}
+
+/**
+ * The final report's rows, and the retry file (docs/cli.md, the retry file): absent when the job
+ * has none (it stopped before a page ended, or the source can no longer be read).
+ */
+export interface FinalReport {
+  rows: number;
+  retryFile?: string;
+  retryItems?: number;
+}
+
 /** A bulk job's pages and report, and a verify job's, on the app's main task queue. */
 export interface JobActivities {
   importPage(input: PageInput): Promise<PageResult>;
-  finalizeReport(input: ReportFiles): Promise<{ rows: number }>;
+  /** Accounts first: checks and creates the accounts a page's lines name (activities/accounts/). */
+  prepareAccounts(input: PrepareAccountsInput): Promise<PrepareAccountsResult>;
+  finalizeReport(input: ImportReportFiles): Promise<FinalReport>;
   verifyPage(input: VerifyPageInput): Promise<VerifyPageResult>;
   prepareVerify(input: {
     importReportDir: string;
     reportDir: string;
   }): Promise<{ expectedAbsentFile: string; permanent: number }>;
   finalizeVerify(input: ReportFiles & { repairJsonl: string }): Promise<VerifyTotals>;
+  planSync(input: Omit<PlanPartInput, 'parts'> & { parts?: number }): Promise<PlanPartAnswer>;
+}
+
+/** One part of a sync's plan, as the plan activity answers it. */
+export interface PlanPartAnswer {
+  /** How many parts the plan has (the first part decides it from the snapshots' size). */
+  parts: number;
+  counts: SyncPairCounts;
+  segments: PlanSegment[];
+  /** friend_get calls made (the service form). */
+  calls: number;
 }

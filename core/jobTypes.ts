@@ -3,6 +3,8 @@
  * by a page and never by the whole file (docs/architecture.md, history hygiene).
  */
 import type { FailureKind, UnsentCode } from './userImportTypes.js';
+import type { AccountTotals } from './accounts.js';
+import type { NotifyTarget } from './notify.js';
 
 export type SourceFormat = 'jsonl' | 'csv';
 
@@ -73,6 +75,13 @@ export interface BulkJobInput {
   pageItems?: number;
   /** Continue as new after this many history events (or when the server suggests it). */
   continueAsNewAfterEvents?: number;
+  /**
+   * Accounts first (docs/cli.md, "Accounts first"): before each page's friends are sent, the
+   * accounts its items name are checked and the missing ones created (UserID only).
+   */
+  createAccounts?: boolean;
+  /** POST the job's end here (docs/cli.md, "Notifications"); the signing secret stays on the workers. */
+  notify?: NotifyTarget;
 }
 
 export type JobState = 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled' | 'failed';
@@ -202,6 +211,15 @@ export interface JobPageInput {
 export interface PageInput extends JobPageInput {
   /** The previous page stopped early (a pause): items it sent may already be in the service. */
   resumed?: boolean;
+  /** The page's accounts that could not be created (core/accounts.ts): the items that name them fail. */
+  accountFailures?: string;
+  /**
+   * A sync's page (core/syncTypes.ts): its lines are friend_update or friend_delete writes in the
+   * plan's friend_import shape. Absent: friend_import, as every import job's page.
+   */
+  op?: 'import' | 'update' | 'delete';
+  /** Items per friend_update call (op `update`; default 100). */
+  updateBatch?: number;
 }
 
 /** What every page counts, whatever it does with the lines. */
@@ -282,9 +300,19 @@ export interface JobProgress extends JobCounters {
   /** Where the final report goes (set by every run that answers the query). */
   reportJsonl?: string;
   reportCsv?: string;
+  /** Accounts checked, created and not creatable, and the account calls (jobs with createAccounts). */
+  accounts?: AccountTotals;
+  /** The job's end notification did not land within its retry budget (workflows/notifyEnd.ts). */
+  notifyError?: string;
 }
 
 export interface JobSummary extends JobProgress {
   reportJsonl: string;
   reportCsv: string;
+  /**
+   * The retry file (docs/cli.md, the retry file): the items a re-run could change, in the input's
+   * format. Absent when the job has none, and in results of builds before it.
+   */
+  retryFile?: string;
+  retryItems?: number;
 }

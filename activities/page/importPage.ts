@@ -18,6 +18,12 @@ import { decideOnFailure } from '../../core/retry.js';
 import type { QueuedItem } from '../../core/userImportTypes.js';
 import { RevokedError } from '../../coordination/holder/holder.js';
 import { callFriendImport, presentFriends } from '../importCall.js';
+import { callFriendWrite } from '../friendWriteCall.js';
+import { OP_API } from '../../core/syncTypes.js';
+import { DEFAULT_UPDATE_ITEMS_PER_CALL } from '../../im/friendUpdateSchemas.js';
+import { MAX_DELETE_ACCOUNTS_PER_CALL } from '../../im/friendDeleteSchemas.js';
+import { failUncreatable } from '../../core/accounts.js';
+import { readAccountsFile } from '../accounts/accountsFile.js';
 import { PageRun, type PageDeps } from './pageRun.js';
 import { startPage } from './pageStart.js';
 
@@ -40,13 +46,23 @@ const READ_AHEAD_BATCHES = 32;
 export function createImportPage(deps: ImportPageDeps) {
   return async function importPage(input: PageInput): Promise<PageResult> {
     const start = await startPage<PageProgress>(input, deps.roots);
+    const uncreatable = await readAccountsFile(input.accountFailures);
+    // A sync's page writes friend_update or friend_delete batches with the same book and leases.
+    const op = input.op ?? 'import';
+    const api = OP_API[op];
+    const batchSize =
+      op === 'update'
+        ? (input.updateBatch ?? DEFAULT_UPDATE_ITEMS_PER_CALL)
+        : op === 'delete'
+          ? MAX_DELETE_ACCOUNTS_PER_CALL
+          : deps.batchSize;
     const book = new PageBook(
       {
-        batchSize: deps.batchSize,
+        batchSize,
         maxBatchBytes: deps.maxBatchBytes ?? 1_000_000,
         maxItemAttempts: deps.maxItemAttempts ?? 5,
         lookaheadItems: 1_000,
-        maxBufferedItems: Math.max(4_000, deps.batchSize * READ_AHEAD_BATCHES),
+        maxBufferedItems: Math.max(4_000, batchSize * READ_AHEAD_BATCHES),
         resumed: start.attempt > 1 || input.resumed === true,
       },
       start.resumeFrom,
@@ -58,7 +74,7 @@ export function createImportPage(deps: ImportPageDeps) {
       start,
       book,
       holder: `job:${input.jobId}`,
-      api: 'friend_import',
+      api,
       // Alone in the app, a page holds every user no one else holds, without naming them; else it
       // names its users, gathered into one request a second (sooner when it has nothing to do).
       session: { blanket: true, gatherMs: 1_000 },
@@ -81,7 +97,7 @@ export function createImportPage(deps: ImportPageDeps) {
         let answered: () => void;
         waitingForSlot++;
         try {
-          answered = await session.slot('friend_import', run.signal);
+          answered = await session.slot(api, run.signal);
         } catch (err) {
           if (err instanceof RevokedError) run.halt('revoked');
           return settleStopped(from, batch, tryNo - 1);
@@ -91,19 +107,28 @@ export function createImportPage(deps: ImportPageDeps) {
         run.calls++;
         let result;
         try {
-          result = await callFriendImport(
-            {
-              im: deps.im,
-              checkSlot: (signal) => session.slot('friend_check', signal),
-              ...(deps.onCall && { onCall: deps.onCall }),
-            },
-            from,
-            batch,
-            tryNo,
-            // A pause, a cancel, even a worker draining lets the call in flight finish (the
-            // client's timeout bounds it): its items get their real outcomes, and the page can
-            // then hand its users over at once instead of making the next attempt wait out its lease.
-          );
+          result =
+            op !== 'import'
+              ? await callFriendWrite(
+                  op,
+                  { im: deps.im, ...(deps.onCall && { onCall: deps.onCall }) },
+                  from,
+                  batch,
+                  tryNo,
+                )
+              : await callFriendImport(
+                  {
+                    im: deps.im,
+                    checkSlot: (signal) => session.slot('friend_check', signal),
+                    ...(deps.onCall && { onCall: deps.onCall }),
+                  },
+                  from,
+                  batch,
+                  tryNo,
+                  // A pause, a cancel, even a worker draining lets the call in flight finish (the
+                  // client's timeout bounds it): its items get their real outcomes, and the page can
+                  // then hand its users over at once instead of making the next attempt wait out its lease.
+                );
         } catch (err) {
           answered();
           throw err;
@@ -111,7 +136,7 @@ export function createImportPage(deps: ImportPageDeps) {
         answered();
         if (result.ok) {
           if (result.inconsistencies.length > 0)
-            ctx.log.warn('friend_import answer is inconsistent', {
+            ctx.log.warn(`${api} answer is inconsistent`, {
               fromAccount: from,
               notes: result.inconsistencies.slice(0, 5),
             });
@@ -158,7 +183,9 @@ export function createImportPage(deps: ImportPageDeps) {
         reason: 'not sent: the job was cancelled',
         kind: 'cancelled' as const,
       };
-      if (sent === 0 || ctx.cancellationSignal.aborted) return book.fail(from, batch, cancelled, sent);
+      // An update or a delete whose answer was lost is simply done again by a re-run: no check.
+      if (sent === 0 || ctx.cancellationSignal.aborted || op !== 'import')
+        return book.fail(from, batch, cancelled, sent);
       const present = await presentFriends(
         { im: deps.im, checkSlot: (signal) => session.slot('friend_check', signal) },
         from,
@@ -181,7 +208,8 @@ export function createImportPage(deps: ImportPageDeps) {
     };
 
     await run.run({
-      add: (record, at, next) => book.add(record, at, next),
+      // Accounts first: an item naming an account that could not be created fails, unsent.
+      add: (record, at, next) => book.add(failUncreatable(record, uncreatable), at, next),
       turn: () => {
         const toLease = book.toLease();
         if (toLease.length > 0) session.acquire(toLease);

@@ -5,9 +5,12 @@
  * Exit codes: cli/commands/errors.ts.
  */
 import type { Command } from 'commander';
+import type { SourceFormat } from '../../core/jobTypes.js';
+import type { JobSummaryJson } from './support/summary.js';
 import { CliError, EXIT, exitAfterOutput } from './errors.js';
 import { appOption } from './support/app.js';
 import { jobSizeOptions, printDetached, reportJsonlOf } from './support/jobCommand.js';
+import { parseNotifyUrl } from './support/options.js';
 
 interface ImportCommandOptions {
   format?: string;
@@ -19,6 +22,8 @@ interface ImportCommandOptions {
   concurrency?: number;
   pageLines?: number;
   app?: number;
+  createAccounts?: boolean;
+  notify?: string;
 }
 
 async function dryRun(file: string, opts: ImportCommandOptions): Promise<number> {
@@ -34,18 +39,27 @@ async function dryRun(file: string, opts: ImportCommandOptions): Promise<number>
       EXIT.usage,
     );
   const paths = jsonl ? reportPaths('dry-run', jsonl) : undefined;
+  // The plan's settings first: a bad rate variable is exit 2 before the file is read.
+  const { startPlan, formatPlan } = await import('./support/planView.js');
+  const plan = startPlan(process.env, opts);
   const report = paths ? await openReport(paths.reportJsonl, paths.reportCsv) : undefined;
   const rows: unknown[] = [];
-  const summary = await validateFile(sourceLocation(file), format, async (row) => {
-    if (report) await report.row(row);
-    else if (opts.json) rows.push(row);
-    else process.stdout.write(`${rowLine(row)}\n`);
-  });
+  const summary = await validateFile(
+    sourceLocation(file),
+    format,
+    async (row) => {
+      if (report) await report.row(row);
+      else if (opts.json) rows.push(row);
+      else process.stdout.write(`${rowLine(row)}\n`);
+    },
+    plan.counter,
+  );
   await report?.close();
   const result = {
     ...summary,
     reportJsonl: paths?.reportJsonl ?? null,
     reportCsv: paths?.reportCsv ?? null,
+    plan: plan.finish(),
   };
   if (opts.json)
     process.stdout.write(`${JSON.stringify(opts.report ? result : { ...result, badRows: rows })}\n`);
@@ -60,7 +74,8 @@ async function dryRun(file: string, opts: ImportCommandOptions): Promise<number>
             `repeated later in the file (the same From_Account and To_Account): not an error, the last one wins ` +
             `(the job reports an earlier one superseded, or sends both in file order).\n`
           : '') +
-        (paths ? `Bad rows: ${paths.reportJsonl}\n          ${paths.reportCsv}\n` : ''),
+        (paths ? `Bad rows: ${paths.reportJsonl}\n          ${paths.reportCsv}\n` : '') +
+        `${formatPlan(result.plan)}\n`,
     );
   }
   return summary.rejected === 0 ? EXIT.ok : EXIT.itemsFailed;
@@ -94,6 +109,8 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
         ...(opts.report && { report: reportJsonlOf(opts.report) }),
         ...(opts.concurrency && { concurrency: opts.concurrency }),
         ...(opts.pageLines && { pageLines: opts.pageLines }),
+        ...(opts.createAccounts && { createAccounts: true }),
+        ...(opts.notify && { notify: opts.notify }),
       },
     );
     const reattachHint = `friend-import import ${file} --job-id ${handle.jobId}`;
@@ -106,19 +123,33 @@ async function runImport(file: string, opts: ImportCommandOptions): Promise<numb
       return printDetached(handle, opts.json, `${reattachHint}  (or: friend-import status ${handle.jobId})`);
     process.stderr.write('Ctrl-C detaches; the job keeps running in the workers.\n');
     const [{ followJob }, { formatSummary, exitCodeFor }] = await views;
-    const summary = await followJob(handle, {
+    const followed = await followJob(handle, {
       progress: true,
       detachHint:
         `Detached from job ${handle.jobId}; it keeps running in the workers.\n` +
         `Re-attach with: ${reattachHint}\n` +
         `Or: friend-import status ${handle.jobId} · pause · resume · cancel · report`,
     });
+    const summary = await withRetryFile(followed, format);
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else process.stdout.write(`${formatSummary(summary)}\n`);
     return exitCodeFor(summary);
   } finally {
     await ctx.close();
   }
+}
+
+/**
+ * The summary with its retry file: a job's result names it; a failed job (no result) or a job
+ * whose result does not carry it still wrote it beside its report, where it is looked for.
+ */
+async function withRetryFile<S extends JobSummaryJson>(summary: S, format: SourceFormat): Promise<S> {
+  const { isFinished } = await import('./support/summary.js');
+  if (summary.retryFile !== null || !summary.reportJsonl || !isFinished(summary.status)) return summary;
+  const { countRetryItems, retryFilePath } = await import('../../formats/retryFile.js');
+  const retryFile = retryFilePath(summary.reportJsonl, format);
+  const retryItems = await countRetryItems(retryFile, format);
+  return retryItems === undefined ? summary : { ...summary, retryFile, retryItems };
 }
 
 const withApp = (sdkAppId: number | undefined) => (sdkAppId === undefined ? {} : { sdkAppId });
@@ -136,7 +167,16 @@ export function registerImport(program: Command): void {
       '--report <file>',
       'failure report (JSONL; the CSV goes beside it); default ./friend-import-reports/<job>/report.jsonl',
     )
-    .option('--json', 'print one JSON summary on stdout at the end');
+    .option('--json', 'print one JSON summary on stdout at the end')
+    .option(
+      '--create-accounts',
+      "before each page's friends, check the accounts it names and create the missing ones (UserID only)",
+    )
+    .option(
+      '--notify <url>',
+      "POST the job's end (completed, cancelled or failed) to this http(s) URL, retried up to 24 h",
+      parseNotifyUrl,
+    );
   appOption(command);
   jobSizeOptions(command, 'friend_import calls in flight', {
     concurrency: '; change it later with friend-import concurrency',

@@ -16,6 +16,7 @@ import { violationText } from '../../../formats/source/records.js';
 import { readRecords, START } from '../../../formats/source/stream.js';
 import type { ReportRow, SourceFormat } from '../../../core/jobTypes.js';
 import { checkFriendImportBody } from '../../../im/limits.js';
+import type { PlanCounter } from '../../../core/planCount.js';
 
 interface DryRunSummary {
   dryRun: true;
@@ -66,11 +67,12 @@ class RepeatedPairs {
   }
 }
 
-/** Reads the whole file; `onRow` gets each bad row in line order. */
+/** Reads the whole file; `onRow` gets each bad row in line order; `plan` counts the job's calls. */
 export async function validateFile(
   path: string,
   format: SourceFormat,
   onRow: (row: ReportRow) => void | Promise<void>,
+  plan?: PlanCounter,
 ): Promise<Omit<DryRunSummary, 'reportJsonl' | 'reportCsv'>> {
   const users = new Set<string>();
   let lines = 0;
@@ -82,11 +84,13 @@ export async function validateFile(
     lines++;
     items += record.itemCount;
     const from = record.fromAccount;
-    if (from !== undefined && record.items.length > 0) {
+    const sent = from !== undefined ? record.items.map(({ item }) => item.To_Account) : [];
+    if (from !== undefined && sent.length > 0) {
       users.add(from);
-      valid += record.items.length;
-      for (const { item } of record.items) pairs.add(from, item.To_Account);
+      valid += sent.length;
+      for (const to of sent) pairs.add(from, to);
     }
+    plan?.add({ fromAccount: from, itemCount: record.itemCount, toAccounts: sent });
     for (const row of record.rejections) {
       rejected++;
       await onRow(row);

@@ -2,7 +2,14 @@
  * The one summary of a bulk job that `import --json` and `status --json` print, the exit code it
  * maps to, and its human form; and what a verify job's summary (verifyView.ts) is built on alike.
  */
-import { emptyCounters, type JobCounters, type JobProgress, type JobState } from '../../../core/jobTypes.js';
+import {
+  emptyCounters,
+  type JobCounters,
+  type JobProgress,
+  type JobState,
+  type JobSummary,
+} from '../../../core/jobTypes.js';
+import type { AccountTotals } from '../../../core/accounts.js';
 import { EXIT } from '../errors.js';
 import { codes, count, duration, pick } from './format.js';
 
@@ -10,7 +17,16 @@ import { codes, count, duration, pick } from './format.js';
  * The job's counters (`failed` counts validation rejections too, under `rejected`; `superseded`
  * counts apart the rows a later row for the same pair won over) and more.
  */
-export interface JobSummaryJson extends Required<JobCounters>, JobRunJson {}
+export interface JobSummaryJson extends Required<JobCounters>, JobRunJson {
+  /** Jobs with createAccounts: accounts checked, created and not creatable, and the account calls. */
+  accounts?: AccountTotals;
+  /**
+   * The retry file: the items a re-run could change, in the input's format (docs/cli.md, the retry
+   * file), and how many; null until the job has ended and written it.
+   */
+  retryFile: string | null;
+  retryItems: number | null;
+}
 
 /** What every job's summary says of the job itself, an import's or a verify's (verifyView.ts). */
 export interface JobRunJson {
@@ -82,8 +98,18 @@ export function jobSummary(
     superseded: p.superseded ?? 0,
     calls: p.calls,
     ...runJson(p, known),
+    ...retryJson(known),
+    ...(known?.accounts && { accounts: known.accounts }),
     ...(error !== undefined && { error }),
   };
+}
+
+/** The retry file of a job's result (a job still running, or a build before it, has none). */
+function retryJson(
+  known: JobProgress | JobSummary | undefined,
+): Pick<JobSummaryJson, 'retryFile' | 'retryItems'> {
+  const end = known && 'retryFile' in known ? known : undefined;
+  return { retryFile: end?.retryFile ?? null, retryItems: end?.retryItems ?? null };
 }
 
 /** 0 every item imported · 3 some failed · 4 cancelled · 1 failed (errors.ts documents them all). */
@@ -113,7 +139,17 @@ export function formatSummary(s: JobSummaryJson): string {
     `  failed    ${count(s.failed)}${byCode ? ` (${byCode})` : ''}`,
     `  calls     ${count(s.calls, 'friend_import call')}`,
   ];
+  if (s.accounts)
+    lines.push(
+      `  accounts  ${count(s.accounts.checked)} checked · ${count(s.accounts.created)} created · ` +
+        `${count(s.accounts.failed)} could not be created ` +
+        `(${count(s.accounts.calls.account_check, 'account_check call')}, ` +
+        `${count(s.accounts.calls.multiaccount_import, 'multiaccount_import call')})`,
+    );
   if (s.reportJsonl) lines.push(`  report    ${s.reportJsonl}`, `            ${s.reportCsv ?? ''}`);
+  if (s.retryFile)
+    lines.push(`  retry     ${count(s.retryItems ?? 0, 'item')} a re-run could change: ${s.retryFile}`);
   if (s.error) lines.push(`  error     ${s.error}`);
+  if (s.retryFile && s.retryItems) lines.push(`Re-run what failed: friend-import import ${s.retryFile}`);
   return lines.join('\n');
 }
