@@ -15,9 +15,12 @@
  * O: dataset A from `s3://` on that topology with three workers sharing no folder, and the bytes a
  * page resume fetches again after a SIGKILL (bench/s3Topology.ts).
  * T: two IM apps at once, each at the rate on its own emulator, one worker fleet serving both
- * (bench/twoApps.ts). One figure alone: `npm run bench -- --only T` (or run its script).
+ * (bench/twoApps.ts). K: dataset A with 2% of its accounts missing, imported with
+ * `--create-accounts` (bench/accountsFirst.ts). Y: dataset A synced to a changed copy of itself
+ * with deleteRemoved (bench/sync.ts). One figure alone: `npm run bench -- --only T` (or
+ * run its script).
  *
- *   npm run bench -- [--only A,B,U,M,S,J,C,V,P,O,T] [--scale 1] [--seed 1] [--workers 1] [--concurrency 100]
+ *   npm run bench -- [--only A,B,U,M,S,J,C,V,P,O,T,K,Y] [--scale 1] [--seed 1] [--workers 1] [--concurrency 100]
  *                    [--latency-ms 20] [--plain-concurrency 32] [--no-plain] [--cpu-prof DIR]
  *                    [--runtime dist|tsx] [--worker-node-args='--max-old-space-size=256']
  */
@@ -37,7 +40,7 @@ import { formatShapes, runShapes, SHAPES_C } from './shapes.js';
 
 const { values: args } = parseArgs({
   options: {
-    only: { type: 'string', default: 'A,B,U,M,S,J,C,V,P,O,T' },
+    only: { type: 'string', default: 'A,B,U,M,S,J,C,V,P,O,T,K,Y' },
     scale: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
@@ -205,6 +208,23 @@ const parts: { name: string; script: string; args: string[] }[] = [
       '--runtime',
       args.runtime ?? 'dist',
     ],
+  },
+  {
+    name: 'K',
+    script: 'bench/accountsFirst.ts',
+    args: [
+      '--concurrency',
+      args.concurrency ?? '100',
+      '--latency-ms',
+      args['latency-ms'] ?? '20',
+      '--workers',
+      args.workers ?? '1',
+    ],
+  },
+  {
+    name: 'Y',
+    script: 'bench/sync.ts',
+    args: ['--concurrency', args.concurrency ?? '100', '--workers', args.workers ?? '1'],
   },
   {
     name: 'T',
