@@ -6,13 +6,11 @@
 import type { FriendImportAnswer, QueuedItem } from '../core/userImportTypes.js';
 import { snsItems } from '../core/syncDiff.js';
 import type { SyncOp } from '../core/syncTypes.js';
-import { classOf, codeInfo, type CodeClass } from '../im/errorCodes.js';
+import { classOf } from '../im/errorCodes.js';
 import type { ImClient } from '../im/node/client.js';
-import { ImHttpError, ImTransportError } from '../im/node/errors.js';
+import { transportFailure, type CallFailure } from './importCall.js';
 
-type WriteResult =
-  | { ok: true; answer: FriendImportAnswer; inconsistencies: string[] }
-  | { ok: false; class: CodeClass; code: number; info: string; retryAfterMs?: number };
+type WriteResult = { ok: true; answer: FriendImportAnswer; inconsistencies: string[] } | CallFailure;
 
 /**
  * friend_delete's "no friendship with the account": the pair is already gone, which is what the
@@ -56,15 +54,7 @@ export async function callFriendWrite(
             { signal },
           );
   } catch (err) {
-    if (!(err instanceof ImTransportError)) throw err;
-    deps.onCall?.(err.code);
-    return {
-      ok: false,
-      class: codeInfo(err.code).class,
-      code: err.code,
-      info: err.message,
-      ...(err instanceof ImHttpError && err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
-    };
+    return transportFailure(err, deps.onCall);
   }
   deps.onCall?.(response.ErrorCode);
   if (response.ErrorCode !== 0 || response.ActionStatus !== 'OK') {

@@ -11,9 +11,24 @@ import { codeInfo, type CodeClass } from '../im/errorCodes.js';
 import { ImHttpError, ImTransportError } from '../im/node/errors.js';
 import { MAX_ITEMS_PER_CALL, type AddFriendItem } from '../im/schemas.js';
 
+/** A call that got no business answer: what the retry policy decides on. */
+export type CallFailure = { ok: false; class: CodeClass; code: number; info: string; retryAfterMs?: number };
+
 type CallResult =
-  | { ok: true; answer: FriendImportAnswer; inconsistencies: string[]; confirmed: number }
-  | { ok: false; class: CodeClass; code: number; info: string; retryAfterMs?: number };
+  { ok: true; answer: FriendImportAnswer; inconsistencies: string[]; confirmed: number } | CallFailure;
+
+/** A transport error (HTTP, network, timeout) as a call failure; anything else is re-thrown. */
+export function transportFailure(err: unknown, onCall?: (code: number) => void): CallFailure {
+  if (!(err instanceof ImTransportError)) throw err;
+  onCall?.(err.code);
+  return {
+    ok: false,
+    class: codeInfo(err.code).class,
+    code: err.code,
+    info: err.message,
+    ...(err instanceof ImHttpError && err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
+  };
+}
 
 interface CallDeps {
   im: ImClient;
@@ -35,15 +50,7 @@ export async function callFriendImport(
   try {
     response = await deps.im.friendImport({ From_Account: fromAccount, AddFriendItem: items }, { signal });
   } catch (err) {
-    if (!(err instanceof ImTransportError)) throw err;
-    deps.onCall?.(err.code);
-    return {
-      ok: false,
-      class: codeInfo(err.code).class,
-      code: err.code,
-      info: err.message,
-      ...(err instanceof ImHttpError && err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
-    };
+    return transportFailure(err, deps.onCall);
   }
   deps.onCall?.(response.ErrorCode);
   const c = classifyFriendImport(

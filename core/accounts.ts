@@ -6,7 +6,7 @@
  * activities/accounts/.
  */
 import type { PageRecord } from './pageBook.js';
-import type { ReportRow, SourceCursor, SourceFormat, SourceIdentity } from './jobTypes.js';
+import type { JobPageInput, ReportRow, SourceIdentity } from './jobTypes.js';
 
 /** Accounts per account_check and per multiaccount_import call at most (the vendor's limit). */
 export const MAX_ACCOUNTS_PER_ACCOUNT_CALL = 100;
@@ -54,18 +54,14 @@ export function addAccountTotals(a: AccountTotals, b: AccountTotals): void {
   a.calls.multiaccount_import += b.calls.multiaccount_import;
 }
 
-/** What the prepareAccounts activity reads: the lines the page after it will read, no more. */
-export interface PrepareAccountsInput {
-  jobId: string;
-  sdkAppId?: number;
-  page: number;
-  source: { path: string; format: SourceFormat };
-  sourceIdentity?: SourceIdentity;
-  /** The page's cursor and limits, exactly as its importPage gets them. */
-  cursor: SourceCursor;
-  limits: { maxLines: number; maxItems: number };
-  reportDir: string;
-}
+/**
+ * What the prepareAccounts activity reads: the lines the page after it will read, no more (the
+ * page's cursor and limits, exactly as its importPage gets them).
+ */
+export type PrepareAccountsInput = Pick<
+  JobPageInput,
+  'jobId' | 'sdkAppId' | 'page' | 'source' | 'sourceIdentity' | 'cursor' | 'limits' | 'reportDir'
+>;
 
 /** What it returns: counts and a file name, never the accounts themselves (history stays small). */
 export interface PrepareAccountsResult extends AccountTotals {

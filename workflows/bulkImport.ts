@@ -7,8 +7,7 @@
  * for any file size. It starts no workflow per user. The pieces it shares with a verify job are in
  * workflows/pagedJob.ts.
  */
-import { CancellationScope, continueAsNew, proxyActivities } from '@temporalio/workflow';
-import type { JobActivities } from '../core/activities.js';
+import { CancellationScope, continueAsNew } from '@temporalio/workflow';
 import {
   addCounters,
   emptyCounters,
@@ -30,11 +29,6 @@ interface JobRunState extends job.JobRun<JobCounters> {
   /** Accounts first (input.createAccounts): the accounts checked, created and not creatable. */
   accounts?: AccountTotals;
 }
-
-const reports = proxyActivities<JobActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
 
 export async function BulkImportWorkflow(input: BulkJobInput, carried?: JobRunState): Promise<JobSummary> {
   return notifyIfThrown(input.notify, 'import', input.jobId, () => bulkImport(input, carried));
@@ -95,7 +89,7 @@ async function bulkImport(input: BulkJobInput, carried?: JobRunState): Promise<J
   return await CancellationScope.nonCancellable(async () => {
     await job.settle(s);
     // The report, and the retry file of what a re-run could change (it reads the source again).
-    const written = await reports.finalizeReport({
+    const written = await job.reports.finalizeReport({
       ...job.reportFiles(input),
       source: input.source,
       ...(s.sourceIdentity?.etag !== undefined && { etag: s.sourceIdentity.etag }),

@@ -81,6 +81,12 @@ type PagedJobInput = Pick<
   | 'continueAsNewAfterEvents'
 >;
 
+/** The report at a job's end (an import's or a sync's): minutes at most, retried until written. */
+export const reports = proxyActivities<JobActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
 /** A job's first run: at the start of the file, running. */
 export function firstRun<C>(concurrency: number, counters: C): JobRun<C> {
   return {

@@ -46,11 +46,6 @@ const planner = proxyActivities<JobActivities>({
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['SourceUnreadable'] },
 });
 
-const reports = proxyActivities<JobActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
-
 export async function SyncJobWorkflow(input: SyncJobInput, carried?: SyncRunState): Promise<SyncSummary> {
   return notifyIfThrown(input.notify, 'sync', input.jobId, () => syncJob(input, carried));
 }
@@ -151,7 +146,7 @@ async function syncJob(input: SyncJobInput, carried?: SyncRunState): Promise<Syn
 
   return await CancellationScope.nonCancellable(async () => {
     await job.settle(s);
-    await reports.finalizeReport({ ...job.reportFiles(input), retryFile: false });
+    await job.reports.finalizeReport({ ...job.reportFiles(input), retryFile: false });
     publishNow();
     const summary = await notifyEnd(input.notify, 'sync', progress());
     if (s.state === 'failed') throw job.failure(`sync job ${input.jobId}`, s, input);

@@ -5,12 +5,10 @@
  * gets no business answer is retried as a friend_import call is (core/retry.ts); a whole call the
  * service refuses fails its accounts with the reason; a wrong setting stops the job.
  */
-import { sleep } from '../page/sleep.js';
+import { pacedCall } from '../pacedCall.js';
 import { MAX_ACCOUNTS_PER_ACCOUNT_CALL, type UncreatableAccount } from '../../core/accounts.js';
-import { decideOnFailure } from '../../core/retry.js';
 import { codeInfo } from '../../im/errorCodes.js';
 import type { ImClient } from '../../im/node/client.js';
-import { ImHttpError, ImTransportError } from '../../im/node/errors.js';
 import type { Envelope } from '../../im/schemas.js';
 
 export type AccountApi = 'account_check' | 'multiaccount_import';
@@ -49,46 +47,12 @@ async function withRetries<R extends Envelope>(
   api: AccountApi,
   send: () => Promise<R>,
 ): Promise<Outcome<R>> {
-  for (let attempt = 1; ; attempt++) {
-    const answered = await deps.slot(api, deps.signal);
-    deps.onCall(api);
-    let code: number;
-    let info: string;
-    let res: R | undefined;
-    let retryAfterMs: number | undefined;
-    try {
-      res = await send();
-      code = res.ErrorCode;
-      info = res.ErrorInfo;
-    } catch (err) {
-      if (!(err instanceof ImTransportError)) throw err;
-      code = err.code;
-      info = err.message;
-      if (err instanceof ImHttpError) retryAfterMs = err.retryAfterMs;
-    } finally {
-      answered();
-    }
-    if (code === 0 && res) return { ok: true, res };
-    const verdict = decideOnFailure(
-      codeInfo(code).class,
-      code,
-      info,
-      attempt,
-      undefined,
-      Math.random(),
-      retryAfterMs,
-    );
-    if (verdict.action === 'stop') throw new AccountConfigStop(verdict.message);
-    if (verdict.action === 'fail') {
-      // An account that could not be looked up is not known to be missing: its items must not
-      // fail for it, so the whole activity is tried again later instead.
-      if (verdict.kind === 'exhausted') throw new AccountCallsExhausted(`${api}: ${verdict.reason}`);
-      return { ok: false, code, reason: refusal(api, code, info) };
-    }
-    if (verdict.renewUserSig) deps.im.renewUserSig();
-    deps.log?.(`${api} failed: ${code} ${info}; will retry`, { attempt, delayMs: verdict.delayMs });
-    await sleep(verdict.delayMs, deps.signal);
-  }
+  const out = await pacedCall(deps, api, deps.signal, send, (message) => new AccountConfigStop(message));
+  if (out.ok) return out;
+  // An account that could not be looked up is not known to be missing: its items must not fail
+  // for it, so the whole activity is tried again later instead.
+  if (out.kind === 'exhausted') throw new AccountCallsExhausted(`${api}: ${out.info || `error ${out.code}`}`);
+  return { ok: false, code: out.code, reason: refusal(api, out.code, out.info) };
 }
 
 /** What account_check says of a batch: which accounts exist, which are missing, which it refused. */

@@ -26,12 +26,10 @@ import {
 } from '../../core/accounts.js';
 import type { SourceIdentity } from '../../core/jobTypes.js';
 import { RevokedError } from '../../coordination/holder/holder.js';
-import { identityChange, sourceIdentity } from '../../formats/source/identity.js';
-import { StorageError } from '../../formats/storage/objects.js';
 import type { PageDeps } from '../page/pageRun.js';
 import { openRecords, readSlice, startReading } from '../page/pageReading.js';
 import { endSession, openPageSession } from '../page/pageSession.js';
-import { sourceChangedMessage } from '../page/pageStart.js';
+import { checkedSourceIdentity } from '../page/pageStart.js';
 import {
   AccountConfigStop,
   checkAccounts,
@@ -208,14 +206,6 @@ async function firstOf(running: ReadonlySet<Promise<void>>, ms: number): Promise
 
 /** The source as it is now; one that is not the job's any more stops the job, as a page does. */
 async function currentIdentity(input: PrepareAccountsInput): Promise<SourceIdentity> {
-  const { path } = input.source;
-  const now = await sourceIdentity(path).catch((err: Error) => {
-    if (err instanceof StorageError && !['NotFound', 'NoSuchBucket', 'AccessDenied'].includes(err.problem))
-      throw err;
-    const why = err instanceof StorageError ? err.message : `${path}: ${err.message}`;
-    throw ApplicationFailure.nonRetryable(`cannot read ${why}`, 'SourceUnreadable');
-  });
-  const change = input.sourceIdentity && identityChange(input.sourceIdentity, now);
-  if (change) throw ApplicationFailure.nonRetryable(sourceChangedMessage(path, change), 'SourceChanged');
+  const now = await checkedSourceIdentity(input.source.path, input.sourceIdentity);
   return input.sourceIdentity ?? now;
 }

@@ -52,7 +52,25 @@ export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
   await roots.check({ source: input.source.path, 'report folder': input.reportDir });
   await ensureReportFolder(input.reportDir);
   await dropOutcomesAfter(input.reportDir, input.page, previous?.segments ?? 0);
-  const { path } = input.source;
+  const started = input.sourceIdentity ?? previous?.sourceIdentity;
+  const now = await checkedSourceIdentity(input.source.path, started);
+  return {
+    attempt: ctx.info.attempt,
+    previous,
+    resumeFrom: previous?.resumeAt ?? input.cursor,
+    sourceBytes: now.size,
+    sourceIdentity: started ?? now,
+  };
+}
+
+/**
+ * The source's identity now; one that is not the job's any more (`started`), or that cannot be
+ * read, stops the job.
+ */
+export async function checkedSourceIdentity(
+  path: string,
+  started: SourceIdentity | undefined,
+): Promise<SourceIdentity> {
   const now = await sourceIdentity(path).catch((err: Error) => {
     // A store that cannot be reached now, or a worker without its settings (another worker may take
     // the retry), may do on the next attempt; a missing or forbidden object will not.
@@ -61,14 +79,7 @@ export async function startPage<P extends PageCheckpoint<PageCounters, object>>(
     const why = err instanceof StorageError ? err.message : `${path}: ${err.message}`;
     throw ApplicationFailure.nonRetryable(`cannot read ${why}`, 'SourceUnreadable');
   });
-  const started = input.sourceIdentity ?? previous?.sourceIdentity;
   const change = started && identityChange(started, now);
   if (change) throw ApplicationFailure.nonRetryable(sourceChangedMessage(path, change), 'SourceChanged');
-  return {
-    attempt: ctx.info.attempt,
-    previous,
-    resumeFrom: previous?.resumeAt ?? input.cursor,
-    sourceBytes: now.size,
-    sourceIdentity: started ?? now,
-  };
+  return now;
 }

@@ -5,13 +5,10 @@
  * friend_import call's (core/retry.ts); a refusal of the From_Account itself means the user has no
  * friends; a wrong setting stops the job.
  */
-import { sleep } from '../page/sleep.js';
-import { decideOnFailure } from '../../core/retry.js';
+import { pacedCall } from '../pacedCall.js';
 import { foundValues, type ServiceView } from '../../core/verifyCompare.js';
 import type { FieldValues, VerifyApi } from '../../core/verifyTypes.js';
 import type { ImClient } from '../../im/node/client.js';
-import { codeInfo } from '../../im/errorCodes.js';
-import { ImHttpError, ImTransportError } from '../../im/node/errors.js';
 import { MAX_ITEMS_PER_CALL, type Envelope } from '../../im/schemas.js';
 
 export interface ReadDeps {
@@ -41,49 +38,13 @@ async function withRetries<R extends Envelope>(
   signal: AbortSignal,
   send: () => Promise<R>,
 ): Promise<Outcome<R>> {
-  for (let attempt = 1; ; attempt++) {
-    const answered = await deps.slot(api, signal);
-    deps.onCall();
-    let code: number;
-    let info: string;
-    let res: R | undefined;
-    let retryAfterMs: number | undefined;
-    try {
-      res = await send();
-      code = res.ErrorCode;
-      info = res.ErrorInfo;
-    } catch (err) {
-      if (!(err instanceof ImTransportError)) throw err;
-      code = err.code;
-      info = err.message;
-      if (err instanceof ImHttpError) retryAfterMs = err.retryAfterMs;
-    } finally {
-      answered();
-    }
-    if (code === 0 && res) return { ok: true, res };
-    const verdict = decideOnFailure(
-      codeInfo(code).class,
-      code,
-      info,
-      attempt,
-      undefined,
-      Math.random(),
-      retryAfterMs,
-    );
-    if (verdict.action === 'stop') throw new ConfigStop(verdict.message);
-    if (verdict.action === 'fail')
-      return {
-        ok: false,
-        view: {
-          kind: verdict.kind === 'permanent' && USER_REFUSED.has(code) ? 'noUser' : 'unreadable',
-          code,
-          info,
-        },
-      };
-    if (verdict.renewUserSig) deps.im.renewUserSig();
-    deps.log?.(`${api} failed: ${code} ${info}; will retry`, { attempt, delayMs: verdict.delayMs });
-    await sleep(verdict.delayMs, signal);
-  }
+  const out = await pacedCall(deps, api, signal, send, (message) => new ConfigStop(message));
+  if (out.ok) return out;
+  const { code, info } = out;
+  return {
+    ok: false,
+    view: { kind: out.kind === 'permanent' && USER_REFUSED.has(code) ? 'noUser' : 'unreadable', code, info },
+  };
 }
 
 /** Which of `toAccounts` `from` holds as friends, by friend_check (≤ 1,000 accounts a call). */
