@@ -13,6 +13,7 @@
  * created and called, so the job's figures count each once.
  */
 import { Context } from '@temporalio/activity';
+import { setMaxListeners } from 'node:events';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   accountsOf,
@@ -82,11 +83,14 @@ export function createPrepareAccounts(deps: PrepareAccountsDeps) {
 
     // Stops the calls' waits when the attempt fails or is cancelled.
     const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.cancellationSignal, stop.signal]);
+    // Each call and wait in flight (up to 16 checks at once) listens to it.
+    setMaxListeners(64, signal);
     const calls: AccountCallDeps = {
       im: deps.im,
       slot: (api: AccountApi, signal) => session.slot(api, signal),
       onCall: (api) => void totals.calls[api]++,
-      signal: AbortSignal.any([ctx.cancellationSignal, stop.signal]),
+      signal,
       log: (message, meta) => {
         ctx.log.info(message, meta);
       },

@@ -127,6 +127,8 @@ export class PageRun<C extends PageCounters> {
     this.#reading = startReading(carried);
     // Every run in flight may wait for a call slot, or a back-off, on this signal.
     setMaxListeners(MAX_CONCURRENCY + 16, this.#stop.signal);
+    // And each call in flight (a verify's reads, a cancel's checks) may listen to the activity's own.
+    setMaxListeners(MAX_CONCURRENCY + 16, this.ctx.cancellationSignal);
     this.session = openPageSession({
       deps,
       page: input.page,

@@ -4,6 +4,7 @@
  * the app-wide rate from a holder session of its own, as a verify's reads do, and leases no user.
  */
 import { Context } from '@temporalio/activity';
+import { setMaxListeners } from 'node:events';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PlanPartAnswer } from '../../core/activities.js';
 import type { PlanPartInput } from '../../core/syncTypes.js';
@@ -18,6 +19,8 @@ export function createSyncActivities(deps: PageDeps & { batchSize: number }) {
   return {
     async planSync(input: Omit<PlanPartInput, 'parts'> & { parts?: number }): Promise<PlanPartAnswer> {
       const ctx = Context.current();
+      // The service form's reads in flight each listen to the activity's cancellation.
+      setMaxListeners(64, ctx.cancellationSignal);
       const base = input.since.kind === 'file' ? input.since : undefined;
       await deps.roots.check({
         'new snapshot': input.source.path,
