@@ -144,8 +144,10 @@ describe('object storage: s3:// sources and reports', { timeout: 600_000 }, () =
       );
     assert.deepEqual(
       (await keysUnder('out/run1/')).filter((k) => !k.includes('/outcomes/')),
-      ['out/run1/report.csv', 'out/run1/report.jsonl'],
+      ['out/run1/report.csv', 'out/run1/report.jsonl', 'out/run1/retry.jsonl'],
     );
+    // The one failure names an account that does not exist: a re-run could change it.
+    assert.deepEqual([s.retryFile, s.retryItems], [`s3://${BUCKET}/out/run1/retry.jsonl`, 1]);
     assert.ok((await keysUnder('out/run1/report.parts/outcomes/')).length >= 1, 'the outcome objects');
 
     const report = await cli(['report', s.jobId, '--json']);
