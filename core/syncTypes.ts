@@ -93,7 +93,8 @@ export interface PlanPartInput {
   reportDir: string;
   part: number;
   parts: number;
-  updateBatch: number;
+  /** Items per friend_update call (default 100). */
+  updateBatch?: number;
   /** Items per friend_import call (default: the worker's IM_BATCH_SIZE). */
   importBatch?: number;
 }

@@ -21,7 +21,6 @@ import {
   type SyncProgress,
   type SyncSummary,
 } from '../core/syncTypes.js';
-import { DEFAULT_UPDATE_ITEMS_PER_CALL } from '../im/friendUpdateSchemas.js';
 import { notifyEnd, notifyIfThrown } from './notifyEnd.js';
 // What every kind of job does alike, step by step: `job.morePages`, `job.settle`, …
 import * as job from './pagedJob.js';
@@ -91,7 +90,7 @@ async function syncJob(input: SyncJobInput, carried?: SyncRunState): Promise<Syn
         reportDir: input.reportDir,
         part: s.partsDone,
         ...(s.parts !== undefined && { parts: s.parts }),
-        updateBatch: input.updateBatch ?? DEFAULT_UPDATE_ITEMS_PER_CALL,
+        ...(input.updateBatch !== undefined && { updateBatch: input.updateBatch }),
       });
       s.parts = part.parts;
       s.partsDone++;

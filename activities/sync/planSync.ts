@@ -10,6 +10,7 @@ import type { PlanPartAnswer } from '../../core/activities.js';
 import type { PlanPartInput } from '../../core/syncTypes.js';
 import type { FieldValues } from '../../core/verifyTypes.js';
 import { planPart, planParts } from '../../formats/syncPlan.js';
+import { DEFAULT_UPDATE_ITEMS_PER_CALL } from '../../im/friendUpdateSchemas.js';
 import { SourceError } from '../../formats/source/stream.js';
 import type { PageDeps } from '../page/pageRun.js';
 import { endSession, openPageSession } from '../page/pageSession.js';
@@ -70,7 +71,7 @@ export function createSyncActivities(deps: PageDeps & { batchSize: number }) {
           reportDir: input.reportDir,
           part: input.part,
           parts,
-          updateBatch: input.updateBatch,
+          updateBatch: input.updateBatch ?? DEFAULT_UPDATE_ITEMS_PER_CALL,
           importBatch: input.importBatch ?? deps.batchSize,
           onProgress: (linesRead) => {
             ctx.heartbeat({ linesRead, calls });

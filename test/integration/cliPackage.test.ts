@@ -125,6 +125,10 @@ describe('the package is consumable', { timeout: 600_000 }, () => {
   it('a worker started from dist loads the prebuilt workflow bundle and imports', async () => {
     await stack.stopWorkers();
     assert.ok(existsSync(join(projectRoot, 'dist', 'workflow-bundle.js')), 'npm run build wrote the bundle');
+    // Workflows take constants and types from im/, never its zod schemas: zod would add about a
+    // megabyte to every worker's bundle (and to the first workflow task's start).
+    const bundle = await readFile(join(projectRoot, 'dist', 'workflow-bundle.js'), 'utf8');
+    assert.ok(!bundle.includes('node_modules/zod/'), 'zod is not in the workflow bundle');
     const worker = spawnGuarded(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), 'worker'], {
       cwd: projectRoot,
       env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' },
